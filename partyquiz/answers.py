@@ -1,0 +1,140 @@
+"""The answer store: one JSON file per notebook, beside it in the assignment folder.
+
+Why a file: nbgrader re-executes notebooks in a fresh kernel, so widget state is lost; a file
+in the assignment folder travels with `nbgrader submit` and is copied by autograde.
+
+Every save re-reads the file under a lock and merges by question (newest `saved_at` wins), so
+two tabs of one notebook never wipe each other's answers; the write is atomic (temp file +
+rename + fsync) so a crash never leaves a torn file. A damaged file is reported and every
+answer that can still be read is kept.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .model import Answer, now_iso
+
+SCHEMA = 1
+MAX_ANSWERS_BYTES = 2_000_000  # a larger file is not an answers file: refuse to parse it
+
+
+def answers_path(folder: Path | str, notebook: str) -> Path:
+    return Path(folder) / f"{notebook}.answers.json"
+
+
+@dataclass
+class LoadResult:
+    answers: dict[str, Answer]
+    problems: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_answers(text: str, source: str = "answers.json") -> LoadResult:
+    """Pure parser: keeps every readable answer, lists what it had to skip."""
+    problems: list[str] = []
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return LoadResult({}, [f"{source}: 第 {exc.lineno} 行 JSON 损坏 / line {exc.lineno}: broken JSON ({exc.msg})"])
+    if not isinstance(data, dict) or not isinstance(data.get("answers", {}), dict):
+        return LoadResult({}, [f"{source}: 不是答案文件 / not an answers file"])
+    answers: dict[str, Answer] = {}
+    for qid, raw in data.get("answers", {}).items():
+        try:
+            if not isinstance(raw, dict):
+                raise ValueError("not an object")
+            answers[str(qid)] = Answer(value=raw.get("value"), saved_at=str(raw["saved_at"]), late=bool(raw.get("late", False)))
+        except (KeyError, ValueError, TypeError) as exc:
+            problems.append(f"{source}: 题目 {qid} 的答案无法读取 / answer to {qid} unreadable ({exc})")
+    meta = {k: v for k, v in data.items() if k != "answers"}
+    return LoadResult(answers, problems, meta)
+
+
+def load_answers(path: Path) -> LoadResult:
+    if not path.exists():
+        return LoadResult({})
+    if path.stat().st_size > MAX_ANSWERS_BYTES:
+        return LoadResult({}, [f"{path}: 文件过大，已忽略 / file too large ({path.stat().st_size} bytes), ignored"])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return LoadResult({}, [f"{path}: 不是 UTF-8 文本 / not UTF-8 text ({exc.reason})"])
+    return parse_answers(text, str(path))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    lock = path.with_name(f".{path.name}.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class AnswerStore:
+    """Answers of one learner to one notebook."""
+
+    def __init__(self, folder: Path | str, notebook: str, *, meta: dict[str, Any] | None = None):
+        self.path = answers_path(folder, notebook)
+        self.notebook = notebook
+        self.meta = dict(meta or {})
+        self.problems: list[str] = []
+
+    def load(self) -> dict[str, Answer]:
+        result = load_answers(self.path)
+        self.problems = result.problems
+        return result.answers
+
+    def save(self, question_id: str, value: Any, *, late: bool = False, saved_at: str | None = None) -> Answer:
+        answer = Answer(value=value, saved_at=saved_at or now_iso(), late=late)
+        self.save_many({question_id: answer})
+        return answer
+
+    def save_many(self, new: dict[str, Answer]) -> None:
+        with _locked(self.path):
+            current = load_answers(self.path)
+            if current.problems and self.path.exists():
+                self._keep_damaged_copy()
+            merged = dict(current.answers)
+            for qid, answer in new.items():
+                old = merged.get(qid)
+                if old is None or old.saved_at <= answer.saved_at:
+                    merged[qid] = answer
+            meta = {**current.meta, **self.meta, "schema": SCHEMA, "notebook": self.notebook, "updated_at": now_iso()}
+            meta.setdefault("started_at", meta["updated_at"])
+            doc = {**meta, "answers": {q: a.model_dump() for q, a in sorted(merged.items())}}
+            atomic_write_text(self.path, json.dumps(doc, ensure_ascii=False, indent=1))
+
+    def started_at(self) -> str | None:
+        return load_answers(self.path).meta.get("started_at")
+
+    def _keep_damaged_copy(self) -> None:
+        # Before rewriting a damaged file, keep it for the instructor: nothing is ever thrown away.
+        backup = self.path.with_name(f"{self.path.name}.damaged-{now_iso().replace(':', '')}")
+        with contextlib.suppress(OSError):
+            backup.write_bytes(self.path.read_bytes())

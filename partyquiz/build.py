@@ -1,0 +1,136 @@
+"""Build: a course → nbgrader source notebooks, one assignment per lesson.
+
+For lesson `l1` of course `c` the build writes `grader/source/c-l1/`:
+- `l1.ipynb`: the lesson text (Markdown cells via jupytext), the quiz widget cell (locked),
+  one manually graded cell per essay, and one autograded test cell whose *hidden* part holds
+  the QuizKey and whose last expression is the quiz score as a plain float;
+- `l1.quiz.json`: the learner-side quiz (stems and options; the key only in practice mode).
+
+Why one test cell per quiz: with per-learner draws the maximum per question cell would depend
+on the draw; the quiz total does not (see shared/DESIGN-NOTES.md). Re-running is safe: files are
+rewritten atomically and identical input gives identical output.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+from .answers import atomic_write_text
+from .model import Course, Lesson, QuizKey
+from .scoring import auto_max
+
+NBGRADER_SCHEMA = 3
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
+
+
+def quiz_key(course: Course, lesson: Lesson) -> QuizKey:
+    assert lesson.quiz is not None
+    pool = [q for s in lesson.quiz.sections for q in s.pool]
+    return QuizKey(
+        course_id=course.id,
+        assignment=course.assignment_name(lesson),
+        notebook=lesson.id,
+        quiz=lesson.quiz,
+        questions={q: course.questions[q] for q in pool},
+    )
+
+
+def public_quiz(course: Course, lesson: Lesson) -> dict:
+    """What the learner's notebook may hold: no key unless the quiz is for practice."""
+    key = quiz_key(course, lesson)
+    practice = key.quiz.mode == "practice"
+    return {
+        "course_id": course.id,
+        "course_title": course.title,
+        "assignment": key.assignment,
+        "notebook": lesson.id,
+        "lesson_title": lesson.title,
+        "language": course.language,
+        "quiz": key.quiz.model_dump(mode="json"),
+        "questions": {qid: q.public(with_key=practice) for qid, q in key.questions.items()},
+    }
+
+
+def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False, points: float | None = None) -> dict:
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": NBGRADER_SCHEMA, "solution": solution, "task": False}
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def widget_cell_source(lesson: Lesson) -> str:
+    return (
+        "# 运行本单元格开始测验，答案会自动保存 / Run this cell to start the quiz; answers save automatically\n"
+        "from partyquiz.widgets import show_quiz\n"
+        f'show_quiz("{lesson.id}.quiz.json")'
+    )
+
+
+def test_cell_source(key: QuizKey) -> str:
+    # The visible part is only a comment: nbgrader strips the hidden part from release/.
+    return (
+        "# 评分单元：评分时计算本测验的得分，请勿修改 / grading cell, do not edit\n"
+        f"{HIDDEN_BEGIN}\n"
+        "from partyquiz.grading.cell import score_in_notebook\n"
+        f'score_in_notebook(r"""{key.model_dump_json()}""")\n'
+        f"{HIDDEN_END}"
+    )
+
+
+def essay_cell_source(question_id: str, stem: str) -> str:
+    return f"**简答题 {question_id}**：{stem}\n\n（在上方测验控件中作答；评分时答案会自动填入此处供教师批阅。）"
+
+
+def lesson_notebook(course: Course, lesson: Lesson) -> nbformat.NotebookNode:
+    text = course.lesson_text.get(lesson.id, f"# {lesson.title}\n")
+    nb = jupytext.reads(text, fmt="md")
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+        "partyquiz": {"course": course.id, "assignment": course.assignment_name(lesson), "notebook": lesson.id, "hours": lesson.hours},
+    }
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.update(_meta(f"lesson_{lesson.id}_{index}", locked=True))
+    if lesson.quiz is not None:
+        key = quiz_key(course, lesson)
+        nb.cells.append(nbformat.v4.new_code_cell(widget_cell_source(lesson), metadata=_meta(f"quiz_{key.quiz.id}_widget", locked=True)))
+        for qid, question in key.questions.items():
+            if question.type == "essay":
+                cell = nbformat.v4.new_markdown_cell(essay_cell_source(qid, question.stem))
+                cell.metadata.update(_meta(f"essay_{qid}", grade=True, solution=True, points=question.points))
+                nb.cells.append(cell)
+        points = auto_max(key)
+        if points > 0:
+            cell = nbformat.v4.new_code_cell(test_cell_source(key), metadata=_meta(f"quiz_{key.quiz.id}_score", grade=True, locked=True, points=points))
+            nb.cells.append(cell)
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index}"  # stable ids: a rebuild gives the same file
+    return nb
+
+
+@dataclass
+class BuiltAssignment:
+    name: str
+    folder: Path
+    notebook: Path
+
+
+def build_course(course: Course, source_root: Path) -> list[BuiltAssignment]:
+    built = []
+    for lesson in course.lessons:
+        name = course.assignment_name(lesson)
+        folder = source_root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        nb = lesson_notebook(course, lesson)
+        notebook = folder / f"{lesson.id}.ipynb"
+        atomic_write_text(notebook, nbformat.writes(nb) + "\n")
+        if lesson.quiz is not None:
+            atomic_write_text(folder / f"{lesson.id}.quiz.json", json.dumps(public_quiz(course, lesson), ensure_ascii=False, indent=1))
+        built.append(BuiltAssignment(name, folder, notebook))
+    return built

@@ -1,0 +1,4 @@
+"""`partyquiz` commands for the authoring stage (parse options, call the library)."""
+from __future__ import annotations
+
+from . import app  # noqa: F401

@@ -1,0 +1,1 @@
+"""Grading: nbgrader course operations, the engines, feedback."""

@@ -1,0 +1,170 @@
+"""The nbgrader course (`grader/`) and its exchange, driven through nbgrader's public API.
+
+Instructor side goes through `NbGraderAPI` (generate, release, collect, autograde); the learner
+side (fetch, submit) through the exchange classes from `ExchangeFactory`, in-process, so that a
+simulated cohort does not pay nbgrader's ≈3.5 s start-up per command.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from traitlets.config import Config
+
+COURSE_ID = "partyquiz"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_ROOT = REPO_ROOT / "grader"
+
+log = logging.getLogger(__name__)
+
+
+class NbgraderError(RuntimeError):
+    pass
+
+
+def ensure_venv_on_path() -> None:
+    """nbgrader runs the `alembic` executable from PATH when it creates a gradebook."""
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+@dataclass
+class GraderSite:
+    root: Path = DEFAULT_ROOT
+    exchange: Path | None = None
+    db_url: str | None = None
+    course_id: str = COURSE_ID
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root).resolve()
+        self.exchange = Path(self.exchange).resolve() if self.exchange else self.root / "exchange"
+
+    @property
+    def gradebook_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.root / 'gradebook.db'}"
+
+    @property
+    def source(self) -> Path:
+        return self.root / "source"
+
+    def config(self, student_id: str | None = None) -> Config:
+        c = Config()
+        c.CourseDirectory.root = str(self.root)
+        c.CourseDirectory.course_id = self.course_id
+        c.CourseDirectory.db_url = self.gradebook_url
+        # Lock files and damaged-file backups of the answer store are not course material.
+        c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*.lock", "*.damaged-*"]
+        c.Exchange.root = str(self.exchange)
+        c.Exchange.cache = str(self.root / ".exchange-cache")
+        c.ExchangeCollect.check_owner = False  # one uid in the demo; see docs/deploy.md
+        # Learner-added cells must never run while a quiz is graded (see grading/nbgrader_hooks.py).
+        c.Autograde.sanitize_preprocessors = _sanitize_preprocessors()
+        c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and scored
+        if student_id:
+            c.CourseDirectory.student_id = student_id
+        for section, values in self.extra.items():
+            for name, value in values.items():
+                setattr(getattr(c, section), name, value)
+        return c
+
+    def prepare(self) -> None:
+        ensure_venv_on_path()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.exchange.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(PermissionError):
+            os.chmod(self.exchange, 0o777)  # the exchange must be world-writable
+
+    def api(self):
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        self.prepare()
+        config = self.config()
+        return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+    # --- instructor side -------------------------------------------------------------
+    def generate_and_release(self, assignment: str) -> None:
+        api = self.api()
+        _check(api.generate_assignment(assignment, force=True), f"generate_assignment {assignment}")
+        with contextlib.suppress(NbgraderError):
+            _check(api.unrelease(assignment), f"unrelease {assignment}")
+        _check(api.release_assignment(assignment), f"release_assignment {assignment}")
+
+    def collect(self, assignment: str) -> None:
+        _check(self.api().collect(assignment), f"collect {assignment}")
+
+    def autograde(self, assignment: str, student: str, api=None) -> dict:
+        api = api or self.api()
+        return api.autograde(assignment, student, force=True, create=True)
+
+    def release_dir(self, assignment: str) -> Path:
+        return self.root / "release" / assignment
+
+    # --- learner side ----------------------------------------------------------------
+    def _exchange_app(self, kind: str, learner: str, workdir: Path):
+        from nbgrader.auth import Authenticator
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.exchange import ExchangeFactory
+
+        self.prepare()
+        config = self.config(student_id=learner)
+        config.Exchange.assignment_dir = str(workdir)
+        config.Exchange.cache = str(workdir / ".nbgrader-cache")
+        coursedir = CourseDirectory(config=config)
+        factory = ExchangeFactory(config=config)
+        cls = getattr(factory, kind)
+        return coursedir, cls(coursedir=coursedir, authenticator=Authenticator(config=config), config=config)
+
+    def fetch(self, assignment: str, learner: str, workdir: Path) -> Path:
+        """Fetch into `workdir/<assignment>` as the learner's own Jupyter would."""
+        coursedir, app = self._exchange_app("FetchAssignment", learner, workdir)
+        coursedir.assignment_id = assignment
+        app.replace_missing_files = True
+        _run_exchange(app, f"fetch {assignment} for {learner}")
+        return workdir / assignment
+
+    def submit(self, assignment: str, learner: str, workdir: Path) -> None:
+        coursedir, app = self._exchange_app("Submit", learner, workdir)
+        coursedir.assignment_id = assignment
+        _run_exchange(app, f"submit {assignment} for {learner}")
+
+
+def _sanitize_preprocessors() -> list:
+    from nbgrader.converters.autograde import Autograde
+
+    from .nbgrader_hooks import DropLearnerAddedCells
+
+    default = list(Autograde.class_traits()["sanitize_preprocessors"].default())
+    return [default[0], DropLearnerAddedCells, *default[1:]]
+
+
+def _check(result: dict, what: str) -> None:
+    if not result.get("success", False):
+        raise NbgraderError(f"nbgrader {what} failed:\n{result.get('error') or ''}\n{result.get('log') or ''}")
+
+
+def _run_exchange(app, what: str) -> None:
+    from nbgrader.exchange import ExchangeError
+
+    with _quiet(app):
+        try:
+            app.start()
+        except ExchangeError as exc:
+            raise NbgraderError(f"nbgrader {what} failed: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _quiet(app) -> Iterator[None]:
+    level = app.log.level
+    app.log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        app.log.setLevel(level)
