@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-QuestionType = Literal["single", "multiple", "truefalse", "fill", "numeric", "essay"]
-QUESTION_TYPES: tuple[str, ...] = ("single", "multiple", "truefalse", "fill", "numeric", "essay")
-AUTO_GRADED_TYPES = frozenset({"single", "multiple", "truefalse", "fill", "numeric"})
+QuestionType = Literal["single", "multiple", "truefalse", "fill", "numeric", "matching", "essay"]
+QUESTION_TYPES: tuple[str, ...] = ("single", "multiple", "truefalse", "fill", "numeric", "matching", "essay")
+AUTO_GRADED_TYPES = frozenset({"single", "multiple", "truefalse", "fill", "numeric", "matching"})
 
 # all_or_nothing: a question scores full points or 0 (every blank must be right).
 # strict: choice questions all-or-nothing; blanks earn their share each.
@@ -45,6 +45,14 @@ class Option(_Model):
         return {"id": self.id, "text": self.text}
 
 
+class MatchPair(_Model):
+    """One row of a matching question: `left` is shown, `right` must be chosen for it."""
+
+    id: StableId
+    left: str
+    right: str
+
+
 class Question(_Model):
     id: StableId
     type: QuestionType
@@ -59,6 +67,9 @@ class Question(_Model):
     value: float | None = None
     tolerance: float = 0.0
     range: tuple[float, float] | None = None
+    # matching key: each left item with its right answer (extra distractors in `distractors`)
+    pairs: list[MatchPair] = []
+    distractors: list[str] = []
     points: float = 1.0
     explanation: str = ""
     difficulty: str = ""
@@ -94,6 +105,9 @@ class Question(_Model):
         elif self.type == "numeric":
             if self.value is None and self.range is None:
                 raise ValueError(f"{self.id}: 数值题缺少答案 / numeric without value or range")
+        elif self.type == "matching":
+            if len(self.pairs) < 2:
+                raise ValueError(f"{self.id}: 匹配题至少需要两组 / matching needs at least two pairs")
         if self.points <= 0:
             raise ValueError(f"{self.id}: 分值必须为正 / points must be positive")
         return self
@@ -112,6 +126,8 @@ class Question(_Model):
             return {"blanks": self.blanks}
         if self.type == "numeric":
             return {"value": self.value, "tolerance": self.tolerance, "range": self.range}
+        if self.type == "matching":
+            return {"pairs": {p.id: p.right for p in self.pairs}}
         return {}
 
     def public(self, with_key: bool = False) -> dict[str, Any]:
@@ -126,6 +142,10 @@ class Question(_Model):
             view["options"] = [o.public() for o in self.options]
         if self.type == "fill":
             view["n_blanks"] = len(self.blanks)
+        if self.type == "matching":
+            # rights sorted so their order gives nothing away; the widget shuffles per learner
+            view["lefts"] = [{"id": p.id, "text": p.left} for p in self.pairs]
+            view["rights"] = sorted({p.right for p in self.pairs} | set(self.distractors))
         if with_key:
             view["key"] = self.key()
             view["explanation"] = self.explanation
@@ -241,7 +261,7 @@ class Answer(_Model):
     """One saved answer: value shape depends on the question type.
 
     single: [option_id]; multiple: [option_id, ...]; truefalse: bool; fill: [str per blank];
-    numeric: float or str as typed; essay: str.
+    numeric: float or str as typed; matching: {pair_id: right text}; essay: str.
     """
 
     value: Any = None
@@ -255,6 +275,7 @@ class QuestionScore(_Model):
     max_score: float
     answered: bool
     needs_manual: bool = False
+    value: Any = None  # the learner's answer, for option counts in item analysis
 
 
 class QuizResult(_Model):

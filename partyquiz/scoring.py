@@ -120,6 +120,19 @@ def _numeric_fraction(question: Question, value: Any) -> float:
     return 1.0 if abs(number - question.value) <= question.tolerance + 1e-12 else 0.0
 
 
+def _matching_fraction(question: Question, value: Any, rule: ScoringRule) -> float:
+    if not isinstance(value, dict):
+        return 0.0
+    hits = sum(
+        1
+        for pair in question.pairs
+        if isinstance(value.get(pair.id), str) and normalise_text(value[pair.id], True) == normalise_text(pair.right, True)
+    )
+    if rule == "all_or_nothing" or rule == "strict":
+        return 1.0 if hits == len(question.pairs) else 0.0
+    return hits / len(question.pairs)
+
+
 def is_answered(value: Any) -> bool:
     if value is None:
         return False
@@ -127,6 +140,8 @@ def is_answered(value: Any) -> bool:
         return bool(value.strip())
     if isinstance(value, (list, tuple)):
         return any(is_answered(v) for v in value)
+    if isinstance(value, dict):
+        return any(is_answered(v) for v in value.values())
     return True
 
 
@@ -144,6 +159,8 @@ def score_question(question: Question, value: Any, rule: ScoringRule, points: fl
         fraction = _fill_fraction(question, value, rule)
     elif question.type == "numeric":
         fraction = _numeric_fraction(question, value)
+    elif question.type == "matching":
+        fraction = _matching_fraction(question, value, rule)
     else:
         fraction = 0.0
     return _clamp(fraction * points, points)
@@ -178,6 +195,7 @@ def grade_quiz(key: QuizKey, learner_id: str, answers: dict[str, Answer]) -> Qui
                 max_score=points,
                 answered=is_answered(value),
                 needs_manual=question.type == "essay",
+                value=value,
             )
         )
     return QuizResult(learner_id=learner_id, assignment=key.assignment, notebook=key.notebook, drawn=drawn, scores=scores, late=late)
