@@ -1,0 +1,205 @@
+"""The training-record ledger: SQLAlchemy Core tables, SQLite file by default, PostgreSQL by URL.
+
+A record row is never updated in place except to be marked superseded: a regrade adds a new
+row (current) and the old one stays (current = false, superseded_by = the new row), so the
+history of every result is kept. Exports and the report are read-only views of these tables.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlalchemy as sa
+
+from ..model import Learner, TrainingRecord
+
+metadata = sa.MetaData()
+
+learners = sa.Table(
+    "learners", metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("branch", sa.String(128), nullable=False, default=""),
+    sa.Column("unit", sa.String(256), nullable=False, default=""),
+    sa.Column("position", sa.String(128), nullable=False, default=""),
+    sa.Column("category", sa.String(64), nullable=False, default=""),
+    sa.Column("rank", sa.String(64), nullable=False, default=""),
+    sa.Column("id_number", sa.String(32), nullable=False, default=""),
+    sa.Column("on_roster", sa.Boolean, nullable=False, default=True),
+)
+
+courses = sa.Table(
+    "courses", metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("title", sa.String(256), nullable=False),
+    sa.Column("organiser", sa.String(256), nullable=False, default=""),
+    sa.Column("institution", sa.String(256), nullable=False, default=""),
+    sa.Column("form", sa.String(32), nullable=False, default=""),
+    sa.Column("year", sa.Integer),
+)
+
+lessons = sa.Table(
+    "lessons", metadata,
+    sa.Column("course_id", sa.String(80), primary_key=True),
+    sa.Column("lesson_id", sa.String(80), primary_key=True),
+    sa.Column("title", sa.String(256), nullable=False),
+    sa.Column("hours", sa.Float, nullable=False),
+    sa.Column("minutes", sa.Float),
+    sa.Column("pass_mark", sa.Float, nullable=False),
+)
+
+batches = sa.Table(
+    "batches", metadata,
+    sa.Column("id", sa.String(80), primary_key=True),
+    sa.Column("rolled_at", sa.DateTime, nullable=False),
+    sa.Column("added", sa.Integer, nullable=False),
+    sa.Column("superseded", sa.Integer, nullable=False),
+)
+
+records = sa.Table(
+    "records", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("learner_id", sa.String(80), nullable=False),
+    sa.Column("course_id", sa.String(80), nullable=False),
+    sa.Column("lesson_id", sa.String(80), nullable=False),
+    sa.Column("assignment", sa.String(160), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("max_score", sa.Float, nullable=False),
+    sa.Column("passed", sa.Boolean, nullable=False),
+    sa.Column("hours", sa.Float, nullable=False),
+    sa.Column("completed_at", sa.DateTime),
+    sa.Column("batch_id", sa.String(80), nullable=False),
+    sa.Column("late", sa.Boolean, nullable=False, default=False),
+    sa.Column("current", sa.Boolean, nullable=False, default=True),
+    sa.Column("superseded_by", sa.Integer),
+    sa.Index("ix_records_current", "learner_id", "course_id", "lesson_id", "current"),
+    sa.Index("ix_records_batch", "batch_id"),
+)
+
+items = sa.Table(
+    "items", metadata,
+    sa.Column("record_id", sa.Integer, primary_key=True),
+    sa.Column("question_id", sa.String(80), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("max_score", sa.Float, nullable=False),
+    sa.Column("answered", sa.Boolean, nullable=False),
+    sa.Column("value", sa.Text),  # the learner's answer as JSON, for option counts
+)
+
+
+def _prepare_sqlite_dir(url: str) -> None:
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+@contextlib.contextmanager
+def engine_for(url: str) -> Iterator[sa.Engine]:
+    """An engine with the ledger's tables created; disposed on exit."""
+    _prepare_sqlite_dir(url)
+    engine = sa.create_engine(url)
+    try:
+        metadata.create_all(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _to_record(row: Any) -> TrainingRecord:
+    return TrainingRecord(
+        learner_id=row.learner_id, course_id=row.course_id, lesson_id=row.lesson_id, assignment=row.assignment,
+        score=row.score, max_score=row.max_score, passed=bool(row.passed), hours=row.hours,
+        completed_at=row.completed_at, batch_id=row.batch_id, late=bool(row.late),
+    )
+
+
+def learner_records(ledger_url: str, learner_id: str) -> list[TrainingRecord]:
+    """The current records of one learner (我的学习档案), newest first."""
+    with engine_for(ledger_url) as engine, engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(records)
+            .where(records.c.learner_id == learner_id, records.c.current == sa.true())
+            .order_by(records.c.completed_at.desc(), records.c.course_id, records.c.lesson_id)
+        ).all()
+    return [_to_record(r) for r in rows]
+
+
+def record_history(ledger_url: str, learner_id: str, course_id: str, lesson_id: str) -> list[dict[str, Any]]:
+    """Every row ever rolled in for one lesson of one learner, oldest first (regrades included)."""
+    with engine_for(ledger_url) as engine, engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(records)
+            .where(records.c.learner_id == learner_id, records.c.course_id == course_id, records.c.lesson_id == lesson_id)
+            .order_by(records.c.id)
+        ).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def load_learners(conn: sa.Connection) -> list[Learner]:
+    rows = conn.execute(sa.select(learners).order_by(learners.c.branch, learners.c.id)).mappings().all()
+    return [Learner(**{k: v for k, v in r.items() if k != "on_roster"}) for r in rows]
+
+
+def current_rows(conn: sa.Connection, course_id: str | None = None) -> list[Any]:
+    query = sa.select(records).where(records.c.current == sa.true())
+    if course_id:
+        query = query.where(records.c.course_id == course_id)
+    return conn.execute(query.order_by(records.c.learner_id, records.c.course_id, records.c.lesson_id)).all()
+
+
+def branch_summary(ledger_url: str, course_id: str | None = None) -> list[dict[str, Any]]:
+    """Per branch: members, who submitted, who passed every lesson, mean score (percent), hours.
+
+    `passed` counts members who passed every lesson of the course (of every course in the
+    ledger when `course_id` is None); `completion` is passed / learners.
+    """
+    with engine_for(ledger_url) as engine, engine.connect() as conn:
+        people = load_learners(conn)
+        rows = current_rows(conn, course_id)
+        lesson_query = sa.select(lessons.c.course_id, lessons.c.lesson_id)
+        if course_id:
+            lesson_query = lesson_query.where(lessons.c.course_id == course_id)
+        all_lessons = {(r.course_id, r.lesson_id) for r in conn.execute(lesson_query)}
+    return summarise_branches(people, rows, all_lessons)
+
+
+def summarise_branches(people: list[Learner], rows: list[Any], all_lessons: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Pure core of branch_summary."""
+    branch_of = {p.id: p.branch for p in people}
+    passed_lessons: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    stats: dict[str, dict[str, Any]] = defaultdict(lambda: {"learners": 0, "submitted": set(), "percents": [], "hours": 0.0})
+    for person in people:
+        stats[person.branch]["learners"] += 1
+    for row in rows:
+        branch = branch_of.get(row.learner_id)
+        if branch is None:
+            continue
+        entry = stats[branch]
+        entry["submitted"].add(row.learner_id)
+        entry["percents"].append(100.0 * row.score / row.max_score if row.max_score else 0.0)
+        entry["hours"] += row.hours
+        if row.passed:
+            passed_lessons[row.learner_id].add((row.course_id, row.lesson_id))
+    out = []
+    for branch in sorted(stats):
+        entry = stats[branch]
+        passed = sum(1 for p in people if p.branch == branch and all_lessons and all_lessons <= passed_lessons[p.id])
+        percents = entry["percents"]
+        out.append({
+            "branch": branch,
+            "learners": entry["learners"],
+            "submitted": len(entry["submitted"]),
+            "passed": passed,
+            "completion": passed / entry["learners"] if entry["learners"] else 0.0,
+            "mean_score": round(sum(percents) / len(percents), 2) if percents else None,
+            "hours": round(entry["hours"], 2),
+        })
+    return out
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,234 @@
+"""Roll a grading batch from nbgrader's gradebook into the training-record ledger.
+
+- Idempotent: a record equal to the current one (score, max, pass, hours, date) changes
+  nothing, so rolling the same batch in again leaves the ledger as it was.
+- History: a changed result (a regrade, a hand-graded essay) adds a new current row and marks
+  the old one superseded; nothing is deleted.
+- Atomic: everything happens in one transaction; an error half-way leaves the previous state.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..model import Course, Learner, Lesson, QuizResult
+from . import ledger as L
+from .gradebook import Submission, read_submissions
+from .rules import Rules, load_rules
+
+
+@dataclass
+class RollInSummary:
+    batch_id: str
+    added: int = 0  # new current records (first results and regrades)
+    superseded: int = 0  # earlier records kept as history
+    unchanged: int = 0
+    pending: int = 0  # submissions not graded yet, or waiting for a hand grade
+    unknown: list[str] = field(default_factory=list)  # assignments of no known course
+    items: int = 0  # per-question rows stored for item analysis
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.items)
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    learner_id: str
+    course_id: str
+    lesson_id: str
+    assignment: str
+    score: float
+    max_score: float
+    passed: bool
+    hours: float
+    completed_at: dt.datetime | None
+    late: bool
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.learner_id, self.course_id, self.lesson_id)
+
+    def same_as(self, row: Any) -> bool:
+        return (
+            abs(self.score - row.score) < 1e-9 and abs(self.max_score - row.max_score) < 1e-9
+            and bool(row.passed) == self.passed and abs(self.hours - row.hours) < 1e-9
+            and row.completed_at == self.completed_at and bool(row.late) == self.late
+        )
+
+
+def lesson_index(courses: list[Course]) -> dict[str, tuple[Course, Lesson]]:
+    return {course.assignment_name(lesson): (course, lesson) for course in courses for lesson in course.lessons}
+
+
+def to_record(sub: Submission, course: Course, lesson: Lesson, rules: Rules) -> NewRecord:
+    """Pure: one graded submission → the record it earns under the rules."""
+    percent = 100.0 * sub.score / sub.max_score if sub.max_score else 0.0
+    passed = percent + 1e-9 >= rules.pass_mark_for(course, lesson)
+    completed = sub.submitted_at.replace(microsecond=0) if sub.submitted_at else None
+    return NewRecord(
+        learner_id=sub.student_id, course_id=course.id, lesson_id=lesson.id, assignment=sub.assignment,
+        score=sub.score, max_score=sub.max_score, passed=passed, hours=rules.lesson_hours(lesson, passed),
+        completed_at=completed, late=sub.late,
+    )
+
+
+def roll_in(
+    ledger_url: str,
+    gradebook_url: str,
+    courses: list[Course],
+    *,
+    results: list[QuizResult] | None = None,
+    roster: list[Learner] | None = None,
+    assignments: list[str] | None = None,
+    batch_id: str | None = None,
+    rules_path: Path | str | None = None,
+    _fail_after: int | None = None,
+) -> RollInSummary:
+    """Read the gradebook with one query, then write the ledger in one transaction.
+
+    `_fail_after` raises after that many records were written: the tests use it to prove an
+    interrupted roll-in leaves the previous state whole.
+    """
+    rules = load_rules(rules_path)
+    batch_id = batch_id or "batch-" + dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    summary = RollInSummary(batch_id=batch_id)
+    index = lesson_index(courses)
+    new: list[NewRecord] = []
+    students: dict[str, Submission] = {}
+    for sub in read_submissions(gradebook_url, assignments):
+        if sub.assignment not in index:
+            if sub.assignment not in summary.unknown:
+                summary.unknown.append(sub.assignment)
+            continue
+        if not sub.graded:
+            summary.pending += 1
+            continue
+        students.setdefault(sub.student_id, sub)
+        new.append(to_record(sub, *index[sub.assignment], rules))
+    with L.engine_for(ledger_url) as engine, engine.begin() as conn:
+        _store_courses(conn, courses, rules)
+        _store_learners(conn, roster or [], students)
+        _store_records(conn, new, batch_id, summary, _fail_after)
+        if results:
+            _store_items(conn, results, index, summary)
+        if summary.changed and conn.execute(sa.select(L.batches.c.id).where(L.batches.c.id == batch_id)).first() is None:
+            conn.execute(L.batches.insert().values(id=batch_id, rolled_at=L.utcnow(), added=summary.added, superseded=summary.superseded))
+    return summary
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+    """Insert new rows, update existing ones (portable across SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    key_cols = [table.c[k] for k in keys]
+    existing = {tuple(r) for r in conn.execute(sa.select(*key_cols))}
+    fresh = [r for r in rows if tuple(r[k] for k in keys) not in existing]
+    known = [r for r in rows if tuple(r[k] for k in keys) in existing]
+    if fresh:
+        conn.execute(table.insert(), fresh)
+    if known:
+        others = [c.name for c in table.columns if c.name not in keys and c.name in known[0]]
+        stmt = (
+            table.update()
+            .where(*[table.c[k] == sa.bindparam(f"k_{k}") for k in keys])
+            .values({c: sa.bindparam(f"v_{c}") for c in others})
+        )
+        conn.execute(stmt, [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{c}": r[c] for c in others}} for r in known])
+
+
+def _store_courses(conn: sa.Connection, courses: list[Course], rules: Rules) -> None:
+    _upsert(conn, L.courses, [
+        {"id": c.id, "title": c.title, "organiser": c.organiser, "institution": c.institution, "form": c.form, "year": c.year}
+        for c in courses
+    ], ("id",))
+    _upsert(conn, L.lessons, [
+        {"course_id": c.id, "lesson_id": l.id, "title": l.title, "hours": l.hours, "minutes": l.minutes,
+         "pass_mark": rules.pass_mark_for(c, l)}
+        for c in courses for l in c.lessons
+    ], ("course_id", "lesson_id"))
+
+
+def _store_learners(conn: sa.Connection, roster: list[Learner], students: dict[str, Submission]) -> None:
+    """The roster wins; a gradebook student not on any roster is kept with the name nbgrader has."""
+    rows = [{**l.model_dump(), "on_roster": True} for l in roster]
+    _upsert(conn, L.learners, rows, ("id",))
+    known = {r[0] for r in conn.execute(sa.select(L.learners.c.id))}
+    strangers = [
+        {"id": sid, "name": (s.last_name + s.first_name) or sid, "branch": "", "unit": "", "position": "",
+         "category": "", "rank": "", "id_number": "", "on_roster": False}
+        for sid, s in students.items() if sid not in known
+    ]
+    if strangers:
+        conn.execute(L.learners.insert(), strangers)
+
+
+def _store_records(conn: sa.Connection, new: list[NewRecord], batch_id: str, summary: RollInSummary, fail_after: int | None) -> None:
+    r = L.records
+    current = {
+        (row.learner_id, row.course_id, row.lesson_id): row
+        for row in conn.execute(sa.select(r).where(r.c.current == sa.true()))
+    }
+    to_insert, to_supersede = [], []
+    for rec in new:
+        old = current.get(rec.key)
+        if old is not None and rec.same_as(old):
+            summary.unchanged += 1
+            continue
+        to_insert.append(rec)
+        if old is not None:
+            to_supersede.append(old.id)
+    if fail_after is not None:
+        to_insert_head, to_insert = to_insert[:fail_after], to_insert[fail_after:]
+        _insert_records(conn, to_insert_head, batch_id)
+        raise RuntimeError(f"roll-in interrupted after {fail_after} records (test hook)")
+    if to_supersede:
+        conn.execute(r.update().where(r.c.id == sa.bindparam("old")).values(current=False), [{"old": i} for i in to_supersede])
+    _insert_records(conn, to_insert, batch_id)
+    if to_supersede:
+        # link each superseded row to its successor, so the history reads as a chain
+        newest = {
+            (row.learner_id, row.course_id, row.lesson_id): row.id
+            for row in conn.execute(sa.select(r.c.id, r.c.learner_id, r.c.course_id, r.c.lesson_id).where(r.c.batch_id == batch_id, r.c.current == sa.true()))
+        }
+        old_rows = conn.execute(sa.select(r.c.id, r.c.learner_id, r.c.course_id, r.c.lesson_id).where(r.c.id.in_(to_supersede))).all()
+        conn.execute(
+            r.update().where(r.c.id == sa.bindparam("old")).values(superseded_by=sa.bindparam("new")),
+            [{"old": o.id, "new": newest[(o.learner_id, o.course_id, o.lesson_id)]} for o in old_rows],
+        )
+    summary.added += len(to_insert)
+    summary.superseded += len(to_supersede)
+
+
+def _insert_records(conn: sa.Connection, recs: list[NewRecord], batch_id: str) -> None:
+    if recs:
+        conn.execute(L.records.insert(), [{**rec.__dict__, "batch_id": batch_id, "current": True} for rec in recs])
+
+
+def _store_items(conn: sa.Connection, results: list[QuizResult], index: dict[str, tuple[Course, Lesson]], summary: RollInSummary) -> None:
+    """Per-question data for item analysis, attached to the learner's current record once."""
+    r = L.records
+    current = {
+        (row.learner_id, row.assignment): row.id
+        for row in conn.execute(sa.select(r.c.id, r.c.learner_id, r.c.assignment).where(r.c.current == sa.true()))
+    }
+    have = {row[0] for row in conn.execute(sa.select(L.items.c.record_id).distinct())}
+    rows = []
+    for result in results:
+        record_id = current.get((result.learner_id, result.assignment))
+        if record_id is None or record_id in have or result.assignment not in index:
+            continue
+        have.add(record_id)
+        for position, qs in enumerate(result.scores):
+            rows.append({
+                "record_id": record_id, "question_id": qs.question_id, "position": position, "score": qs.score,
+                "max_score": qs.max_score, "answered": qs.answered, "value": json.dumps(qs.value, ensure_ascii=False),
+            })
+    if rows:
+        conn.execute(L.items.insert(), rows)
+    summary.items += len(rows)

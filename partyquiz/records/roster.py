@@ -1,0 +1,206 @@
+"""The roster (花名册): import from .xlsx/.csv, validate, write back, sync into nbgrader's students.
+
+Headers are matched by name (Chinese or English aliases), in any order. Every bad row is
+reported with its row number (the spreadsheet's own numbering, header = row 1); the import
+fails only after the whole file has been checked, so one pass shows every problem.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Iterable
+
+from pydantic import ValidationError
+
+from ..answers import atomic_write_text
+from ..errors import InputError, Problem
+from ..model import Learner
+
+# field → accepted headers (first one is what we write)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("工号", "编号", "人员编号", "学号", "用户名", "id"),
+    "name": ("姓名", "name"),
+    "branch": ("支部", "所在支部", "党支部", "branch"),
+    "unit": ("单位", "工作单位", "所在单位", "unit"),
+    "position": ("职务", "position"),
+    "category": ("人员类别", "类别", "category"),
+    "rank": ("职级", "rank"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "id_number"),
+}
+REQUIRED = ("id", "name", "branch", "category")
+ID_NUMBER = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
+# two-character surnames, so nbgrader's last/first name split keeps them whole
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐")
+
+
+def _norm_header(text: object) -> str:
+    return re.sub(r"\s+", "", str(text or "")).lower().replace("（", "(").split("(")[0]
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            ws = wb.worksheets[0]
+            return [["" if v is None else _cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    if suffix in (".csv", ".txt"):
+        raw = path.read_bytes()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:  # pragma: no cover - gb18030 decodes any byte string
+            raise InputError(Problem(str(path), "无法识别文件编码（应为 UTF-8 或 GBK）/ unknown encoding"))
+        return [row for row in csv.reader(io.StringIO(text))]
+    raise InputError(Problem(str(path), f"不支持的文件类型 {suffix}（应为 .xlsx 或 .csv）/ unsupported file type"))
+
+
+def _cell_text(value: object) -> str:
+    # Excel turns 工号 00123 into 123.0 and long ID numbers into floats; keep integers whole.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _map_headers(header: list[str], path: Path) -> dict[str, int]:
+    wanted = {_norm_header(alias): field for field, aliases in COLUMNS.items() for alias in aliases}
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        field = wanted.get(_norm_header(cell))
+        if field and field not in found:
+            found[field] = index
+    missing = [COLUMNS[f][0] for f in REQUIRED if f not in found]
+    if missing:
+        raise InputError(Problem(str(path), f"缺少必需的列：{'、'.join(missing)} / missing columns: {', '.join(missing)}", 1))
+    return found
+
+
+def load_roster(path: Path | str, *, categories: Iterable[str] | None = None) -> list[Learner]:
+    """Read and validate a roster; raises InputError listing every bad row.
+
+    `categories`: accepted 人员类别; by default the `categories` of grader/rules.yml.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(Problem(str(path), "找不到花名册文件 / roster file not found"))
+    if categories is None:
+        from .rules import load_rules
+
+        categories = load_rules().categories
+    allowed = set(categories)
+    rows = _read_rows(path)
+    # the header is the first non-empty row
+    start = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
+    if start is None:
+        raise InputError(Problem(str(path), "花名册为空 / empty roster"))
+    columns = _map_headers(rows[start], path)
+    problems: list[Problem] = []
+    learners: list[Learner] = []
+    seen: dict[str, int] = {}
+    for offset, row in enumerate(rows[start + 1 :], start=start + 2):
+        if not any(c.strip() for c in row):
+            continue
+        values = {f: (row[i].strip() if i < len(row) else "") for f, i in columns.items()}
+        learner = _row_to_learner(values, allowed, str(path), offset, problems)
+        if learner is None:
+            continue
+        if learner.id in seen:
+            problems.append(Problem(str(path), f"工号 {learner.id} 重复（首次出现在第 {seen[learner.id]} 行）/ duplicate id, first on row {seen[learner.id]}", offset, "工号"))
+            continue
+        seen[learner.id] = offset
+        learners.append(learner)
+    if problems:
+        raise InputError(problems)
+    return learners
+
+
+def _row_to_learner(values: dict[str, str], allowed: set[str], file: str, row: int, problems: list[Problem]) -> Learner | None:
+    before = len(problems)
+    for field in REQUIRED:
+        if not values.get(field):
+            problems.append(Problem(file, f"{COLUMNS[field][0]}为空 / empty {field}", row, COLUMNS[field][0]))
+    category = values.get("category", "")
+    if category and allowed and category not in allowed:
+        problems.append(Problem(file, f"未知的人员类别“{category}”（可用：{'、'.join(sorted(allowed))}）/ unknown category", row, "人员类别"))
+    id_number = values.get("id_number", "")
+    if id_number and not ID_NUMBER.match(id_number):
+        problems.append(Problem(file, "身份证号格式不正确（应为 18 位）/ malformed ID number", row, "身份证号"))
+    if len(problems) > before:
+        return None
+    try:
+        return Learner(**{k: v for k, v in values.items() if v or k in REQUIRED})
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else ""
+            label = COLUMNS.get(field, (field,))[0]
+            problems.append(Problem(file, f"{label}无效：{err['msg']} / invalid {field}", row, label))
+        return None
+
+
+def write_roster(roster: list[Learner], path: Path | str, *, include_id_numbers: bool = True) -> Path:
+    """Write a roster as .xlsx or .csv (UTF-8 with BOM, so Excel opens it right)."""
+    path = Path(path)
+    fields = [f for f in COLUMNS if include_id_numbers or f != "id_number"]
+    header = [COLUMNS[f][0] for f in fields]
+    rows = [[getattr(learner, f) for f in fields] for learner in roster]
+    if path.suffix.lower() == ".xlsx":
+        from ..exports.xlsx import write_table
+
+        write_table(path, "花名册", header, rows, text_columns=set(header))
+    else:
+        buf = io.StringIO()
+        csv.writer(buf).writerows([header, *rows])
+        atomic_write_text(path, "\ufeff" + buf.getvalue())
+    return path
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(last_name, first_name) for nbgrader, which shows "last, first"."""
+    cut = 2 if name[:2] in COMPOUND_SURNAMES else 1
+    if len(name) <= cut or not re.match(r"[\u4e00-\u9fff]", name):
+        parts = name.rsplit(" ", 1)
+        return (parts[-1], parts[0]) if len(parts) == 2 else (name, "")
+    return name[:cut], name[cut:]
+
+
+def sync_to_gradebook(roster: list[Learner], gradebook_url: str) -> int:
+    """Insert or update nbgrader Student rows (id, first/last name); returns rows written.
+
+    The schema is created by nbgrader's own Gradebook once; rows are written with one
+    executemany per kind, since the Gradebook API costs milliseconds per student.
+    """
+    import sqlalchemy as sa
+
+    from nbgrader.api import Gradebook
+
+    from ..grading.site import ensure_venv_on_path
+
+    ensure_venv_on_path()
+    Gradebook(gradebook_url).close()  # creates/upgrades the schema when needed
+    engine = sa.create_engine(gradebook_url)
+    student = sa.table("student", sa.column("id"), sa.column("first_name"), sa.column("last_name"))
+    try:
+        with engine.begin() as conn:
+            existing = {r[0] for r in conn.execute(sa.select(student.c.id))}
+            rows = [{"sid": l.id, "first": split_name(l.name)[1], "last": split_name(l.name)[0]} for l in roster]
+            new = [r for r in rows if r["sid"] not in existing]
+            old = [r for r in rows if r["sid"] in existing]
+            if new:
+                conn.execute(student.insert().values(id=sa.bindparam("sid"), first_name=sa.bindparam("first"), last_name=sa.bindparam("last")), new)
+            if old:
+                conn.execute(
+                    student.update().where(student.c.id == sa.bindparam("sid")).values(first_name=sa.bindparam("first"), last_name=sa.bindparam("last")),
+                    old,
+                )
+    finally:
+        engine.dispose()
+    return len(roster)
