@@ -1,17 +1,78 @@
-"""Question banks: one reader/writer per format, all producing model.Question lists."""
+"""Question banks: one reader/writer per format, all producing model.Question lists.
+
+Formats by file suffix: .yml/.yaml (own, lossless), .xlsx/.csv (Chinese import template),
+.gift/.txt (GIFT), .xml (Moodle XML). `parse_bank` returns the valid questions and every
+problem; `read_bank` refuses a bank with any problem (the default of `import-bank`).
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..model import Question
-from . import yaml_bank
+from . import gift, moodle_xml, spreadsheet, yaml_bank
+from .common import BankResult
 
-READERS = {".yml": yaml_bank.read, ".yaml": yaml_bank.read}
+FORMATS = {"yaml": ".yml", "xlsx": ".xlsx", "csv": ".csv", "gift": ".gift", "moodle": ".xml"}
+_PARSERS = {
+    ".yml": yaml_bank.parse, ".yaml": yaml_bank.parse,
+    ".xlsx": spreadsheet.parse, ".csv": spreadsheet.parse,
+    ".gift": gift.parse, ".txt": gift.parse,
+    ".xml": moodle_xml.parse,
+}
+_WRITERS = {"yaml": yaml_bank.write, "xlsx": spreadsheet.write, "csv": spreadsheet.write, "gift": gift.write, "moodle": moodle_xml.write}
 
 
-def read_bank(path: Path) -> list[Question]:
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise InputError(Problem(str(path), f"不支持的题库格式 / unsupported bank format '{path.suffix}'"))
-    return reader(path)
+def format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    for name, ext in FORMATS.items():
+        if suffix == ext:
+            return name
+    return {".yaml": "yaml", ".txt": "gift"}.get(suffix, "")
+
+
+def parse_bank(path: Path | str) -> BankResult:
+    """Every valid question and every problem of one bank file."""
+    path = Path(path)
+    parser = _PARSERS.get(path.suffix.lower())
+    if parser is None:
+        known = ", ".join(sorted(_PARSERS))
+        return BankResult([], [Problem(str(path), f"不支持的题库格式 '{path.suffix}'（支持 {known}）/ unsupported bank format")])
+    if not path.exists():
+        return BankResult([], [Problem(str(path), "找不到题库文件 / bank file not found")])
+    return parser(path)
+
+
+def read_bank(path: Path | str) -> list[Question]:
+    return parse_bank(path).raise_if_problems()
+
+
+def import_banks(paths: list[Path], keep_valid: bool = False) -> BankResult:
+    """Several files into one bank; ids must be unique across them.
+
+    Without `keep_valid` any problem means no question at all is returned (all are reported).
+    """
+    merged = BankResult()
+    seen: dict[str, str] = {}
+    for path in paths:
+        part = parse_bank(path)
+        merged.problems.extend(part.problems)
+        for question in part.questions:
+            if question.id in seen:
+                merged.problems.append(Problem(str(path), f"题目 id 重复：已出现在 {seen[question.id]} / duplicate id '{question.id}', also in {seen[question.id]}", None, "id"))
+                continue
+            seen[question.id] = str(path)
+            merged.questions.append(question)
+    if merged.problems and not keep_valid:
+        merged.questions = []
+    return merged
+
+
+def write_bank(questions: list[Question], path: Path, fmt: str | None = None) -> None:
+    fmt = fmt or format_of(path)
+    if fmt not in _WRITERS:
+        raise InputError(Problem(str(path), f"不支持的导出格式 '{fmt}'（支持 {', '.join(_WRITERS)}）/ unsupported export format"))
+    _WRITERS[fmt](questions, path)
+
+
+__all__ = ["BankResult", "FORMATS", "format_of", "parse_bank", "read_bank", "import_banks", "write_bank"]

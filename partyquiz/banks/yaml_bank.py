@@ -1,59 +1,82 @@
-"""The project's own YAML bank: a list of questions in the model's own field names."""
+"""The project's own YAML bank: a list of questions in the model's own field names.
+
+It carries every field of `model.Question` (option ids, weights, feedback, ranges, case
+sensitivity…), so it is the lossless format; the others keep what their format can say.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
 
 from ..errors import InputError, Problem
 from ..model import Question
+from .common import BankResult, add_question, build_question
 
 
 def _line_of(node: yaml.Node | None) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
-def read(path: Path) -> list[Question]:
-    text = path.read_text(encoding="utf-8")
+def node_at(node: yaml.Node | None, loc: list | tuple) -> yaml.Node | None:
+    """The deepest node along a field path (mapping keys, sequence indexes) that exists."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                break
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and str(part).isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+        else:
+            break
+    return node
+
+
+def _field_line(node: yaml.Node | None, loc: str) -> int | None:
+    return _line_of(node_at(node, loc.split(".") if loc else []))
+
+
+def parse_text(text: str, file: str) -> BankResult:
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(Problem(str(path), f"YAML 语法错误 / YAML syntax: {exc}", mark.line + 1 if mark else None)) from exc
+        return BankResult([], [Problem(file, f"YAML 语法错误 / YAML syntax: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None)])
     items = data.get("questions") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise InputError(Problem(str(path), "缺少 questions 列表 / missing 'questions' list", 1))
-    nodes = []
+        return BankResult([], [Problem(file, "缺少 questions 列表 / missing 'questions' list", 1)])
+    nodes: list[yaml.Node] = []
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
             if key.value == "questions" and isinstance(value, yaml.SequenceNode):
                 nodes = value.value
-    questions: list[Question] = []
-    problems: list[Problem] = []
+    result = BankResult()
     seen: dict[str, int | None] = {}
     for index, item in enumerate(items):
-        line = _line_of(nodes[index]) if index < len(nodes) else None
-        try:
-            question = Question.model_validate(item)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"])
-                problems.append(Problem(str(path), f"{err['msg']}", line, loc or None))
+        node = nodes[index] if index < len(nodes) else None
+        line = _line_of(node)
+        if not isinstance(item, dict):
+            result.problems.append(Problem(file, "题目应为键值对 / a question must be a mapping", line))
             continue
-        if question.id in seen:
-            problems.append(Problem(str(path), f"题目 id 重复 / duplicate id '{question.id}' (first at line {seen[question.id]})", line))
-            continue
-        seen[question.id] = line
-        questions.append(question)
-    if problems:
-        raise InputError(problems)
-    return questions
+        built = build_question(item, file, line)
+        if isinstance(built, list):  # point each error at its own field's line
+            built = [Problem(p.file, p.message, _field_line(node, p.column or "") or line, p.column) for p in built]
+        add_question(result, built, seen, file, line)
+    return result
+
+
+def parse(path: Path) -> BankResult:
+    return parse_text(path.read_text(encoding="utf-8"), str(path))
+
+
+def read(path: Path) -> list[Question]:
+    return parse(path).raise_if_problems()
 
 
 def dump(questions: list[Question]) -> str:
-    data = {"questions": [q.model_dump(exclude_defaults=True) for q in questions]}
+    data = {"questions": [q.model_dump(mode="json", exclude_defaults=True) for q in questions]}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
 
 
@@ -61,3 +84,6 @@ def write(questions: list[Question], path: Path) -> None:
     from ..answers import atomic_write_text
 
     atomic_write_text(path, dump(questions))
+
+
+__all__ = ["parse", "parse_text", "read", "dump", "write", "InputError"]
