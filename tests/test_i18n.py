@@ -1,0 +1,72 @@
+"""Every interface string exists in Chinese and English, and every key the code uses exists."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from partyquiz import i18n
+
+PACKAGE = Path(i18n.__file__).resolve().parents[1]
+CATALOGS = Path(i18n.__file__).resolve().parent
+# t("key"), t('key'), i18n.t("key", ...): a literal key holding at least one dot
+KEY_USE = re.compile(r"""(?<![\w])t\(\s*(['"])([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+)\1""")
+PLACEHOLDER = re.compile(r"\{(\w+)[^}]*\}")
+
+
+def _area_files() -> list[str]:
+    names = set()
+    for lang in i18n.LANGUAGES:
+        names |= {p.name for p in (CATALOGS / lang).glob("*.json")}
+    return sorted(names)
+
+
+def _load(lang: str, name: str) -> dict[str, str]:
+    path = CATALOGS / lang / name
+    assert path.exists(), f"{path} missing: every area file needs both languages"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", _area_files())
+def test_both_languages_hold_the_same_keys(name: str):
+    zh, en = _load("zh-CN", name), _load("en", name)
+    assert sorted(set(zh) - set(en)) == [], f"{name}: keys only in zh-CN"
+    assert sorted(set(en) - set(zh)) == [], f"{name}: keys only in en"
+    for key in zh:
+        assert zh[key].strip() and en[key].strip(), f"{name}: {key} is empty"
+        assert set(PLACEHOLDER.findall(zh[key])) == set(PLACEHOLDER.findall(en[key])), f"{name}: {key} placeholders differ"
+
+
+def test_no_key_is_defined_in_two_area_files():
+    # catalogs are merged: a key in two files would silently take one file's text
+    seen: dict[str, str] = {}
+    clashes = []
+    for name in _area_files():
+        for key in _load("zh-CN", name):
+            if key in seen:
+                clashes.append(f"{key} in {seen[key]} and {name}")
+            seen[key] = name
+    assert clashes == []
+
+
+def test_every_key_used_in_the_code_exists_in_both_languages():
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for _quote, key in KEY_USE.findall(line):
+                for lang in i18n.LANGUAGES:
+                    if key not in i18n.catalog(lang):
+                        missing.append(f"{path.relative_to(PACKAGE.parent)}:{lineno}: {key} ({lang})")
+    assert missing == []
+
+
+def test_language_switches_by_environment_variable(monkeypatch):
+    i18n.set_language(None)
+    monkeypatch.setenv("PARTYQUIZ_LANG", "en")
+    assert i18n.t("widgets.progress", answered=1, total=2) == "1 of 2 answered"
+    monkeypatch.setenv("PARTYQUIZ_LANG", "zh_CN")
+    assert i18n.t("widgets.progress", answered=1, total=2) == "已答 1 / 2 题"
+    monkeypatch.delenv("PARTYQUIZ_LANG")
+    assert i18n.language() == "zh-CN"  # Chinese by default
