@@ -31,6 +31,7 @@ class Requirement:
 @dataclass
 class Rules:
     start_month: int = 1
+    timezone: str = "Asia/Shanghai"
     pass_mark: float | None = None
     grades: list[tuple[float, str]] = field(default_factory=lambda: [(90, "优秀"), (80, "良好"), (0, "合格")])
     fail_label: str = "不合格"
@@ -67,6 +68,14 @@ class Rules:
         return float(base + (self.pass_bonus if passed else 0.0))
 
     # --- years ---------------------------------------------------------------------------
+    def local(self, when: dt.datetime | None) -> dt.datetime | None:
+        """A naive UTC time from the gradebook → naive local time in the rules' time zone."""
+        if when is None:
+            return None
+        from zoneinfo import ZoneInfo
+
+        return when.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(self.timezone)).replace(tzinfo=None)
+
     def year_of(self, when: dt.date | dt.datetime | None) -> int | None:
         """The counting year a date falls in, named after the year it starts in."""
         if when is None:
@@ -102,7 +111,7 @@ def load_rules(path: Path | str | None = None) -> Rules:
         raise InputError(Problem(str(path), f"YAML 语法错误 / YAML syntax: {exc}", mark.line + 1 if mark else None)) from exc
     try:
         return _parse(data, str(path))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, LookupError) as exc:
         raise _problem(path, f"规则字段有误 / bad field: {exc}") from exc
 
 
@@ -122,11 +131,15 @@ def _parse(data: dict[str, Any], path: str) -> Rules:
             once=bool(spec.get("once", False)),
             source=str(spec.get("source", "")),
         )
+    from zoneinfo import ZoneInfo
+
+    ZoneInfo(str(year.get("timezone", "Asia/Shanghai")))  # an unknown zone fails here, naming the file
     method = str(online.get("method", "lesson_hours"))
     if method not in ("lesson_hours", "tiers"):
         raise ValueError(f"online.method = {method} (lesson_hours | tiers)")
     rules = Rules(
         start_month=start_month,
+        timezone=str(year.get("timezone", "Asia/Shanghai")),
         pass_mark=None if assessment.get("pass_mark") is None else float(assessment["pass_mark"]),
         fail_label=str(assessment.get("fail_label", "不合格")),
         method=method,

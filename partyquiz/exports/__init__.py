@@ -1,0 +1,83 @@
+"""Exports: views of the ledger written as .xlsx and CSV (UTF-8 with BOM).
+
+- 培训档案: one row per learner and lesson (the training file);
+- 年度学时汇总: per learner and counting year, required vs earned hours;
+- 支部汇总: per branch, members, completion, mean score, members short of hours;
+- a CSV laid out by a template file (grader/templates/*.yml) for other personnel systems.
+ID numbers appear only with `reveal_id_numbers=True`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+
+from ..records import ledger as L
+from ..records.rules import Rules, load_rules
+from . import views
+from .template import DEFAULT_TEMPLATE, export_template, load_template
+from .xlsx import write_csv, write_table
+
+TRAINING, YEARLY, BRANCHES = "培训档案", "年度学时汇总", "支部汇总"
+
+
+def read_ledger(ledger_url: str) -> views.LedgerData:
+    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        people = L.load_learners(conn)
+        courses = {r.id: r for r in conn.execute(sa.select(L.courses))}
+        lessons = {(r.course_id, r.lesson_id): r for r in conn.execute(sa.select(L.lessons))}
+        rows = L.current_rows(conn)
+        regraded = {r[0] for r in conn.execute(sa.select(L.records.c.superseded_by).where(L.records.c.superseded_by.is_not(None)))}
+    return views.LedgerData(people=people, courses=courses, lessons=lessons, records=rows, regraded=regraded)
+
+
+def _years(rows: list[dict], year: int | None) -> list[int]:
+    if year is not None:
+        return [year]
+    found = sorted({d["year"] for d in rows if d["year"] is not None})
+    return found or [dt.date.today().year]
+
+
+def export_all(
+    ledger_url: str,
+    out_dir: Path | str,
+    *,
+    rules_path: Path | str | None = None,
+    template: Path | str | None = None,
+    year: int | None = None,
+    reveal_id_numbers: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write every export into `out_dir`; returns the files written (xlsx and csv pairs, then the template CSV)."""
+    out = Path(out_dir)
+    rules: Rules = load_rules(rules_path)
+    tmpl = load_template(template or DEFAULT_TEMPLATE)  # checked before any work, so a bad template fails fast
+    data = read_ledger(ledger_url)
+    rows = views.record_dicts(data, rules)
+    years = _years(rows, year)
+    if year is not None:
+        rows_for_files = [d for d in rows if d["year"] == year]
+    else:
+        rows_for_files = rows
+    written: list[Path] = []
+
+    def both(name: str, header: list[str], body: list[list], kinds: dict[str, str], text: set[str]) -> None:
+        if progress:
+            progress(name)
+        written.append(write_table(out / f"{name}.xlsx", name, header, body, kinds=kinds, text_columns=text))
+        written.append(write_csv(out / f"{name}.csv", header, body))
+
+    header, body = views.training_file(rows_for_files, reveal_id_numbers)
+    both(TRAINING, header, body, views.TRAINING_KINDS, {"工号", "身份证号"})
+    header, body = views.yearly_summary(data.people, rows, rules, years)
+    both(YEARLY, header, body, views.YEARLY_KINDS, {"工号"})
+    summary = L.summarise_branches(data.people, data.records, set(data.lessons))
+    header, body = views.branch_table(summary, data.people, rows, rules, years[-1])
+    both(BRANCHES, header, body, views.BRANCH_KINDS, set())
+    if progress:
+        progress(tmpl.file)
+    ordered = sorted(rows_for_files, key=lambda d: (d["branch"], d["learner_id"], d["end_date"] or dt.date.min, d["training_name"]))
+    written.append(export_template(tmpl, ordered, out, reveal_id_numbers))
+    return written

@@ -1,0 +1,109 @@
+"""CSV exports whose columns, names and order come from a template file (grader/templates/)."""
+from __future__ import annotations
+
+import datetime as dt
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InputError, Problem
+from .xlsx import write_csv
+
+FIELDS = frozenset({
+    "learner_id", "name", "id_number", "branch", "unit", "position", "category", "rank", "course_id", "lesson_id",
+    "course_title", "lesson_title", "training_name", "organiser", "institution", "form", "start_date", "end_date",
+    "period", "hours", "score", "max_score", "percent", "result", "passed", "completed_at", "year", "notes", "batch_id",
+})
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TEMPLATE = REPO_ROOT / "grader" / "templates" / "ganbu-peixun.yml"
+
+
+@dataclass
+class Column:
+    header: str
+    field: str | None = None
+    value: Any = None
+    map: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclass
+class Template:
+    path: str
+    file: str
+    columns: list[Column]
+    encoding: str = "utf-8-sig"
+    delimiter: str = ","
+    date_format: str = "%Y-%m-%d"
+    only_passed: bool = False
+
+
+def load_template(path: Path | str) -> Template:
+    """Read a template; every bad column is reported with its number."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(Problem(str(path), "找不到导出模板 / template not found"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(Problem(str(path), f"YAML 语法错误 / YAML syntax: {exc}")) from exc
+    problems, columns = [], []
+    for n, spec in enumerate(data.get("columns") or [], start=1):
+        if not isinstance(spec, dict) or "header" not in spec:
+            problems.append(Problem(str(path), "列缺少 header / column without header", column=f"columns[{n}]"))
+            continue
+        if "field" in spec and spec["field"] not in FIELDS:
+            problems.append(Problem(str(path), f"未知字段“{spec['field']}” / unknown field", column=f"columns[{n}]"))
+            continue
+        if "field" not in spec and "value" not in spec:
+            problems.append(Problem(str(path), "列需要 field 或 value / column needs field or value", column=f"columns[{n}]"))
+            continue
+        columns.append(Column(header=str(spec["header"]), field=spec.get("field"), value=spec.get("value"), map=dict(spec.get("map") or {})))
+    if not columns and not problems:
+        problems.append(Problem(str(path), "模板没有列 / template has no columns"))
+    encoding = str(data.get("encoding", "utf-8-sig"))
+    try:
+        "测".encode(encoding)
+    except LookupError:
+        problems.append(Problem(str(path), f"未知编码 {encoding} / unknown encoding", column="encoding"))
+    if problems:
+        raise InputError(problems)
+    return Template(
+        path=str(path), file=str(data.get("file") or path.with_suffix(".csv").name), columns=columns, encoding=encoding,
+        delimiter=str(data.get("delimiter", ",")).replace("\\t", "\t"), date_format=str(data.get("date_format", "%Y-%m-%d")),
+        only_passed=bool(data.get("only_passed", False)),
+    )
+
+
+def _format(value: Any, template: Template) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.strftime(template.date_format)
+    return value
+
+
+def template_rows(template: Template, rows: list[dict[str, Any]], reveal_id_numbers: bool) -> tuple[list[str], list[list[Any]]]:
+    """Pure: the template's header and one row per record."""
+    out = []
+    for d in rows:
+        if template.only_passed and d["passed"] != "合格":
+            continue
+        line = []
+        for col in template.columns:
+            if col.field is None:
+                value = col.value
+            elif col.field == "id_number" and not reveal_id_numbers:
+                value = ""  # never exported unless the organisation turns it on
+            else:
+                value = d[col.field]
+            if col.map:
+                value = col.map.get(str(value), value)
+            line.append(_format(value, template))
+        out.append(line)
+    return [c.header for c in template.columns], out
+
+
+def export_template(template: Template, rows: list[dict[str, Any]], out_dir: Path, reveal_id_numbers: bool) -> Path:
+    header, body = template_rows(template, rows, reveal_id_numbers)
+    return write_csv(out_dir / template.file, header, body, encoding=template.encoding, delimiter=template.delimiter)
