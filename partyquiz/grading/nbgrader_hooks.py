@@ -33,3 +33,43 @@ class DropLearnerAddedCells(NbGraderPreprocessor):
             kept.append(cell)
         nb.cells = kept
         return nb, resources
+
+
+class FillEssayCells(NbGraderPreprocessor):
+    """Put each drawn essay answer from the answers file into its `essay_<qid>` cell.
+
+    Runs in `Autograde.sanitize_preprocessors` after OverwriteCells, so nbgrader then sees a
+    changed solution cell (needs manual grading) or an untouched one ("No response.", 0), and
+    formgrader shows the text to the grader. The draw comes from the key in the source notebook's
+    hidden cell (stored in the gradebook) and the student id, never from the learner's files;
+    the fast engine fills the cells with the same function, so both give the same notebook.
+    """
+
+    def preprocess(self, nb, resources):
+        from ..answers import answers_path, load_answers
+        from ..model import QuizKey
+        from ..scoring import grade_quiz
+        from .engines import essays_drawn, parse_key
+        from .essays import essay_question_id, filled_essay_source
+
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            source_nb = gb.find_notebook(info["notebook"], info["assignment"])
+            sources = {c.name: c.source for c in source_nb.source_cells}
+        keys = [k for k in (parse_key(s) for s in sources.values()) if k]
+        if not keys:
+            return nb, resources
+        folder = resources.get("metadata", {}).get("path") or "."
+        answers = load_answers(answers_path(folder, info["notebook"])).answers
+        essays: dict[str, str | None] = {}
+        for key_json in keys:
+            essays.update(essays_drawn(grade_quiz(QuizKey.model_validate_json(key_json), info["student"], answers)))
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            qid = essay_question_id(grade_id)
+            if qid is None or grade_id not in sources:
+                continue
+            text = essays.get(qid)
+            # the learner's own edits to the cell are not kept: the answer lives in the answers file
+            cell.source = filled_essay_source(sources[grade_id], text) if text else sources[grade_id]
+        return nb, resources

@@ -64,6 +64,7 @@ class GraderSite:
         c.Exchange.root = str(self.exchange)
         c.Exchange.cache = str(self.root / ".exchange-cache")
         c.ExchangeCollect.check_owner = False  # one uid in the demo; see docs/deploy.md
+        c.ExchangeCollect.update = True  # a newer resubmission replaces the collected one
         # Learner-added cells must never run while a quiz is graded (see grading/nbgrader_hooks.py).
         c.Autograde.sanitize_preprocessors = _sanitize_preprocessors()
         c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and scored
@@ -141,8 +142,12 @@ def _sanitize_preprocessors() -> list:
 
     from .nbgrader_hooks import DropLearnerAddedCells
 
+    from .nbgrader_hooks import FillEssayCells
+
     default = list(Autograde.class_traits()["sanitize_preprocessors"].default())
-    return [default[0], DropLearnerAddedCells, *default[1:]]
+    # drop learner code first; fill essays after OverwriteCells has put back missing cells
+    at = default.index(next(p for p in default if p.__name__ == "OverwriteCells")) + 1
+    return [default[0], DropLearnerAddedCells, *default[1:at], FillEssayCells, *default[at:]]
 
 
 def _check(result: dict, what: str) -> None:

@@ -1,0 +1,294 @@
+"""The two grading engines, one submission at a time, behind one signature.
+
+`grade_one(plan, student)` runs in a worker (a local process or a Dask worker): it writes the
+`autograded/` folder and the learner feedback, and returns the gradebook rows and the quiz
+results; the parent writes the rows, so a SQLite gradebook only ever has one writer.
+
+- fast: for notebooks whose graded cells are all partyquiz quiz cells. Reads the answers file
+  and the key (from the instructor's source notebook), recomputes the draw from the student
+  id, never executes anything the learner wrote.
+- nbgrader: `nbgrader autograde` through NbGraderAPI, for notebooks with code exercises; the
+  rows nbgrader wrote are read back. With a private gradebook (`plan.scratch_db`), several
+  workers can autograde at once without contending for the SQLite writer lock.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..answers import answers_path, load_answers
+from ..build import HIDDEN_BEGIN
+from ..model import QuizKey, QuizResult
+from ..scoring import auto_score, grade_quiz
+from .essays import essay_question_id, essay_text, filled_essay_source
+from .feedback import render_feedback, write_feedback
+from .gradebook import NO_RESPONSE, NotebookRows, SubmissionRows
+
+SCORE_CALL = "score_in_notebook("
+
+
+@dataclass
+class NotebookPlan:
+    name: str
+    key_json: str | None  # the QuizKey from the hidden part of the quiz score cell
+    score_cell: str | None  # grade id of that cell
+    grade_cells: dict[str, float]  # grade id → max score
+    solution_cells: list[str]
+    essay_sources: dict[str, str]  # essay grade id → the cell's source text
+    template: dict  # the autograded notebook before this learner's essays and score
+
+    _key: QuizKey | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def key(self) -> QuizKey | None:
+        if self._key is None and self.key_json:
+            self._key = QuizKey.model_validate_json(self.key_json)
+        return self._key
+
+    def __getstate__(self):  # the parsed key is rebuilt in the worker, not pickled
+        state = dict(self.__dict__)
+        state["_key"] = None
+        return state
+
+
+@dataclass
+class Plan:
+    root: str
+    assignment: str
+    engine: str  # "fast" | "nbgrader"
+    notebooks: list[NotebookPlan]
+    source_files: list[str]  # instructor's non-notebook files, relative to source/<assignment>
+    ignore: list[str]
+    db_url: str
+    lang: str = "zh-CN"
+    scratch_db: str | None = None  # template gradebook copied per nbgrader autograde (parallel runs)
+    config_extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    student: str
+    rows: SubmissionRows | None = None
+    results: list[QuizResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+    fingerprint: str = ""
+    seconds: float = 0.0
+    feedback: bool = False
+
+
+# --- helpers shared by both engines -------------------------------------------------------
+
+def parse_key(source: str) -> str | None:
+    """The QuizKey JSON inside a quiz score cell, or None if the cell is not one."""
+    if HIDDEN_BEGIN not in source or SCORE_CALL not in source:
+        return None
+    start = source.find('r"""', source.index(SCORE_CALL))
+    end = source.find('"""', start + 4)
+    return source[start + 4:end] if start >= 0 and end > start else None
+
+
+def read_timestamp(folder: Path):
+    from nbgrader.utils import parse_utc
+
+    path = folder / "timestamp.txt"
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+        return parse_utc(text) if text else None
+    except (OSError, ValueError):
+        return None
+
+
+def _ignored(name: str, ignore: list[str]) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in ignore)
+
+
+def essays_drawn(result: QuizResult) -> dict[str, str | None]:
+    """Essay question id → the learner's text (None when blank), drawn essays only."""
+    return {s.question_id: essay_text(s.value) for s in result.scores if s.needs_manual}
+
+
+def score_notebook(nb: NotebookPlan, student: str, folder: Path) -> tuple[NotebookRows, QuizResult | None, list[str]]:
+    """The rows nbgrader would write for this notebook, computed without running anything."""
+    problems: list[str] = []
+    scores: dict[str, float | None] = {name: 0.0 for name in nb.grade_cells}
+    comments: dict[str, str | None] = {name: NO_RESPONSE for name in nb.solution_cells}
+    key = nb.key
+    if key is None:
+        return NotebookRows(scores, comments), None, problems
+    loaded = load_answers(answers_path(folder, nb.name))
+    problems.extend(loaded.problems)
+    result = grade_quiz(key, student, loaded.answers)
+    if nb.score_cell:
+        scores[nb.score_cell] = auto_score(result)
+    for qid, text in essays_drawn(result).items():
+        cell = f"essay_{qid}"
+        if cell in scores and text is not None:
+            scores[cell] = None
+            comments[cell] = None
+    return NotebookRows(scores, comments), result, problems
+
+
+def autograded_notebook(nb: NotebookPlan, result: QuizResult | None) -> dict:
+    cells = []
+    essays = essays_drawn(result) if result else {}
+    for cell in nb.template["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        qid = essay_question_id(grade_id)
+        if qid is not None and essays.get(qid):
+            cell = {**cell, "source": filled_essay_source(nb.essay_sources[grade_id], essays[qid])}
+        elif grade_id == nb.score_cell and result is not None:
+            score = auto_score(result)
+            cell = {**cell, "execution_count": 1, "outputs": [
+                {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": repr(score)}}]}
+        cells.append(cell)
+    return {**nb.template, "cells": cells}
+
+
+def copy_files(plan: Plan, submitted: Path, dest: Path) -> None:
+    """As nbgrader autograde: the learner's non-notebook files, then the instructor's over them."""
+    for path in submitted.rglob("*"):
+        rel = path.relative_to(submitted)
+        if path.is_dir() or path.suffix == ".ipynb" or any(_ignored(part, plan.ignore) for part in rel.parts):
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    source = Path(plan.root) / "source" / plan.assignment
+    for rel in plan.source_files:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / rel, target)
+
+
+def _missing(plan: Plan, submitted: Path) -> list[str]:
+    return [nb.name for nb in plan.notebooks if not (submitted / f"{nb.name}.ipynb").exists()]
+
+
+def _zero_rows(nb: NotebookPlan) -> NotebookRows:
+    # nbgrader's rule for a notebook missing from a submission: every grade cell scores 0
+    return NotebookRows({name: 0.0 for name in nb.grade_cells}, {name: None for name in nb.solution_cells})
+
+
+# --- the engines -----------------------------------------------------------------------------
+
+def grade_fast(plan: Plan, student: str) -> Outcome:
+    root = Path(plan.root)
+    submitted = root / "submitted" / student / plan.assignment
+    dest = root / "autograded" / student / plan.assignment
+    outcome = Outcome(student)
+    missing = set(_missing(plan, submitted))
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    copy_files(plan, submitted, dest)
+    rows: dict[str, NotebookRows] = {}
+    for nb in plan.notebooks:
+        if nb.name in missing:
+            rows[nb.name] = _zero_rows(nb)
+            outcome.problems.append(f"{submitted / (nb.name + '.ipynb')}: 缺少笔记本（改名或删除？）/ notebook missing (renamed or deleted?)")
+            continue
+        nb_rows, result, problems = score_notebook(nb, student, submitted)
+        rows[nb.name] = nb_rows
+        outcome.problems.extend(problems)
+        if result is not None:
+            outcome.results.append(result)
+        (dest / f"{nb.name}.ipynb").write_text(json.dumps(autograded_notebook(nb, result), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    outcome.rows = SubmissionRows(student, read_timestamp(submitted), rows)
+    return outcome
+
+
+_API_CACHE: dict[tuple, object] = {}
+
+
+def _nbgrader_api(plan: Plan, db_url: str):
+    from .site import GraderSite
+
+    cache_key = (plan.root, db_url)
+    if cache_key not in _API_CACHE:
+        site = GraderSite(root=Path(plan.root), db_url=db_url, extra=plan.config_extra)
+        _API_CACHE.clear()
+        _API_CACHE[cache_key] = site.api()
+    return _API_CACHE[cache_key]
+
+
+def grade_nbgrader(plan: Plan, student: str) -> Outcome:
+    from .gradebook import read_rows
+
+    root = Path(plan.root)
+    submitted = root / "submitted" / student / plan.assignment
+    outcome = Outcome(student)
+    missing = _missing(plan, submitted)
+    if len(missing) == len(plan.notebooks):
+        # nbgrader refuses ("No notebooks found") and writes nothing useful: give its own
+        # missing-notebook rule, 0 everywhere, as the fast engine does.
+        outcome.problems.extend(f"{submitted / (m + '.ipynb')}: 缺少笔记本（改名或删除？）/ notebook missing (renamed or deleted?)" for m in missing)
+        outcome.rows = SubmissionRows(student, read_timestamp(submitted), {nb.name: _zero_rows(nb) for nb in plan.notebooks})
+        dest = root / "autograded" / student / plan.assignment
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        copy_files(plan, submitted, dest)
+        return outcome
+    with tempfile.TemporaryDirectory(prefix="pq-gb-") as tmp:
+        db_url = plan.db_url
+        if plan.scratch_db:
+            scratch = Path(tmp) / "gradebook.db"
+            _copy_sqlite(plan.scratch_db, scratch)
+            db_url = f"sqlite:///{scratch}"
+        result = _nbgrader_api(plan, db_url).autograde(plan.assignment, student, force=True, create=True)
+        if not result.get("success"):
+            outcome.error = _short_error(result)
+            return outcome
+        outcome.rows = read_rows(db_url, plan.assignment, [student]).get(student)
+    if outcome.rows is not None:
+        outcome.rows.notebooks.update({m: _zero_rows(nb) for nb in plan.notebooks for m in missing if nb.name == m})
+    for nb in plan.notebooks:
+        if nb.key is not None and nb.name not in missing:
+            loaded = load_answers(answers_path(submitted, nb.name))
+            outcome.problems.extend(loaded.problems)
+            outcome.results.append(grade_quiz(nb.key, student, loaded.answers))
+    return outcome
+
+
+def _copy_sqlite(src: str, dest: Path) -> None:
+    with sqlite3.connect(src) as a, sqlite3.connect(dest) as b:
+        a.backup(b)
+
+
+def _short_error(result: dict) -> str:
+    text = (result.get("error") or result.get("log") or "autograde failed").strip().splitlines()
+    return " / ".join(line.strip() for line in text[-3:])
+
+
+def grade_one(plan: Plan, student: str) -> Outcome:
+    """Grade one submission with the plan's engine, then write its feedback. Never raises."""
+    started = time.perf_counter()
+    try:
+        outcome = (grade_fast if plan.engine == "fast" else grade_nbgrader)(plan, student)
+        if outcome.error is None and outcome.results:
+            pages = {r.notebook: render_feedback(_key_for(plan, r.notebook), r, plan.lang) for r in outcome.results}
+            submitted = Path(plan.root) / "submitted" / student / plan.assignment
+            outcome.feedback = write_feedback(Path(plan.root), student, plan.assignment, pages, submitted) is not None
+    except Exception as exc:  # one broken submission never stops the batch
+        outcome = Outcome(student, error=f"{type(exc).__name__}: {exc}")
+        if os.environ.get("PARTYQUIZ_DEBUG"):
+            outcome.error += "\n" + traceback.format_exc()
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _key_for(plan: Plan, notebook: str) -> QuizKey:
+    return next(nb.key for nb in plan.notebooks if nb.name == notebook)
+
+
+def grade_chunk(plan: Plan, students: list[str]) -> list[Outcome]:
+    return [grade_one(plan, s) for s in students]

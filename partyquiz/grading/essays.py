@@ -1,0 +1,41 @@
+"""Essay answers shown in the autograded notebook, so formgrader can grade them by hand.
+
+Both engines call `filled_essay_source` (the nbgrader engine from an autograde preprocessor,
+the fast engine directly), so an essay cell reads the same whichever engine graded it. The
+learner's text is escaped: formgrader renders Markdown and HTML, and a learner must not be able
+to inject either into the instructor's page.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from ..scoring import is_answered
+
+ESSAY_PREFIX = "essay_"
+MAX_ESSAY_CHARS = 20_000  # a longer answer is cut in the notebook (the answers file keeps it all)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def essay_question_id(grade_id: str) -> str | None:
+    return grade_id[len(ESSAY_PREFIX):] if grade_id.startswith(ESSAY_PREFIX) else None
+
+
+def essay_text(value: Any) -> str | None:
+    """The learner's essay as text, or None when there is no answer."""
+    if not is_answered(value):
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def escape_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def filled_essay_source(source: str, text: str) -> str:
+    if len(text) > MAX_ESSAY_CHARS:
+        text = text[:MAX_ESSAY_CHARS] + " …（已截断 / truncated）"
+    quoted = "\n".join("> " + escape_markdown(line) if line.strip() else ">" for line in text.splitlines())
+    return f"{source}\n\n---\n\n**学员作答 / Learner's answer：**\n\n{quoted}"

@@ -1,0 +1,113 @@
+"""Learner feedback made by this project, not by `nbgrader generate_feedback`.
+
+nbgrader's feedback prints the hidden test cell, which holds the key of the whole pool. This
+page shows, per question the learner was DRAWN, their answer, the score and the explanation;
+the right answer only when the quiz allows it (`reveal_answers`). It is built from the
+QuizResult, which lists drawn questions only, so an undrawn question cannot appear. Every
+string from a course or a learner is HTML-escaped.
+
+It is written where nbgrader's `release_feedback` looks for it
+(`feedback/<student>/<assignment>/<notebook>.html` beside `timestamp.txt` and
+`submission_secret.txt`), so learners fetch it through the exchange as usual.
+"""
+from __future__ import annotations
+
+import shutil
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from ..i18n import t
+from ..model import Question, QuizKey, QuizResult
+
+_CSS = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:52em;margin:2em auto;padding:0 1em;color:#222}
+h1{color:#b71c1c;font-size:1.4em}.q{border:1px solid #ddd;border-radius:6px;padding:.8em 1em;margin:1em 0}
+.right{border-left:6px solid #2e7d32}.wrong{border-left:6px solid #c62828}.part{border-left:6px solid #f9a825}.manual{border-left:6px solid #1565c0}
+.meta{color:#555;font-size:.9em}.total{font-size:1.2em;font-weight:bold}"""
+
+
+def _answer_text(question: Question, value: Any, lang: str | None) -> str:
+    if value is None or value == "" or value == []:
+        return t("grading.feedback.blank", lang)
+    if question.type in ("single", "multiple"):
+        texts = {o.id: o.text for o in question.options}
+        picked = value if isinstance(value, list) else [value]
+        return "；".join(texts.get(str(v), str(v)) for v in picked)
+    if question.type == "truefalse":
+        return t("quiz.true", lang) if value is True else t("quiz.false", lang) if value is False else str(value)
+    if question.type == "fill" and isinstance(value, list):
+        return " | ".join(str(v) for v in value)
+    if question.type == "matching" and isinstance(value, dict):
+        lefts = {p.id: p.left for p in question.pairs}
+        return "；".join(f"{lefts.get(k, k)} → {v}" for k, v in value.items() if k in lefts)
+    return str(value)
+
+
+def _key_text(question: Question, lang: str | None) -> str:
+    if question.type in ("single", "multiple"):
+        return "；".join(o.text for o in question.options if o.correct)
+    if question.type == "truefalse":
+        return t("quiz.true", lang) if question.answer else t("quiz.false", lang)
+    if question.type == "fill":
+        return " | ".join(" / ".join(alts) for alts in question.blanks)
+    if question.type == "numeric":
+        if question.range is not None:
+            return f"{question.range[0]} – {question.range[1]}"
+        return f"{question.value}" + (f" ± {question.tolerance}" if question.tolerance else "")
+    if question.type == "matching":
+        return "；".join(f"{p.left} → {p.right}" for p in question.pairs)
+    return ""
+
+
+def render_feedback(key: QuizKey, result: QuizResult, lang: str | None = None) -> str:
+    """One HTML page for one learner and one quiz notebook."""
+    parts = [f"<h1>{escape(key.quiz.title or key.notebook)}</h1>",
+             f'<p class="meta">{escape(t("grading.feedback.learner", lang, learner=result.learner_id))}</p>']
+    auto = sum(s.score for s in result.scores if not s.needs_manual)
+    auto_max = sum(s.max_score for s in result.scores if not s.needs_manual)
+    parts.append(f'<p class="total">{escape(t("grading.feedback.total", lang, score=round(auto, 2), max=round(auto_max, 2)))}</p>')
+    if result.late:
+        parts.append(f'<p class="meta">{escape(t("grading.feedback.late", lang))}</p>')
+    for n, qs in enumerate(result.scores, 1):
+        question = key.questions[qs.question_id]
+        if qs.needs_manual:
+            css, verdict = "manual", t("grading.feedback.manual", lang)
+        elif qs.score >= qs.max_score:
+            css, verdict = "right", t("quiz.right", lang)
+        elif qs.score > 0:
+            css, verdict = "part", t("grading.feedback.partial", lang)
+        else:
+            css, verdict = "wrong", t("quiz.wrong", lang)
+        block = [f'<div class="q {css}"><p><b>{escape(t("quiz.question", lang, n=n))}</b> {escape(question.stem)}</p>',
+                 f"<p>{escape(t('grading.feedback.your_answer', lang))}{escape(_answer_text(question, qs.value, lang))}</p>"]
+        score = t("grading.feedback.score_manual", lang, max=qs.max_score) if qs.needs_manual else t("grading.feedback.score", lang, score=qs.score, max=qs.max_score)
+        block.append(f'<p class="meta">{escape(verdict)} · {escape(score)}</p>')
+        if key.quiz.reveal_answers and not qs.needs_manual:
+            block.append(f"<p>{escape(t('grading.feedback.key', lang))}{escape(_key_text(question, lang))}</p>")
+        if question.explanation:
+            block.append(f"<p>{escape(t('quiz.explanation', lang))}{escape(question.explanation)}</p>")
+        block.append("</div>")
+        parts.append("".join(block))
+    title = escape(t("grading.feedback.title", lang, quiz=key.quiz.title or key.notebook))
+    html_lang = "en" if (lang or "").startswith("en") else "zh-CN"
+    return (f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8"><title>{title}</title>'
+            f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
+
+
+def write_feedback(root: Path, student: str, assignment: str, pages: dict[str, str], submitted: Path) -> Path | None:
+    """Write the pages where release_feedback expects them; None when the submission has no secret.
+
+    Without `submission_secret.txt` (not submitted through the exchange) nbgrader's release
+    would crash on the whole batch, and the learner could not fetch it anyway.
+    """
+    if not (submitted / "submission_secret.txt").exists() or not (submitted / "timestamp.txt").exists():
+        return None
+    folder = root / "feedback" / student / assignment
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        shutil.copyfile(submitted / name, folder / name)
+    for notebook, page in pages.items():
+        (folder / f"{notebook}.html").write_text(page, encoding="utf-8")
+    return folder
