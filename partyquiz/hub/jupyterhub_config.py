@@ -1,0 +1,49 @@
+"""JupyterHub config for `partyquiz serve`: everything comes from hub.json (PARTYQUIZ_HUB_SETTINGS)."""
+import json
+import os
+import sys
+from pathlib import Path
+
+settings = json.loads(Path(os.environ["PARTYQUIZ_HUB_SETTINGS"]).read_text(encoding="utf-8"))
+hub_dir = Path(settings["hub_dir"])
+bindir = Path(sys.executable).parent
+c = get_config()  # noqa: F821
+
+c.JupyterHub.ip = "127.0.0.1"
+c.JupyterHub.port = settings["port"]
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = settings["hub_port"]
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings['api_port']}"
+c.ConfigurableHTTPProxy.command = [settings["proxy"]]
+c.ConfigurableHTTPProxy.pid_file = str(hub_dir / "proxy.pid")
+c.JupyterHub.cookie_secret_file = str(hub_dir / "jupyterhub_cookie_secret")
+c.JupyterHub.db_url = f"sqlite:///{hub_dir / 'jupyterhub.sqlite'}"
+c.JupyterHub.pid_file = str(hub_dir / "jupyterhub.pid")
+c.JupyterHub.cleanup_servers = True  # Ctrl-C stops every single-user server too
+c.JupyterHub.cleanup_proxy = True
+
+c.JupyterHub.authenticator_class = "partyquiz.hub.auth.GeneratedPasswordAuthenticator"
+c.GeneratedPasswordAuthenticator.password_file = str(hub_dir / "passwords.json")
+users = settings["instructors"] + settings["learners"]
+c.Authenticator.allowed_users = set(users)
+c.Authenticator.admin_users = set(settings["instructors"])
+c.JupyterHub.load_groups = {
+    "instructors": {"users": settings["instructors"]},
+    "learners": {"users": settings["learners"]},
+}
+
+c.JupyterHub.spawner_class = "partyquiz.hub.spawner.PartyquizSpawner"
+c.PartyquizSpawner.settings_file = os.environ["PARTYQUIZ_HUB_SETTINGS"]
+c.PartyquizSpawner.home_dir_template = str(hub_dir / "home" / "{username}")
+c.Spawner.cmd = [str(bindir / "jupyterhub-singleuser")]
+# As root a Jupyter server refuses to start without --allow-root, and the spawn dies quietly.
+c.Spawner.args = ["--allow-root"] if os.geteuid() == 0 else []
+c.Spawner.http_timeout = settings.get("http_timeout", 120)
+c.Spawner.start_timeout = settings.get("http_timeout", 120)
+c.JupyterHub.concurrent_spawn_limit = settings.get("concurrent_spawn_limit", 100)
+c.JupyterHub.log_level = settings.get("log_level", "INFO")
+
+# Instructors may look at learners' servers (help during a session); learners only their own.
+c.JupyterHub.load_roles = [
+    {"name": "instructor-access", "groups": ["instructors"], "scopes": ["access:servers!group=learners", "read:users!group=learners"]},
+]

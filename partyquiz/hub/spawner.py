@@ -1,0 +1,57 @@
+"""The demo spawner: every hub user is a folder under var/hub/home/, all on one unix uid.
+
+SimpleLocalProcessSpawner gives no isolation between users (see docs/deploy.md for production).
+Before each start the user's home is (re)prepared: nbgrader config with their student id,
+notebooks copied in once, no news pop-up; the start page is their landing page.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from jupyterhub.spawner import SimpleLocalProcessSpawner
+from traitlets import Unicode
+
+from .home import HomeSpec, prepare_home
+
+
+class PartyquizSpawner(SimpleLocalProcessSpawner):
+    settings_file = Unicode(config=True, help="hub.json written by partyquiz serve")
+
+    def _settings(self) -> dict:
+        return json.loads(Path(self.settings_file).read_text(encoding="utf-8"))
+
+    def _role(self, settings: dict) -> str:
+        return "instructor" if self.user.name in settings["instructors"] else "learner"
+
+    async def start(self):
+        settings = self._settings()
+        role = self._role(settings)
+        spec = HomeSpec(
+            home=Path(self.home_dir),
+            user=self.user.name,
+            role=role,
+            course_id=settings["course_id"],
+            exchange=Path(settings["exchange"]),
+            ignore=tuple(settings["ignore"]),
+            grader_root=Path(settings["grader_root"]) if role == "instructor" else None,
+        )
+        prepare_home(spec, Path(settings["notebooks"]))
+        self.default_url = "/lab/tree/instructor.ipynb" if role == "instructor" else "/lab/tree/start.ipynb"
+        return await super().start()
+
+    def get_env(self):
+        env = super().get_env()
+        settings = self._settings()
+        bindir = str(Path(sys.executable).parent)
+        # nbgrader calls `alembic` from PATH; kernels must import this very partyquiz.
+        env["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin")
+        env["PARTYQUIZ_LANG"] = settings["lang"]
+        env["PARTYQUIZ_LEDGER_URL"] = settings["ledger_url"]
+        if self._role(settings) == "instructor":
+            env["PARTYQUIZ_GRADER_ROOT"] = settings["grader_root"]
+            env["PARTYQUIZ_EXCHANGE"] = settings["exchange"]
+            env["PARTYQUIZ_ROSTER"] = settings["roster_file"]
+        return env

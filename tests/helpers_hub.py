@@ -1,0 +1,112 @@
+"""A hub user driven over HTTP: log in with the form, spawn, get a token, call the server's REST API.
+
+Shared by the hub tests and benchmarks/bench_hub.py (plain httpx; no browser).
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+
+
+@dataclass
+class HubUser:
+    base: str  # http://127.0.0.1:port
+    name: str
+    password: str
+    client: httpx.Client = field(init=False)
+    token: str | None = None
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(base_url=self.base, timeout=60, follow_redirects=False)
+
+    def _xsrf(self) -> str:
+        return self.client.cookies.get("_xsrf", path="/hub/") or self.client.cookies.get("_xsrf") or ""
+
+    def login(self) -> bool:
+        self.client.get("/hub/login")
+        r = self.client.post("/hub/login", data={"username": self.name, "password": self.password, "_xsrf": self._xsrf()})
+        return r.status_code == 302 and "/hub/login" not in r.headers.get("location", "")
+
+    def make_token(self) -> str:
+        r = self.client.post(f"/hub/api/users/{self.name}/tokens", headers={"X-XSRFToken": self._xsrf()}, json={"note": "test"})
+        r.raise_for_status()
+        self.token = r.json()["token"]
+        return self.token
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"token {self.token}"}
+
+    def spawn(self, timeout: float = 120) -> float:
+        """Start the user's server; returns seconds until the hub reports it ready."""
+        t0 = time.monotonic()
+        r = self.client.post(f"/hub/api/users/{self.name}/server", headers=self.auth)
+        if r.status_code not in (201, 202, 400):  # 400: already running
+            raise RuntimeError(f"spawn {self.name}: {r.status_code} {r.text}")
+        while time.monotonic() - t0 < timeout:
+            info = self.client.get(f"/hub/api/users/{self.name}", headers=self.auth).json()
+            server = info.get("servers", {}).get("", {})
+            if server.get("ready"):
+                return time.monotonic() - t0
+            time.sleep(0.25)
+        raise TimeoutError(f"{self.name}: server not ready after {timeout} s")
+
+    def stop(self) -> None:
+        self.client.delete(f"/hub/api/users/{self.name}/server", headers=self.auth)
+
+    # --- the user's own Jupyter server -----------------------------------------------------
+    def url(self, path: str) -> str:
+        return f"/user/{self.name}/{path.lstrip('/')}"
+
+    def nbgrader(self, action: str, assignment: str, course_id: str = "partyquiz") -> object:
+        """The assignment-list extension's REST endpoints: fetch, submit, fetch_feedback."""
+        r = self.client.post(self.url(f"assignments/{action}"), headers=self.auth, data={"assignment_id": assignment, "course_id": course_id})
+        r.raise_for_status()
+        return r.json()
+
+    def assignments(self, course_id: str = "partyquiz") -> list:
+        r = self.client.get(self.url("assignments"), headers=self.auth, params={"course_id": course_id})
+        r.raise_for_status()
+        return r.json()["value"]
+
+    def start_kernel(self, cwd: str = "") -> str:
+        r = self.client.post(self.url("api/kernels"), headers=self.auth, json={"name": "python3", "path": cwd})
+        r.raise_for_status()
+        return r.json()["id"]
+
+    def execute(self, kernel_id: str, code: str, timeout: float = 60) -> tuple[str, float]:
+        """Run `code` over the kernel websocket; returns (stdout, seconds)."""
+        import websocket
+
+        ws_url = self.base.replace("http", "ws", 1) + self.url(f"api/kernels/{kernel_id}/channels")
+        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+        try:
+            msg_id = uuid.uuid4().hex
+            t0 = time.monotonic()
+            ws.send(json.dumps({
+                "header": {"msg_id": msg_id, "username": self.name, "session": uuid.uuid4().hex, "msg_type": "execute_request", "version": "5.3"},
+                "parent_header": {}, "metadata": {}, "channel": "shell",
+                "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False},
+            }))
+            out, status = [], None
+            while True:
+                msg = json.loads(ws.recv())
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind = msg["msg_type"]
+                if kind == "stream":
+                    out.append(msg["content"]["text"])
+                elif kind == "error":
+                    raise RuntimeError("\n".join(msg["content"]["traceback"]))
+                elif kind == "execute_reply":
+                    status = msg["content"]["status"]
+                    return "".join(out), time.monotonic() - t0
+        finally:
+            ws.close()
+
+    def close(self) -> None:
+        self.client.close()
