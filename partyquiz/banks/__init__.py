@@ -53,15 +53,16 @@ def import_banks(paths: list[Path], keep_valid: bool = False) -> BankResult:
     Without `keep_valid` any problem means no question at all is returned (all are reported).
     """
     merged = BankResult()
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {}  # id → "file:line" where it first appeared
     for path in paths:
         part = parse_bank(path)
         merged.problems.extend(part.problems)
         for question in part.questions:
             if question.id in seen:
-                merged.problems.append(Problem(str(path), f"题目 id 重复：已出现在 {seen[question.id]} / duplicate id '{question.id}', also in {seen[question.id]}", None, "id"))
+                merged.problems.append(Problem(str(path), f"题目 id 重复：已出现在 {seen[question.id]} / duplicate id '{question.id}', also in {seen[question.id]}", part.lines.get(question.id), "id"))
                 continue
-            seen[question.id] = str(path)
+            seen[question.id] = f"{path}:{part.lines.get(question.id)}"
+            merged.lines[question.id] = part.lines.get(question.id)
             merged.questions.append(question)
     if merged.problems and not keep_valid:
         merged.questions = []

@@ -25,10 +25,12 @@ LETTERS = "ABCDEFGH"
 class BankResult:
     questions: list[Question] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    lines: dict[str, int | None] = field(default_factory=dict)  # question id → its row/line
 
     def extend(self, other: "BankResult") -> None:
         self.questions.extend(other.questions)
         self.problems.extend(other.problems)
+        self.lines.update(other.lines)
 
     def raise_if_problems(self) -> list[Question]:
         if self.problems:
@@ -74,6 +76,7 @@ def add_question(result: BankResult, built: Question | list[Problem], seen: dict
         result.problems.append(Problem(file, f"题目 id 重复 / duplicate id '{built.id}' (first at {first})", line, "id"))
         return
     seen[built.id] = line
+    result.lines[built.id] = line
     result.questions.append(built)
 
 

@@ -1,0 +1,48 @@
+"""The authoring stage's operations, as the CLI and notebooks call them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..banks import BankResult, format_of, import_banks, parse_bank, write_bank
+from ..build import BuiltAssignment, build_course
+from ..errors import InputError, Problem
+from . import load_course
+
+
+@dataclass
+class ImportReport:
+    written: Path | None
+    imported: int
+    problems: list[Problem] = field(default_factory=list)
+
+
+def import_bank_files(files: list[Path], out: Path, keep_valid: bool = False) -> ImportReport:
+    """Read banks of any supported format and write one bank (format from `out`'s suffix).
+
+    By default a single problem means nothing is written; `keep_valid` writes the valid
+    questions and still reports every problem.
+    """
+    result: BankResult = import_banks(files, keep_valid=keep_valid)
+    if not result.questions:
+        if not result.problems:
+            result.problems.append(Problem(", ".join(map(str, files)), "没有找到题目 / no questions found"))
+        return ImportReport(None, 0, result.problems)
+    write_bank(result.questions, out)
+    return ImportReport(out, len(result.questions), result.problems)
+
+
+def export_bank(bank: Path, fmt: str, out: Path) -> int:
+    """Write `bank` (any supported format) as `fmt`; refuses a bank with problems."""
+    questions = parse_bank(bank).raise_if_problems()
+    write_bank(questions, out, fmt or format_of(out))
+    return len(questions)
+
+
+def build(course_folder: Path, root: Path) -> list[BuiltAssignment]:
+    """course → `<root>/source/<course>-<lesson>/`; identical input gives identical files."""
+    course = load_course(course_folder)
+    return build_course(course, root / "source")
+
+
+__all__ = ["ImportReport", "import_bank_files", "export_bank", "build", "InputError"]
