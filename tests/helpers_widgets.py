@@ -69,3 +69,136 @@ def build_lesson(folder: Path, course: Course, release: bool = True) -> Path:
 def stored_answers(folder: Path, notebook: str = "l1") -> dict:
     path = folder / f"{notebook}.answers.json"
     return json.loads(path.read_text(encoding="utf-8"))["answers"] if path.exists() else {}
+
+
+# --- a real JupyterLab on 127.0.0.1 ------------------------------------------------------------
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from typing import Iterator
+
+LAB_SETTINGS = {
+    # stop the news / update pop-ups that would cover the notebook (see shared/DESIGN-NOTES.md)
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Lab:
+    url: str
+    token: str
+    root: Path
+    process: subprocess.Popen
+
+    def notebook_url(self, path: str) -> str:
+        return f"{self.url}/lab/tree/{path}?token={self.token}"
+
+
+@contextlib.contextmanager
+def running_lab(root: Path, learner: str = LEARNER, lang: str = "zh-CN", timeout: float = 60) -> Iterator[Lab]:
+    """JupyterLab with its own settings and workspaces folders, stopped afterwards."""
+    state = root.parent / f".lab-{secrets.token_hex(4)}"
+    for name, value in LAB_SETTINGS.items():
+        path = state / "settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value), encoding="utf-8")
+    (state / "workspaces").mkdir(parents=True, exist_ok=True)
+    port, token = free_port(), secrets.token_hex(16)
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ, "PARTYQUIZ_LEARNER": learner, "PARTYQUIZ_LANG": lang,
+        "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    cmd = [str(bin_dir / "jupyter"), "lab", "--allow-root", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+           f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0"]
+    log = open(state / "lab.log", "wb")
+    process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    lab = Lab(f"http://127.0.0.1:{port}", token, root, process)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{lab.url}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"JupyterLab did not start: {(state / 'lab.log').read_text(errors='replace')[-2000:]}")
+                time.sleep(0.2)
+        yield lab
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+# --- driving the notebook page ------------------------------------------------------------------
+IDLE = "Python 3 (ipykernel) | Idle"
+
+
+def wait_idle(page, timeout_ms: float = 60_000) -> None:
+    # the status bar text, not the toolbar circle (see shared/DESIGN-NOTES.md)
+    page.get_by_text(IDLE).wait_for(timeout=timeout_ms)
+
+
+def menu(page, top: str, item: str) -> None:
+    page.click(f"div.lm-MenuBar-itemLabel:text-is('{top}')")
+    page.click(f"li.lm-Menu-item:has-text('{item}')")
+
+
+def open_notebook(page, lab: Lab, path: str) -> None:
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave page?" on reload
+    page.goto(lab.notebook_url(path))
+    wait_idle(page)
+
+
+def run_all(page, n_questions: int, timeout_ms: float = 30_000) -> None:
+    menu(page, "Run", "Run All Cells")
+    page.locator(".pq-question").nth(n_questions - 1).wait_for(timeout=timeout_ms)
+    wait_idle(page)
+
+
+def restart_kernel(page) -> None:
+    menu(page, "Kernel", "Restart Kernel…")
+    page.click(".jp-Dialog button.jp-mod-accept")
+    wait_idle(page)
+
+
+def wait_for_answers(folder: Path, expected: dict, timeout: float = 15, notebook: str = "l1") -> dict:
+    """Poll the answers file until it holds `expected` (values by question id)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            values = {qid: a["value"] for qid, a in stored_answers(folder, notebook).items()}
+        except (json.JSONDecodeError, OSError):
+            values = {}
+        if all(values.get(qid) == value for qid, value in expected.items()) or time.monotonic() > deadline:
+            return values
+        time.sleep(0.05)
+
+
+def platform_fonts(page, selector: str) -> list[dict]:
+    """The fonts Chromium actually used to draw the text of `selector` (DevTools protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    cdp.detach()
+    return fonts
