@@ -62,9 +62,11 @@ def build_gradebook(
             new_students = [{"id": sid, "last_name": ln, "first_name": fn} for sid, (ln, fn) in names.items() if sid not in known]
             if new_students:
                 conn.execute(T["student"].insert(), new_students)
-            nb_of, quiz_cell, essay_cell = {}, {}, {}
+            nb_of, quiz_cell, essay_cell = _existing(conn, T)
             a_rows, nb_rows, cell_rows, gc_rows = [], [], [], []
             for name, max_score in assignments.items():
+                if name in nb_of:
+                    continue  # already in the gradebook: add submissions only
                 aid, nid, cid = _uid(), _uid(), _uid()
                 a_rows.append({"id": aid, "name": name, "course_id": course_id, "duedate": None})
                 nb_rows.append({"id": nid, "name": notebook, "assignment_id": aid})
@@ -95,6 +97,16 @@ def build_gradebook(
                     conn.execute(T[table].insert(), rows)
     finally:
         engine.dispose()
+
+
+def _existing(conn: sa.Connection, T: dict[str, sa.Table]) -> tuple[dict, dict, dict]:
+    a, n, c = T["assignment"], T["notebook"], T["base_cell"]
+    rows = conn.execute(sa.select(a.c.name, a.c.id, n.c.id, c.c.id, c.c.name).join(n, n.c.assignment_id == a.c.id).join(c, c.c.notebook_id == n.c.id))
+    nb_of, quiz, essay = {}, {}, {}
+    for name, aid, nid, cid, cell in rows:
+        nb_of[name] = (aid, nid)
+        (essay if cell == "essay" else quiz)[name] = cid
+    return nb_of, quiz, essay
 
 
 def set_manual_grade(url: str, student: str, assignment: str, cell: str, score: float, notebook: str = "quiz") -> None:

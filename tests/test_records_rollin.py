@@ -1,0 +1,141 @@
+"""Roll-in: totals from the gradebook, idempotence, history on regrade, atomicity, hour rules."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from helpers_records import COURSE, ROSTER, WHEN, empty_gradebook, small_gradebook, sqlite_url
+from partyquiz.model import QuestionScore, QuizResult
+from partyquiz.records import ledger as L
+from partyquiz.records.bulk_gradebook import set_manual_grade
+from partyquiz.records.ledger import branch_summary, learner_records, record_history
+from partyquiz.records.rollin import roll_in
+from partyquiz.records.rules import load_rules
+
+
+def _dump(url: str) -> list[tuple]:
+    with L.engine_for(url) as engine, engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(L.records).order_by(L.records.c.id))] + [
+            tuple(r) for r in conn.execute(sa.select(L.items).order_by(L.items.c.record_id, L.items.c.question_id))]
+
+
+@pytest.fixture
+def urls(tmp_path):
+    gradebook = empty_gradebook(tmp_path / "gradebook.db")
+    small_gradebook(gradebook)
+    return gradebook, sqlite_url(tmp_path / "var" / "ledger.db")
+
+
+def test_roll_in_scores_pass_hours_and_date(urls):
+    gradebook, ledger = urls
+    summary = roll_in(ledger, gradebook, [COURSE], roster=ROSTER, batch_id="b1")
+    assert (summary.added, summary.unchanged, summary.pending) == (5, 0, 0)
+    mine = {r.lesson_id: r for r in learner_records(ledger, "a01")}
+    assert (mine["l1"].score, mine["l1"].max_score, mine["l1"].passed, mine["l1"].hours) == (9, 10, True, 2)
+    assert mine["l1"].completed_at == WHEN and mine["l1"].batch_id == "b1"
+    low = learner_records(ledger, "a02")[0]
+    assert (low.passed, low.hours) == (False, 0.0)  # 50 % < 60 %: no hours
+    assert learner_records(ledger, "nobody") == []
+
+
+def test_same_batch_again_changes_nothing(urls):
+    gradebook, ledger = urls
+    roll_in(ledger, gradebook, [COURSE], roster=ROSTER, batch_id="b1")
+    before = _dump(ledger)
+    again = roll_in(ledger, gradebook, [COURSE], roster=ROSTER, batch_id="b1")
+    later = roll_in(ledger, gradebook, [COURSE], roster=ROSTER)  # a new batch id, same grades
+    assert (again.added, again.unchanged, later.added) == (0, 5, 0)
+    assert _dump(ledger) == before
+
+
+def test_regrade_keeps_history_and_the_latest_counts(tmp_path):
+    gradebook, ledger = empty_gradebook(tmp_path / "gb.db"), sqlite_url(tmp_path / "ledger.db")
+    small_gradebook(gradebook, {("a01", "c1-l1"): 4, ("a02", "c1-l1"): 8}, essay={"a01": 3.0, "a02": None})
+    first = roll_in(ledger, gradebook, [COURSE], roster=ROSTER, batch_id="b1")
+    # a02's essay waits for a hand grade: not rolled in yet
+    assert (first.added, first.pending) == (1, 1)
+    assert learner_records(ledger, "a02") == []
+    set_manual_grade(gradebook, "a02", "c1-l1", "essay", 7)  # manual essay grades count
+    set_manual_grade(gradebook, "a01", "c1-l1", "essay", 9)  # a regrade
+    second = roll_in(ledger, gradebook, [COURSE], roster=ROSTER, batch_id="b2")
+    assert (second.added, second.superseded) == (2, 1)
+    assert learner_records(ledger, "a02")[0].score == 15
+    history = record_history(ledger, "a01", "c1", "l1")
+    assert [(h["score"], h["passed"], h["current"], h["batch_id"]) for h in history] == [(7, False, False, "b1"), (13, True, True, "b2")]
+    assert history[0]["superseded_by"] == history[1]["id"]
+    assert learner_records(ledger, "a01")[0].hours == 2
+
+
+def test_interrupted_roll_in_leaves_previous_state_whole(tmp_path):
+    gradebook, ledger = empty_gradebook(tmp_path / "gb.db"), sqlite_url(tmp_path / "ledger.db")
+    small_gradebook(gradebook, {("a01", "c1-l1"): 4})
+    roll_in(ledger, gradebook, [COURSE], roster=ROSTER, batch_id="b1")
+    before = _dump(ledger)
+    small_gradebook(gradebook, {("a02", "c1-l2"): 9, ("a03", "c1-l2"): 8})  # a second assignment batch
+    with pytest.raises(RuntimeError, match="interrupted"):
+        roll_in(ledger, gradebook, [COURSE], roster=ROSTER, batch_id="b2", _fail_after=1)
+    assert _dump(ledger) == before
+    done = roll_in(ledger, gradebook, [COURSE], roster=ROSTER, batch_id="b2")
+    assert done.added == 2
+
+
+def test_items_are_stored_once_for_item_analysis(urls):
+    gradebook, ledger = urls
+    result = QuizResult(learner_id="a01", assignment="c1-l1", notebook="quiz", drawn=["q1", "q2"], scores=[
+        QuestionScore(question_id="q1", score=2, max_score=2, answered=True, value=["B"]),
+        QuestionScore(question_id="q2", score=0, max_score=3, answered=False, value=None)])
+    first = roll_in(ledger, gradebook, [COURSE], roster=ROSTER, results=[result], batch_id="b1")
+    again = roll_in(ledger, gradebook, [COURSE], roster=ROSTER, results=[result], batch_id="b1")
+    assert (first.items, again.items) == (2, 0)
+    with L.engine_for(ledger) as engine, engine.connect() as conn:
+        values = [r.value for r in conn.execute(sa.select(L.items).order_by(L.items.c.position))]
+    assert values == ['["B"]', "null"]
+
+
+def test_branch_summary_counts_members_and_completion(urls):
+    gradebook, ledger = urls
+    roll_in(ledger, gradebook, [COURSE], roster=ROSTER)
+    by_branch = {b["branch"]: b for b in branch_summary(ledger)}
+    one, two = by_branch["一支部"], by_branch["二支部"]
+    assert (one["learners"], one["submitted"], one["passed"]) == (2, 2, 1)  # a01 passed both lessons
+    assert one["mean_score"] == pytest.approx((90 + 70 + 50) / 3)
+    assert (two["learners"], two["submitted"], two["passed"], two["hours"]) == (2, 1, 1, 3)
+    assert branch_summary(ledger, "c1")[0]["branch"] == "一支部"
+
+
+def test_tier_rule_and_pass_mark_come_from_the_rules_file(urls, tmp_path):
+    gradebook, ledger = urls
+    text = load_rules().path and open(load_rules().path, encoding="utf-8").read()
+    custom = tmp_path / "rules.yml"
+    custom.write_text(text.replace("method: lesson_hours", "method: tiers").replace("pass_mark: null", "pass_mark: 80"), encoding="utf-8")
+    roll_in(ledger, gradebook, [COURSE], roster=ROSTER, rules_path=custom)
+    mine = {r.lesson_id: r for r in learner_records(ledger, "a01")}
+    # l1: 45 min → 1 + 0.5 for passing (90 % ≥ 80 %); l2: 70 % < 80 % fails → nothing
+    assert (mine["l1"].hours, mine["l2"].passed, mine["l2"].hours) == (1.5, False, 0.0)
+
+
+def test_year_is_counted_in_local_time_and_from_the_start_month():
+    rules = load_rules()
+    new_year_eve_utc = dt.datetime(2025, 12, 31, 17, 0)  # 2026-01-01 01:00 in Beijing
+    assert rules.year_of(rules.local(new_year_eve_utc)) == 2026
+    rules.start_month = 9
+    assert rules.year_of(dt.datetime(2026, 8, 31)) == 2025 and rules.year_of(dt.datetime(2026, 9, 1)) == 2026
+
+
+@pytest.mark.postgres
+def test_ledger_on_real_postgresql(tmp_path, postgres_url):
+    gradebook = empty_gradebook(tmp_path / "gb.db")
+    small_gradebook(gradebook, {("a01", "c1-l1"): 4}, essay={"a01": 2.0})
+    roll_in(postgres_url, gradebook, [COURSE], roster=ROSTER, batch_id="b1")
+    set_manual_grade(gradebook, "a01", "c1-l1", "essay", 8)
+    second = roll_in(postgres_url, gradebook, [COURSE], roster=ROSTER, batch_id="b2")
+    again = roll_in(postgres_url, gradebook, [COURSE], roster=ROSTER, batch_id="b2")
+    assert (second.added, second.superseded, again.added) == (1, 1, 0)
+    assert [(h["score"], h["current"]) for h in record_history(postgres_url, "a01", "c1", "l1")] == [(6, False), (12, True)]
+    with pytest.raises(RuntimeError):
+        small_gradebook(gradebook, {("a02", "c1-l2"): 9})
+        roll_in(postgres_url, gradebook, [COURSE], roster=ROSTER, batch_id="b3", _fail_after=0)
+    assert [r.lesson_id for r in learner_records(postgres_url, "a02")] == []
+    assert {b["branch"] for b in branch_summary(postgres_url)} == {"一支部", "二支部"}
