@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import CHROMIUM_ARGS
 from helpers_widgets import (build_lesson, every_type_course, open_notebook, platform_fonts, restart_kernel, run_all,
                              running_lab, wait_for_answers)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 EXPECTED = {
     "q-single": ["quarter"],
