@@ -1,0 +1,195 @@
+"""The analytics report: ONE self-contained HTML file that opens offline.
+
+Score distributions, completion and hours by branch, members short of hours, and item analysis
+per quiz (Moodle's statistics, see stats.py) with option choice counts and questions flagged for
+low discrimination. Charts are inline SVG; no script, no CDN, no web font.
+ID numbers are always masked here; `pseudonymise=True` replaces names and ids by stable codes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..answers import atomic_write_text
+from ..exports import read_ledger
+from ..exports.views import hours_by_year, mask_id_number, record_dicts, yearly_status
+from ..model import Course
+from ..records import ledger as L
+from ..records.ledger import summarise_branches
+from ..records.rules import load_rules
+from . import charts
+from .stats import ItemStats, QuizStats, item_stats, quiz_stats
+
+LOW_DISCRIMINATION = 20.0  # Moodle's docs call an index under 20 weak; overridable per call
+CSS = """
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
+h1{color:#b22222;border-bottom:3px solid #b22222;padding-bottom:.3em}h2{color:#8b1a1a;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:14px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}
+th{background:#f3e5e5}td.n{text-align:right}tr.flag td{background:#fff4d6}.muted{color:#777;font-size:13px}
+.chart svg{max-width:100%;height:auto}.cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ddd;padding:.6em 1em;border-radius:6px}
+.card b{font-size:1.5em;display:block;color:#b22222}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape("—" if value is None else str(value))
+
+
+def _table(header: list[str], rows: list[list[Any]], flags: list[bool] | None = None) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = []
+    for i, row in enumerate(rows):
+        cls = ' class="flag"' if flags and flags[i] else ""
+        cells = "".join(f'<td class="n">{_e(v)}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool) else f"<td>{_e(v)}</td>" for v in row)
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _read_items(ledger_url: str) -> dict[str, dict[int, list[Any]]]:
+    """assignment → record id → item rows (current records only)."""
+    r, i = L.records, L.items
+    out: dict[str, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        query = sa.select(r.c.assignment, i).join(r, r.c.id == i.c.record_id).where(r.c.current == sa.true()).order_by(i.c.record_id, i.c.position)
+        for row in conn.execute(query):
+            out[row.assignment][row.record_id].append(row)
+    return out
+
+
+def analyse_items(by_record: dict[int, list[Any]], low: float = LOW_DISCRIMINATION) -> tuple[QuizStats, list[ItemStats]]:
+    """Pure: Moodle statistics of one quiz from its stored item rows."""
+    attempts = [{it.question_id: (it.score, it.max_score) for it in items} for items in by_record.values()]
+    values: dict[str, list[Any]] = defaultdict(list)
+    order: dict[str, float] = {}
+    for items in by_record.values():
+        for it in items:
+            values[it.question_id].append(json.loads(it.value) if it.value else None)
+            order.setdefault(it.question_id, it.position)
+    questions = sorted(values, key=lambda q: (order[q], q))
+    return quiz_stats(attempts, questions), [item_stats(q, attempts, values[q], low=low) for q in questions]
+
+
+def write_report(
+    ledger_url: str,
+    out_path: Path | str,
+    *,
+    pseudonymise: bool = False,
+    courses: list[Course] | None = None,
+    rules_path: Path | str | None = None,
+    year: int | None = None,
+    low_discrimination: float = LOW_DISCRIMINATION,
+) -> Path:
+    """Write the report; `courses` (optional) adds question stems and option texts."""
+    rules = load_rules(rules_path)
+    data = read_ledger(ledger_url)
+    rows = record_dicts(data, rules)
+    people = data.people
+    alias = {p.id: f"学员{n:04d}" for n, p in enumerate(sorted(people, key=lambda p: p.id), start=1)} if pseudonymise else {}
+    years = sorted({d["year"] for d in rows if d["year"] is not None}) or [dt.date.today().year]
+    year = year or years[-1]
+    parts = [f"<h1>党员教育培训分析报告</h1><p class='muted'>生成时间 {dt.datetime.now():%Y-%m-%d %H:%M} · 统计年度 {year}"
+             + (" · 已匿名化" if pseudonymise else "") + "</p>"]
+    parts.append(_overview(people, rows))
+    parts.append(_scores(rows, data))
+    summary = summarise_branches(people, data.records, set(data.lessons))
+    parts.append(_branches(summary, people, rows, rules, year))
+    parts.append(_items(_read_items(ledger_url), courses or [], low_discrimination))
+    parts.append(_shortfalls(people, rows, rules, year, alias, pseudonymise))
+    page = (f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>党员教育培训分析报告</title>"
+            f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
+    out = Path(out_path)
+    atomic_write_text(out, page)
+    return out
+
+
+def _overview(people: list, rows: list[dict]) -> str:
+    learners_with = {d["learner_id"] for d in rows}
+    passed = sum(1 for d in rows if d["passed"] == "合格")
+    hours = sum(d["hours"] for d in rows)
+    cards = [("花名册人数", len(people)), ("参学人数", len(learners_with)), ("测验记录", len(rows)),
+             ("合格率", f"{100 * passed / len(rows):.1f}%" if rows else "—"), ("累计学时", f"{hours:g}")]
+    return "<h2>概况</h2><div class='cards'>" + "".join(f"<div class='card'><b>{_e(v)}</b>{_e(k)}</div>" for k, v in cards) + "</div>"
+
+
+def _scores(rows: list[dict], data) -> str:
+    out = ["<h2>成绩分布</h2>"]
+    by_course: dict[str, list[float]] = defaultdict(list)
+    for d in rows:
+        by_course[d["course_id"]].append(d["percent"])
+    for course_id, values in sorted(by_course.items()):
+        title = data.courses[course_id].title if course_id in data.courses else course_id
+        marks = [l.pass_mark for (c, _), l in data.lessons.items() if c == course_id]
+        mark = marks[0] if marks and len(set(marks)) == 1 else None
+        chart = charts.histogram(values, f"{title}（{len(values)} 份）", "得分率（%）", "人次", mark)
+        out.append(f"<div class='chart'>{chart}</div>")
+    if not by_course:
+        out.append("<p>暂无成绩。</p>")
+    return "".join(out)
+
+
+def _branches(summary: list[dict], people: list, rows: list[dict], rules, year: int) -> str:
+    earned = hours_by_year(rows)
+    short: dict[str, int] = defaultdict(int)
+    for p in people:
+        if yearly_status(p, year, earned.get(p.id, {}), rules)["status"] == "未达标":
+            short[p.branch] += 1
+    labels = [s["branch"] or "（未分配支部）" for s in summary]
+    out = ["<h2>各支部完成情况与学时</h2>"]
+    if summary:
+        out.append("<div class='chart'>" + charts.bars(labels, [s["completion"] for s in summary], "全部课时合格的党员比例", "完成率", percent=True) + "</div>")
+        per_member = [s["hours"] / s["learners"] if s["learners"] else 0 for s in summary]
+        out.append("<div class='chart'>" + charts.bars(labels, per_member, "人均学时", "学时") + "</div>")
+    table = [[lab, s["learners"], s["submitted"], s["passed"], f"{100 * s['completion']:.1f}%", s["mean_score"], s["hours"], short.get(s["branch"], 0)]
+             for lab, s in zip(labels, summary)]
+    out.append(_table(["支部", "党员人数", "已参学", "全部合格", "完成率", "平均成绩", "学时合计", f"{year} 年度学时未达标"], table))
+    return "".join(out)
+
+
+def _question_info(courses: list[Course]) -> dict[str, Any]:
+    return {qid: q for c in courses for qid, q in c.questions.items()}
+
+
+def _items(items: dict[str, dict[int, list[Any]]], courses: list[Course], low: float) -> str:
+    out = ["<h2>试题分析</h2><p class='muted'>难度 = 平均得分率；区分度指数 = 100·corr(本题得分, 其余题得分)；区分效率 = 实际协方差 / 最大可能协方差；"
+           f"内部一致性 CIC、误差比、标准误差按 Moodle 测验统计公式计算（方差除以 s−1）。区分度低于 {low:g} 的题目以黄色标出。</p>"]
+    info = _question_info(courses)
+    if not items:
+        out.append("<p>尚无逐题作答数据。</p>")
+    for assignment in sorted(items):
+        test, stats = analyse_items(items[assignment], low)
+        out.append(f"<h3>{_e(assignment)}</h3>")
+        out.append(_table(["作答人数", "题目数", "平均分", "标准差", "内部一致性 CIC", "误差比", "标准误差"],
+                          [[test.attempts, test.questions, test.mean, test.sd, test.cic, test.error_ratio, test.standard_error]]))
+        rows, flags = [], []
+        for s in stats:
+            q = info.get(s.question_id)
+            stem = q.stem[:40] if q else ""
+            texts = {o.id: o.text[:12] for o in q.options} if q else {}
+            choices = " · ".join(f"{k}{'（' + texts[k] + '）' if k in texts else ''}{'✓' if q and k in q.correct_ids else ''}: {v}" for k, v in sorted(s.choices.items()))
+            rows.append([s.question_id, stem, s.attempts, s.facility, s.sd, s.discrimination_index, s.discriminative_efficiency,
+                         choices + (f" · 未答: {s.unanswered}" if s.unanswered else ""), "区分度低" if s.low_discrimination else ""])
+            flags.append(s.low_discrimination)
+        out.append(_table(["题目", "题干", "作答人次", "难度（%）", "标准差（%）", "区分度指数", "区分效率", "选项分布", "提示"], rows, flags))
+    return "".join(out)
+
+
+def _shortfalls(people: list, rows: list[dict], rules, year: int, alias: dict[str, str], pseudonymise: bool, limit: int = 500) -> str:
+    earned = hours_by_year(rows)
+    table = []
+    for p in sorted(people, key=lambda p: (p.branch, p.id)):
+        s = yearly_status(p, year, earned.get(p.id, {}), rules)
+        if s["status"] != "未达标":
+            continue
+        who = [alias[p.id], "", ""] if pseudonymise else [p.id, p.name, mask_id_number(p.id_number)]
+        table.append([*who, p.branch, s["requirement"], s["window"], s["required"], s["earned"], s["shortfall"]])
+    out = [f"<h2>{year} 年度学时未达标人员（{len(table)} 人）</h2>"]
+    if len(table) > limit:
+        out.append(f"<p class='muted'>仅列出前 {limit} 人，完整名单见导出的“年度学时汇总”。</p>")
+    out.append(_table(["工号" if not pseudonymise else "代号", "姓名", "身份证号（脱敏）", "支部", "要求类别", "统计区间", "要求学时", "已获学时", "差额"], table[:limit]))
+    return "".join(out)
