@@ -73,7 +73,7 @@ def add_question(result: BankResult, built: Question | list[Problem], seen: dict
         return
     if built.id in seen:
         first = seen[built.id]
-        result.problems.append(Problem(file, f"题目 id 重复 / duplicate id '{built.id}' (first at {first})", line, "id"))
+        result.problems.append(Problem(file, f"题目 id 重复（首次出现在第 {first} 行）/ duplicate id '{built.id}' (first at line/row {first})", line, "id"))
         return
     seen[built.id] = line
     result.lines[built.id] = line

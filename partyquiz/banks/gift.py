@@ -159,9 +159,10 @@ def _question(text: str, file: str, line: int, fallback_id: str) -> tuple[dict[s
         if end < 0:
             return {}, [Problem(file, "标题缺少结尾的 :: / title without closing ::", line, "title")]
         title, body = unescape(body[2:end]).strip(), body[end + 2:].lstrip()
+    is_html = False
     for marker in _MARKERS:
         if body.lower().startswith(marker):
-            body = body[len(marker):]
+            body, is_html = body[len(marker):], marker == "[html]"
             break
     open_at = _find(body, "{")
     if open_at < 0:
@@ -173,6 +174,10 @@ def _question(text: str, file: str, line: int, fallback_id: str) -> tuple[dict[s
     stem = unescape(before).strip()
     if after.strip():  # missing-word format: the blank sits inside the sentence
         stem = f"{stem} ____ {unescape(after).strip()}"
+    if is_html:
+        from .moodle_xml import html_to_text
+
+        stem = html_to_text(stem)
     qid = title if title and valid_id(title) else fallback_id
     data: dict[str, Any] = {"id": qid, "stem": stem}
     general = _find(block, "####")

@@ -143,7 +143,7 @@ def _question(q: Element, kind: str, file: str, line: int | None, fallback: str)
                 option["fraction"], option["correct"] = fraction, fraction > 0
             options.append(option)
         if not single and (message := check_weights(options)):
-            problem(message)
+            problems.append(Problem(file, message, line, "answer/@fraction"))
         data.update(type="single" if single else "multiple", options=options)
     elif kind == "truefalse":
         right = [a for a in answers if _float(a.get("fraction"), 0) >= 100]
