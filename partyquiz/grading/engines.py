@@ -116,6 +116,18 @@ def essays_drawn(result: QuizResult) -> dict[str, str | None]:
     return {s.question_id: essay_text(s.value) for s in result.scores if s.needs_manual}
 
 
+def fill_essay_cells(cells: list, key: QuizKey, result: QuizResult) -> list:
+    """Cells with each drawn, answered essay written into its `essay_<qid>` cell (new dicts)."""
+    essays = essays_drawn(result)
+    out = []
+    for cell in cells:
+        qid = essay_question_id(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+        if qid is not None and essays.get(qid):
+            cell = {**cell, "source": filled_essay_source(qid, key.questions[qid].stem, essays[qid])}
+        out.append(cell)
+    return out
+
+
 def score_notebook(nb: NotebookPlan, student: str, folder: Path) -> tuple[NotebookRows, QuizResult | None, list[str]]:
     """The rows nbgrader would write for this notebook, computed without running anything."""
     problems: list[str] = []
@@ -139,13 +151,10 @@ def score_notebook(nb: NotebookPlan, student: str, folder: Path) -> tuple[Notebo
 
 def autograded_notebook(nb: NotebookPlan, result: QuizResult | None) -> dict:
     cells = []
-    essays = essays_drawn(result) if result else {}
-    for cell in nb.template["cells"]:
+    template = fill_essay_cells(nb.template["cells"], nb.key, result) if result is not None else nb.template["cells"]
+    for cell in template:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-        qid = essay_question_id(grade_id)
-        if qid is not None and essays.get(qid):
-            cell = {**cell, "source": filled_essay_source(nb.essay_sources[grade_id], essays[qid])}
-        elif grade_id == nb.score_cell and result is not None:
+        if grade_id == nb.score_cell and result is not None:
             score = auto_score(result)
             cell = {**cell, "execution_count": 1, "outputs": [
                 {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": repr(score)}}]}

@@ -34,8 +34,13 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def filled_essay_source(source: str, text: str) -> str:
+def filled_essay_source(question_id: str, stem: str, text: str) -> str:
+    """The essay cell as the grader sees it: the question (from the key) and the escaped answer.
+
+    Built from the key, not from the cell: nbgrader's ClearSolutions replaces a Markdown
+    solution cell's text with "YOUR ANSWER HERE" when it generates the assignment.
+    """
     if len(text) > MAX_ESSAY_CHARS:
         text = text[:MAX_ESSAY_CHARS] + " …（已截断 / truncated）"
     quoted = "\n".join("> " + escape_markdown(line) if line.strip() else ">" for line in text.splitlines())
-    return f"{source}\n\n---\n\n**学员作答 / Learner's answer：**\n\n{quoted}"
+    return f"**简答题 / Essay {question_id}**：{escape_markdown(stem)}\n\n---\n\n**学员作答 / Learner's answer：**\n\n{quoted}"

@@ -49,27 +49,25 @@ class FillEssayCells(NbGraderPreprocessor):
         from ..answers import answers_path, load_answers
         from ..model import QuizKey
         from ..scoring import grade_quiz
-        from .engines import essays_drawn, parse_key
-        from .essays import essay_question_id, filled_essay_source
+        from .engines import fill_essay_cells, parse_key
 
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             source_nb = gb.find_notebook(info["notebook"], info["assignment"])
             sources = {c.name: c.source for c in source_nb.source_cells}
-        keys = [k for k in (parse_key(s) for s in sources.values()) if k]
+        keys = [QuizKey.model_validate_json(k) for k in (parse_key(s) for s in sources.values()) if k]
         if not keys:
             return nb, resources
         folder = resources.get("metadata", {}).get("path") or "."
         answers = load_answers(answers_path(folder, info["notebook"])).answers
-        essays: dict[str, str | None] = {}
-        for key_json in keys:
-            essays.update(essays_drawn(grade_quiz(QuizKey.model_validate_json(key_json), info["student"], answers)))
+        # the learner's own edits to an essay cell are not kept: the answer lives in the answers file
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            qid = essay_question_id(grade_id)
-            if qid is None or grade_id not in sources:
-                continue
-            text = essays.get(qid)
-            # the learner's own edits to the cell are not kept: the answer lives in the answers file
-            cell.source = filled_essay_source(sources[grade_id], text) if text else sources[grade_id]
+            if grade_id.startswith("essay_") and grade_id in sources:
+                cell.source = sources[grade_id]
+        for key in keys:
+            filled = fill_essay_cells(nb.cells, key, grade_quiz(key, info["student"], answers))
+            for cell, new in zip(nb.cells, filled):
+                if new is not cell:
+                    cell.source = new["source"]
         return nb, resources
