@@ -78,6 +78,6 @@ def export_all(
     both(BRANCHES, header, body, views.BRANCH_KINDS, set())
     if progress:
         progress(tmpl.file)
-    ordered = sorted(rows_for_files, key=lambda d: (d["branch"], d["learner_id"], d["end_date"] or dt.date.min, d["training_name"]))
+    ordered = sorted(rows_for_files, key=lambda d: (d["branch"], d["learner_id"], d["end_date"] or dt.date.min, d["course_id"], d["lesson_id"]))
     written.append(export_template(tmpl, ordered, out, reveal_id_numbers))
     return written

@@ -77,7 +77,7 @@ TRAINING_KINDS = {"学时": "hours", "成绩": "score", "完成日期": "date"}
 def training_file(rows: list[dict[str, Any]], reveal_id_numbers: bool) -> tuple[list[str], list[list[Any]]]:
     """培训档案: one row per current record, grouped by branch and learner."""
     columns = [c for c in TRAINING_COLUMNS if reveal_id_numbers or c[1] != "id_number"]
-    ordered = sorted(rows, key=lambda d: (d["branch"], d["learner_id"], d["end_date"] or dt.date.min, d["training_name"]))
+    ordered = sorted(rows, key=lambda d: (d["branch"], d["learner_id"], d["end_date"] or dt.date.min, d["course_id"], d["lesson_id"]))
     return [h for h, _ in columns], [[d[f] for _, f in columns] for d in ordered]
 
 
