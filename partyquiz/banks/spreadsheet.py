@@ -318,6 +318,10 @@ def write(questions: list[Question], path: Path, encoding: str = "utf-8-sig") ->
     sheet.title = "题库"
     for row in rows:
         sheet.append(row)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":  # a stem like "=0" is text, never a formula
+                cell.data_type = "s"
     buffer = io.BytesIO()
     book.save(buffer)
     atomic_write_bytes(path, buffer.getvalue())
