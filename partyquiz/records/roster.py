@@ -204,3 +204,12 @@ def sync_to_gradebook(roster: list[Learner], gradebook_url: str) -> int:
     finally:
         engine.dispose()
     return len(roster)
+
+
+def store_roster(roster: list[Learner], ledger_url: str) -> None:
+    """Put the roster into the ledger, so exports list members who have no record yet."""
+    from . import ledger
+    from .rollin import _store_learners
+
+    with ledger.engine_for(ledger_url) as engine, engine.begin() as conn:
+        _store_learners(conn, roster, {})
