@@ -73,7 +73,7 @@ def test_learner_answers_every_type_and_finds_them_after_restart_and_reload(tmp_
     from playwright.sync_api import sync_playwright
 
     home = tmp_path / "home"
-    folder = build_lesson(home, every_type_course("graded"))
+    folder = build_lesson(home, every_type_course("graded", time_limit=40))
     notebook = f"{folder.name}/l1.ipynb"
     with running_lab(home) as lab, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
@@ -97,6 +97,11 @@ def test_learner_answers_every_type_and_finds_them_after_restart_and_reload(tmp_
             assert shown_answers(page) == EXPECTED
             assert page.locator(".pq-progress").inner_text().startswith("已答 7 / 7 题")
             assert wait_for_answers(folder, EXPECTED, timeout=0) == EXPECTED  # re-rendering changed nothing
+
+            # the time left counts down on its own (a kernel thread), from the file's started_at
+            first = page.locator(".pq-time-left").inner_text()
+            assert first.startswith("剩余时间 ")
+            page.wait_for_function("old => document.querySelector('.pq-time-left').innerText !== old", arg=first, timeout=5_000)
 
             page.screenshot(path=str(tmp_path / "quiz.png"), full_page=True)
             assert (tmp_path / "quiz.png").stat().st_size > 20_000

@@ -154,7 +154,7 @@ def test_graded_mode_shows_no_verdict_and_no_key(graded: Path):
     view = _view(graded)
     answer_everything(view)
     assert all(not hasattr(v, "check") for v in view.views)
-    assert all(v.feedback.value == "" for v in view.views)
+    assert all(v.feedback is None for v in view.views)
 
 
 def test_practice_mode_gives_verdict_and_explanation_and_retry(tmp_path: Path):
@@ -301,3 +301,33 @@ def test_stem_with_script_is_not_injected(tmp_path: Path):
     folder = build_lesson(tmp_path, course)
     stem = _by_id(_view(folder))["q-single"].stem.value
     assert "onerror" not in stem and "多久召开一次" in stem
+
+
+def test_timer_thread_counts_down_and_stops_at_the_deadline(tmp_path: Path):
+    import time
+
+    from partyquiz.widgets.quiz import start_timer
+
+    folder = build_lesson(tmp_path, every_type_course("graded", time_limit=1))
+    now = [dt.datetime.now(dt.timezone.utc).astimezone()]
+    view = _view(folder, clock=lambda: now[0])
+    assert "剩余时间 0 分 59 秒" in view.timer.value or "剩余时间 1 分 0 秒" in view.timer.value
+    start_timer(view, interval=0.01)
+    now[0] += dt.timedelta(seconds=30)
+    deadline = time.monotonic() + 5
+    while "剩余时间 0 分 3" not in view.timer.value and "剩余时间 0 分 29" not in view.timer.value and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "剩余时间 0 分" in view.timer.value
+    now[0] += dt.timedelta(minutes=1)
+    while "时间已到" not in view.timer.value and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "时间已到" in view.timer.value
+
+
+def test_practice_quiz_has_no_timer_and_never_marks_late(tmp_path: Path):
+    folder = build_lesson(tmp_path, every_type_course("practice", time_limit=1))
+    later = dt.datetime.now(dt.timezone.utc).astimezone() + dt.timedelta(hours=5)
+    view = _view(folder, clock=lambda: later)
+    assert view.timer.value == ""
+    _by_id(view)["q-tf"].control.widget.value = True
+    assert stored_answers(folder)["q-tf"]["late"] is False

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .. import i18n
 from ..answers import AnswerStore
@@ -96,23 +97,24 @@ class QuestionView:
             f"<span class='pq-type'>{html.escape(i18n.t('widgets.type.' + question['type'], lang))}</span>"
             f"{html.escape(i18n.t('widgets.points', lang, points=_fmt(question.get('points', 1))))}</div>"
         )
-        self.stem = w.HTML(head + f"<div class='pq-stem'>{render_markdown(question['stem'], quiz.folder)}</div>")
+        self.stem = quiz.html(head + f"<div class='pq-stem'>{render_markdown(question['stem'], quiz.folder)}</div>")
         self.stem.add_class("pq-stem-box")
-        self.saved_label = w.HTML()
+        self.saved_label = quiz.html()
         self.saved_label.add_class("pq-saved")
-        self.feedback = w.HTML()
-        self.feedback.add_class("pq-feedback")
-        parts: list[w.Widget] = [self.stem, self.control.widget]
+        parts: list[w.Widget] = [self.stem, self.control.widget, self.saved_label]
+        # graded mode never shows a verdict: no feedback widget at all (fewer widgets, faster page)
+        self.feedback: w.HTML | None = None
         if quiz.practice:
+            self.feedback = quiz.html()
+            self.feedback.add_class("pq-feedback")
             self.check = w.Button(description=i18n.t("widgets.check", lang), tooltip=i18n.t("widgets.check", lang))
             self.check.add_class("pq-check")
             self.retry = w.Button(description=i18n.t("widgets.retry", lang), tooltip=i18n.t("widgets.retry", lang))
             self.retry.add_class("pq-retry")
             self.check.on_click(lambda _b: self.show_feedback())
             self.retry.on_click(lambda _b: self.do_retry())
-            parts.append(w.HBox([self.check, self.retry]))
-        parts += [self.saved_label, self.feedback]
-        self.box = w.VBox(parts)
+            parts += [w.HBox([self.check, self.retry]), self.feedback]
+        self.box = w.VBox(parts, layout=quiz.layout)
         self.box.add_class("pq-question")
         self.box.add_class(f"pq-type-{question['type']}")
         self.box.add_class(f"pq-qid-{css_id(qid)}")
@@ -120,7 +122,8 @@ class QuestionView:
         self.control.on_change(self.changed)
 
     def changed(self) -> None:
-        self.feedback.value = ""  # a right/wrong verdict for a previous answer would mislead
+        if self.feedback is not None:
+            self.feedback.value = ""  # a right/wrong verdict for a previous answer would mislead
         self.quiz.save(self)
 
     def set_saved(self, answer: Answer | None, error: str | None = None) -> None:
@@ -139,6 +142,7 @@ class QuestionView:
         """Practice mode: right/wrong and the explanation, from the key in the public view."""
         lang = self.quiz.lang
         value = self.control.value
+        assert self.feedback is not None, "feedback is for practice quizzes only"
         parts = []
         if self.question["type"] != "essay":
             question = question_from_public(self.question)
@@ -156,7 +160,8 @@ class QuestionView:
 
     def do_retry(self) -> None:
         self.control.clear()
-        self.feedback.value = ""
+        if self.feedback is not None:
+            self.feedback.value = ""
 
 
 def _fmt(number: Any) -> str:
@@ -177,20 +182,27 @@ class QuizView:
         self.seed = seed_for(self.spec["course_id"], self.spec["assignment"], self.learner, self.quiz.id)
         self.drawn = drawn_questions(self.quiz, self.seed)
         self.store = AnswerStore(self.folder, self.spec["notebook"], meta={"learner": self.learner, "assignment": self.spec["assignment"]})
+        # one Layout and one style shared by the static parts: a 50-question quiz has ~40% fewer
+        # widget models for the browser to create (see docs/performance.md)
+        self.layout = w.Layout()
+        self.html_style = HTMLStyle()
         saved = self.store.load()
         self.problems = list(self.store.problems)
         self.started_at = self._start_clock()
         self.answered = {qid for qid, a in saved.items() if is_answered(a.value)}
         self.views = [QuestionView(self, n, qid, self.spec["questions"][qid], saved.get(qid)) for n, qid in enumerate(self.drawn, 1)]
-        self.progress = w.HTML()
+        self.progress = self.html()
         self.progress.add_class("pq-progress")
-        self.timer = w.HTML()
+        self.timer = self.html()
         self.timer.add_class("pq-timer")
         self.widget = self._layout()
         self.refresh_progress()
         self.refresh_timer()
 
     # --- set-up -------------------------------------------------------------------------
+    def html(self, value: str = "") -> w.HTML:
+        return w.HTML(value, layout=self.layout, style=self.html_style)
+
     def _start_clock(self) -> str | None:
         """Graded quizzes with a time limit start at first render: `started_at` of the file."""
         started = self.store.started_at()
@@ -204,13 +216,13 @@ class QuizView:
         title = self.spec.get("quiz", {}).get("title") or ""
         notice = i18n.t("widgets.practice_notice" if self.practice else "widgets.graded_notice", lang)
         header = f"<div class='pq-title'><b>{html.escape(title)}</b></div><div class='pq-notice'>{html.escape(notice)}</div>"
-        rows: list[w.Widget] = [w.HTML(header)]
+        rows: list[w.Widget] = [self.html(header)]
         if self.problems:
-            warning = w.HTML(f"<div class='pq-damaged' role='alert'>⚠ {html.escape(i18n.t('widgets.damaged', lang, problems='; '.join(self.problems)))}</div>")
+            warning = self.html(f"<div class='pq-damaged' role='alert'>⚠ {html.escape(i18n.t('widgets.damaged', lang, problems='; '.join(self.problems)))}</div>")
             warning.add_class("pq-warning")
             rows.append(warning)
         rows += [self.progress, self.timer] + [view.box for view in self.views]
-        box = w.VBox(rows)
+        box = w.VBox(rows, layout=self.layout)
         box.add_class("pq-quiz")
         return box
 
