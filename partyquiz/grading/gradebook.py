@@ -10,6 +10,7 @@ comments a grader already gave are never touched. Works on SQLite and PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -74,8 +75,13 @@ def engine(url: str) -> sa.Engine:
 def read_assignment(url: str, assignment: str) -> AssignmentInfo:
     """The assignment as `generate_assignment` stored it: notebooks, grade/solution/source cells."""
     T = _tables()
+    if url.startswith("sqlite:///") and not os.path.exists(url.removeprefix("sqlite:///")):
+        raise LookupError(assignment)  # no gradebook yet (and do not create an empty file)
     with engine(url).connect() as conn:
-        row = conn.execute(sa.select(T.assignment.c.id, T.assignment.c.duedate).where(T.assignment.c.name == assignment)).first()
+        try:
+            row = conn.execute(sa.select(T.assignment.c.id, T.assignment.c.duedate).where(T.assignment.c.name == assignment)).first()
+        except sa.exc.DBAPIError:  # a database without nbgrader's tables
+            row = None
         if row is None:
             raise LookupError(assignment)
         info = AssignmentInfo(row.id, assignment, row.duedate, {})

@@ -131,6 +131,13 @@ class GraderSite:
         _run_exchange(app, f"fetch {assignment} for {learner}")
         return workdir / assignment
 
+    def fetch_feedback(self, assignment: str, learner: str, workdir: Path) -> Path:
+        """Fetch released feedback into `workdir/<assignment>/feedback/<timestamp>/` as a learner would."""
+        coursedir, app = self._exchange_app("FetchFeedback", learner, workdir)
+        coursedir.assignment_id = assignment
+        _run_exchange(app, f"fetch_feedback {assignment} for {learner}")
+        return workdir / assignment / "feedback"
+
     def submit(self, assignment: str, learner: str, workdir: Path) -> None:
         coursedir, app = self._exchange_app("Submit", learner, workdir)
         coursedir.assignment_id = assignment
