@@ -88,7 +88,8 @@ def essay_cell_source(question_id: str, stem: str) -> str:
 
 def lesson_notebook(course: Course, lesson: Lesson) -> nbformat.NotebookNode:
     text = course.lesson_text.get(lesson.id, f"# {lesson.title}\n")
-    nb = jupytext.reads(text, fmt="md")
+    # One Markdown cell per heading: a long lesson reads section by section in JupyterLab.
+    nb = jupytext.reads(text, fmt={"extension": ".md", "format_name": "markdown", "split_at_heading": True})
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
