@@ -123,7 +123,7 @@ class Question(_Model):
         if self.type == "truefalse":
             return {"answer": self.answer}
         if self.type == "fill":
-            return {"blanks": self.blanks}
+            return {"blanks": self.blanks, "case_sensitive": self.case_sensitive}
         if self.type == "numeric":
             return {"value": self.value, "tolerance": self.tolerance, "range": self.range}
         if self.type == "matching":

@@ -62,7 +62,7 @@ def question_from_public(view: dict) -> Question:
         fields["answer"] = key.get("answer")
     elif qtype == "fill":
         fields["blanks"] = key.get("blanks") or []
-        fields["case_sensitive"] = bool(key.get("case_sensitive", False))  # not in the public key yet
+        fields["case_sensitive"] = bool(key.get("case_sensitive", False))
     elif qtype == "numeric":
         fields.update(value=key.get("value"), tolerance=key.get("tolerance") or 0.0, range=key.get("range"))
     elif qtype == "matching":
