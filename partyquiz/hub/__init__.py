@@ -102,18 +102,6 @@ def load_learners(setup: HubSetup) -> list:
     return make_roster(setup.learners)
 
 
-def write_roster(path: Path, learners: list) -> None:
-    import csv
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["id", "name", "branch", "unit", "position", "category", "id_number"])
-    for p in learners:
-        writer.writerow([p.id, p.name, p.branch, p.unit, p.position, p.category, p.id_number])
-    atomic_write_text(path, buf.getvalue())
-
-
 def release_courses(setup: HubSetup, say: Callable[[str], None] = print) -> list[str]:
     """Build every course into the instructor's nbgrader source folder and release it."""
     from ..authoring import load_course
@@ -131,15 +119,6 @@ def release_courses(setup: HubSetup, say: Callable[[str], None] = print) -> list
     return released
 
 
-def register_students(setup: HubSetup, learners: list) -> None:
-    """Names in the gradebook so formgrader shows people, not just ids."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(setup.site().gradebook_url) as gb:
-        for p in learners:
-            gb.update_or_create_student(p.id, first_name=p.name, last_name="")
-
-
 def prepare_hub(setup: HubSetup, say: Callable[[str], None] = print) -> PreparedHub:
     for folder in (setup.hub_dir, setup.home, setup.exchange):
         folder.mkdir(parents=True, exist_ok=True)
@@ -148,9 +127,11 @@ def prepare_hub(setup: HubSetup, say: Callable[[str], None] = print) -> Prepared
     if setup.instructor in ids:
         raise ValueError(t("hub.instructor_clash", name=setup.instructor))
     assignments = release_courses(setup, say)
-    register_students(setup, learners)
+    from ..records.roster import sync_to_gradebook, write_roster
+
+    sync_to_gradebook(learners, setup.site().gradebook_url)  # names in formgrader, not just ids
     roster_file = setup.hub_dir / "roster.csv"
-    write_roster(roster_file, learners)
+    write_roster(learners, roster_file, include_id_numbers=False)  # the hub never needs ID numbers
     site = setup.site()
     settings = {
         "hub_dir": str(setup.hub_dir),
