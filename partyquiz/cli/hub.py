@@ -16,6 +16,7 @@ def serve(
     roster: Optional[Path] = typer.Option(None, help="学员名册文件 / roster file"),
     hub_dir: Path = typer.Option(Path("var/hub"), help="运行目录 / runtime folder"),
     ledger_url: Optional[str] = typer.Option(None, help="培训档案库 URL（默认 var/hub/ledger.db）/ ledger URL"),
+    course: Optional[list[Path]] = typer.Option(None, help="只发布这些课程目录（默认 courses/ 下全部）/ course folders to release (default: all)"),
     lang: str = typer.Option("zh-CN", help="zh-CN or en"),
 ) -> None:
     """启动本机 JupyterHub（演示教师与学员）/ run a local JupyterHub with a demo instructor and learners."""
@@ -23,4 +24,7 @@ def serve(
     from ..i18n import set_language
 
     set_language(lang)
-    run(HubSetup(hub_dir=hub_dir, port=port, learners=learners, roster_file=roster, ledger_url=ledger_url, lang=lang))
+    setup = HubSetup(hub_dir=hub_dir, port=port, learners=learners, roster_file=roster, ledger_url=ledger_url, lang=lang)
+    if course:
+        setup.courses = [Path(c) for c in course]
+    run(setup)

@@ -1,0 +1,77 @@
+# JupyterHub for an organisation on one server with REAL unix users (PAM or LDAP).
+# Install: see docs/deploy.md. Every user's Jupyter runs under their own uid
+# (LocalProcessSpawner; the hub runs as root, or use SudoSpawner), so learners cannot read each
+# other's homes, and nbgrader's exchange permissions (inbound 733, outbound 755) hold.
+import os
+
+c = get_config()  # noqa: F821
+
+STATE = os.environ.get("JUPYTERHUB_STATE", "/srv/jupyterhub")
+INSTRUCTORS = [u for u in os.environ.get("PARTYQUIZ_INSTRUCTORS", "").split(",") if u]
+
+# --- network: listen on localhost only, TLS is done by nginx in front (docs/deploy.md) ---------
+c.JupyterHub.bind_url = "http://127.0.0.1:8000"
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.ConfigurableHTTPProxy.command = ["/opt/partyquiz/node_modules/.bin/configurable-http-proxy"]
+c.JupyterHub.cookie_secret_file = f"{STATE}/jupyterhub_cookie_secret"  # mode 600
+c.JupyterHub.pid_file = f"{STATE}/jupyterhub.pid"
+# Hub state on PostgreSQL (sqlite works for one small site).
+c.JupyterHub.db_url = os.environ.get("JUPYTERHUB_DB_URL", f"sqlite:///{STATE}/jupyterhub.sqlite")
+
+# --- who may log in ----------------------------------------------------------------------------
+if os.environ.get("PARTYQUIZ_AUTH", "pam") == "ldap":
+    c.JupyterHub.authenticator_class = "ldapauthenticator.LDAPAuthenticator"
+    c.LDAPAuthenticator.server_address = os.environ.get("LDAP_SERVER", "ldap.example.org")
+    c.LDAPAuthenticator.tls_strategy = "before_bind"
+    c.LDAPAuthenticator.lookup_dn = True
+    c.LDAPAuthenticator.lookup_dn_search_user = os.environ.get("LDAP_BIND_DN", "")
+    c.LDAPAuthenticator.lookup_dn_search_password = os.environ.get("LDAP_BIND_PASSWORD", "")
+    c.LDAPAuthenticator.user_search_base = os.environ.get("LDAP_USER_BASE", "ou=people,dc=example,dc=org")
+    c.LDAPAuthenticator.user_attribute = "uid"
+    c.LDAPAuthenticator.allowed_groups = [os.environ.get("LDAP_LEARNERS_GROUP", "cn=partyquiz,ou=groups,dc=example,dc=org")]
+    # LDAP users must also exist as unix users (sssd / nslcd) for LocalProcessSpawner.
+else:
+    c.JupyterHub.authenticator_class = "pam"
+    c.PAMAuthenticator.allowed_groups = {os.environ.get("PARTYQUIZ_UNIX_GROUP", "partyquiz")}
+c.Authenticator.admin_users = set(INSTRUCTORS)
+
+# --- roles: JupyterHub groups; the instructor group gets formgrader (via PARTYQUIZ_ROLE) --------
+c.JupyterHub.load_groups = {"instructors": {"users": INSTRUCTORS}}
+c.JupyterHub.load_roles = [
+    {"name": "instructor-access", "groups": ["instructors"], "scopes": ["access:servers", "read:users"]},
+]
+
+# --- single-user servers -----------------------------------------------------------------------
+c.JupyterHub.spawner_class = "localprocess"
+c.Spawner.cmd = ["/opt/partyquiz/.venv/bin/jupyterhub-singleuser"]
+c.Spawner.default_url = "/lab"
+c.Spawner.mem_limit = "1G"  # enforced only by spawners that can (systemdspawner); a hint here
+c.Spawner.environment = {
+    "PATH": "/opt/partyquiz/.venv/bin:/usr/local/bin:/usr/bin:/bin",
+    "PARTYQUIZ_EXCHANGE": "/srv/nbgrader/exchange",
+    "PARTYQUIZ_LANG": "zh-CN",
+}
+
+
+def pre_spawn_hook(spawner):
+    """Instructors get formgrader, the course root, the gradebook and ledger URLs; learners do not."""
+    groups = {g.name for g in spawner.user.groups}
+    if "instructors" in groups:
+        spawner.environment.update({
+            "PARTYQUIZ_ROLE": "instructor",
+            "PARTYQUIZ_GRADER_ROOT": os.environ.get("PARTYQUIZ_GRADER_ROOT", "/srv/nbgrader/course"),
+            "PARTYQUIZ_GRADEBOOK_URL": os.environ.get("PARTYQUIZ_GRADEBOOK_URL", ""),
+            "PARTYQUIZ_LEDGER_URL": os.environ.get("PARTYQUIZ_LEDGER_URL", ""),
+        })
+        spawner.default_url = "/lab/tree/instructor.ipynb"
+
+
+c.Spawner.pre_spawn_hook = pre_spawn_hook
+
+# Stop idle servers after an hour (pip install jupyterhub-idle-culler).
+c.JupyterHub.services = [
+    {"name": "idle-culler", "command": ["/opt/partyquiz/.venv/bin/python", "-m", "jupyterhub_idle_culler", "--timeout=3600"]},
+]
+c.JupyterHub.load_roles.append(
+    {"name": "idle-culler", "services": ["idle-culler"], "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]}
+)
