@@ -14,12 +14,12 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-from partyquiz.answers import answers_path
+from partyquiz.answers import AnswerStore, answers_path
 from partyquiz.authoring import load_course
 from partyquiz.build import build_course, quiz_key
 from partyquiz.grading.site import GraderSite
-from partyquiz.model import Course, QuizKey
-from partyquiz.simulate import answer_as_learner, make_roster, simulated_answers
+from partyquiz.model import Answer, Course, QuizKey, now_iso
+from partyquiz.simulate import make_roster, simulated_answers
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "courses" / "jiaoyu-guanli"
@@ -65,7 +65,9 @@ def submit_direct(site: GraderSite, key: QuizKey, student: str, values: dict[str
         shutil.rmtree(folder)
     shutil.copytree(site.release_dir(key.assignment), folder)
     if values:
-        answer_as_learner(folder, key, student, values)
+        # one save of all answers, as the store merges them (answer_as_learner saves one by one)
+        store = AnswerStore(folder, key.notebook, meta={"learner": student, "assignment": key.assignment})
+        store.save_many({q: Answer(value=v, saved_at=now_iso()) for q, v in values.items()})
     if raw_answers is not None:
         path = answers_path(folder, key.notebook)
         path.write_bytes(raw_answers if isinstance(raw_answers, bytes) else raw_answers.encode("utf-8"))

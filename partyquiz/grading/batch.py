@@ -53,6 +53,7 @@ class BatchSummary:
     seconds: float = 0.0
     batch_id: str = ""
     rollin: object | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, cumulative
 
     @property
     def rate(self) -> float:
@@ -171,14 +172,17 @@ def _key_from_course(course: Course, assignment: str, notebook: str) -> str | No
 # --- what changed ----------------------------------------------------------------------------
 
 def fingerprint(folder: Path, ignore: list[str]) -> str:
-    """A hash of every file a grade depends on: names and contents (timestamp.txt included)."""
+    """A hash of the name, size and modification time of every file a grade depends on.
+
+    Stat only, no reading: nbgrader's collect copies with times kept, and a resubmission brings
+    a new timestamp.txt, so any change of a submission changes this.
+    """
+    from .engines import _files
+
     digest = hashlib.sha1()
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_dir() or any(fnmatch.fnmatch(part, g) for g in ignore for part in rel.parts):
-            continue
-        digest.update(str(rel).encode() + b"\0")
-        digest.update(hashlib.sha1(path.read_bytes()).digest())
+    for rel, entry in sorted(_files(folder, ignore)):
+        st = entry.stat()
+        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -226,17 +230,25 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 
 def _run_local(plan: Plan, chunks: list[list[str]], workers: int) -> Iterator[list[Outcome]]:
-    if workers <= 1:
-        for chunk in chunks:
-            yield grade_chunk(plan, chunk)
-        return
+    if workers <= 1 or len(chunks) <= 1:
+        return (grade_chunk(plan, chunk) for chunk in chunks)
     import multiprocessing
 
-    # spawn, not fork: the parent holds database connections and a progress-bar thread
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(grade_chunk, plan, chunk) for chunk in chunks]
-        for future in as_completed(futures):
-            yield future.result()
+    # fork where there is fork: a spawned worker pays ≈2–5 s of imports, longer than grading a
+    # thousand quiz submissions. All workers are forked here, at the first submit, before the
+    # progress bar starts its thread; database engines are not shared (gradebook.py at-fork hook).
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+    futures = [pool.submit(grade_chunk, plan, chunk) for chunk in chunks]
+
+    def results() -> Iterator[list[Outcome]]:
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    return results()
 
 
 def _run_dask(plan: Plan, chunks: list[list[str]], scheduler) -> Iterator[list[Outcome]]:
@@ -314,6 +326,7 @@ def grade_assignment(
     summary.skipped = len(wanted) - len(todo)
     if plan.engine == "nbgrader" and site.gradebook_url.startswith("sqlite") and (workers > 1 or scheduler is not None):
         plan.scratch_db = _scratch_gradebook(site, assignment)
+    summary.timings["plan"] = time.perf_counter() - started
     size = 1 if plan.engine == "nbgrader" else max(1, min(50, math.ceil(len(todo) / max(1, workers * 4))))
     chunks = _chunks(todo, size)
     runs = _run_dask(plan, chunks, scheduler) if scheduler is not None else _run_local(plan, chunks, workers)
@@ -324,8 +337,10 @@ def grade_assignment(
             _absorb(site, info, plan_fp, state, prints, outcomes, summary, scores, assignment)
             bar.advance(task, len(outcomes))
     summary.mean_score = round(sum(scores) / len(scores), 4) if scores else None
+    summary.timings["grade"] = time.perf_counter() - started
     if release_feedback and summary.feedback:
         _release(site, assignment, summary)
+    summary.timings["release"] = time.perf_counter() - started - summary.timings["grade"]
     if ledger_url:
         summary.rollin = _roll_in(site, course, assignment, ledger_url, roster, summary)
     summary.seconds = time.perf_counter() - started

@@ -66,10 +66,23 @@ class SubmissionRows:
     notebooks: dict[str, NotebookRows]
 
 
-@lru_cache(maxsize=8)
 def engine(url: str) -> sa.Engine:
-    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-    return sa.create_engine(url, **kwargs)
+    if url not in _ENGINES:
+        kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+        _ENGINES[url] = sa.create_engine(url, **kwargs)
+    return _ENGINES[url]
+
+
+def _forget_engines_in_child() -> None:
+    # A forked worker must not use the parent's pooled connections (SQLAlchemy's advice).
+    for eng in list(_ENGINES.values()):
+        eng.dispose(close=False)
+    _ENGINES.clear()
+
+
+_ENGINES: dict[str, sa.Engine] = {}
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_engines_in_child)
 
 
 def read_assignment(url: str, assignment: str) -> AssignmentInfo:
