@@ -78,12 +78,16 @@ class HubUser:
         r.raise_for_status()
         return r.json()["id"]
 
-    def execute(self, kernel_id: str, code: str, timeout: float = 60) -> tuple[str, float]:
-        """Run `code` over the kernel websocket; returns (stdout, seconds)."""
+    def kernel_ws(self, kernel_id: str, timeout: float = 120):
         import websocket
 
         ws_url = self.base.replace("http", "ws", 1) + self.url(f"api/kernels/{kernel_id}/channels")
-        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+        return websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+
+    def execute(self, kernel_id: str, code: str, timeout: float = 60, ws=None) -> tuple[str, float]:
+        """Run `code` over the kernel websocket (a new one unless `ws` is given); returns (stdout, seconds)."""
+        own = ws is None
+        ws = ws or self.kernel_ws(kernel_id, timeout)
         try:
             msg_id = uuid.uuid4().hex
             t0 = time.monotonic()
@@ -92,7 +96,7 @@ class HubUser:
                 "parent_header": {}, "metadata": {}, "channel": "shell",
                 "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False},
             }))
-            out, status = [], None
+            out = []
             while True:
                 msg = json.loads(ws.recv())
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
@@ -103,10 +107,10 @@ class HubUser:
                 elif kind == "error":
                     raise RuntimeError("\n".join(msg["content"]["traceback"]))
                 elif kind == "execute_reply":
-                    status = msg["content"]["status"]
                     return "".join(out), time.monotonic() - t0
         finally:
-            ws.close()
+            if own:
+                ws.close()
 
     def close(self) -> None:
         self.client.close()
