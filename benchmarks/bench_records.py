@@ -47,13 +47,14 @@ def synthetic(n_learners: int, n_assignments: int, folder: Path) -> tuple[str, C
 def ours(gradebook: str, course: Course, roster: list, folder: Path) -> tuple[float, float, float]:
     ledger = f"sqlite:///{folder / 'ledger.db'}"
     store_roster(roster, ledger)
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     summary = roll_in(ledger, gradebook, [course], roster=roster, batch_id="bench")
     t1 = time.perf_counter()
     files = export_all(ledger, folder / "out")
-    t2 = time.perf_counter()
+    c2, t2 = time.process_time(), time.perf_counter()
     assert summary.added == len(roster) * len(course.lessons), summary
-    print(f"  roll-in {t1 - t0:.2f} s ({summary.added:,} records), exports {t2 - t1:.2f} s ({len(files)} files)")
+    print(f"  roll-in {t1 - t0:.2f} s ({summary.added:,} records), exports {t2 - t1:.2f} s ({len(files)} files); "
+          f"wall {t2 - t0:.2f} s, CPU {c2 - c0:.2f} s; load average {os.getloadavg()[0]:.1f}")
     return t1 - t0, t2 - t1, t2 - t0
 
 

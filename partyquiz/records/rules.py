@@ -43,6 +43,7 @@ class Rules:
     category_map: dict[str, dict[str, Any]] = field(default_factory=dict)
     categories: list[str] = field(default_factory=list)
     path: str = ""
+    _offsets: dict = field(default_factory=dict, repr=False)
 
     # --- pass / grade --------------------------------------------------------------------
     def pass_mark_for(self, course: Course, lesson: Lesson) -> float:
@@ -72,9 +73,14 @@ class Rules:
         """A naive UTC time from the gradebook → naive local time in the rules' time zone."""
         if when is None:
             return None
-        from zoneinfo import ZoneInfo
+        # the offset is looked up once per hour of UTC time: 200,000 records, a few thousand lookups
+        hour = when.replace(minute=0, second=0, microsecond=0)
+        offset = self._offsets.get(hour)
+        if offset is None:
+            from zoneinfo import ZoneInfo
 
-        return when.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(self.timezone)).replace(tzinfo=None)
+            offset = self._offsets[hour] = hour.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(self.timezone)).utcoffset()
+        return when + offset
 
     def year_of(self, when: dt.date | dt.datetime | None) -> int | None:
         """The counting year a date falls in, named after the year it starts in."""
