@@ -225,6 +225,8 @@ def _store_items(conn: sa.Connection, results: list[QuizResult], index: dict[str
             continue
         have.add(record_id)
         for position, qs in enumerate(result.scores):
+            if qs.needs_manual:
+                continue  # an essay's mark is given by hand in formgrader, not known here
             rows.append({
                 "record_id": record_id, "question_id": qs.question_id, "position": position, "score": qs.score,
                 "max_score": qs.max_score, "answered": qs.answered, "value": json.dumps(qs.value, ensure_ascii=False),

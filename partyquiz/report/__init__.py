@@ -171,7 +171,9 @@ def _items(items: dict[str, dict[int, list[Any]]], courses: list[Course], low: f
             q = info.get(s.question_id)
             stem = q.stem[:40] if q else ""
             texts = {o.id: o.text[:12] for o in q.options} if q else {}
-            choices = " · ".join(f"{k}{'（' + texts[k] + '）' if k in texts else ''}{'✓' if q and k in q.correct_ids else ''}: {v}" for k, v in sorted(s.choices.items()))
+            # options in their own order; free answers (blanks) by frequency, the eight commonest
+            picked = sorted(s.choices.items()) if texts else s.choices.most_common(8)
+            choices = " · ".join(f"{k}{'（' + texts[k] + '）' if k in texts else ''}{'✓' if q and k in q.correct_ids else ''}: {v}" for k, v in picked)
             rows.append([s.question_id, stem, s.attempts, s.facility, s.sd, s.discrimination_index, s.discriminative_efficiency,
                          choices + (f" · 未答: {s.unanswered}" if s.unanswered else ""), "区分度低" if s.low_discrimination else ""])
             flags.append(s.low_discrimination)
