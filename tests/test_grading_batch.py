@@ -187,3 +187,20 @@ def test_cli_names_a_missing_assignment(tmp_path):
     result = CliRunner().invoke(app, ["grade", "no-such-assignment", "--root", str(tmp_path / "grader"), "--no-collect"])
     assert result.exit_code == 2
     assert "no-such-assignment" in result.output
+
+
+def test_auto_engine_is_fast_only_when_every_graded_cell_is_a_quiz_cell(released):
+    from partyquiz.build import test_cell_source
+    from partyquiz.grading.batch import _is_quiz_only
+    from partyquiz.grading.gradebook import CellInfo, NotebookInfo
+
+    quiz = NotebookInfo("n", "l1")
+    quiz.grade_cells["quiz_quiz1_score"] = CellInfo("1", "quiz_quiz1_score", 20.0, "code", False)
+    quiz.source_cells["quiz_quiz1_score"] = CellInfo("", "quiz_quiz1_score", None, "code", False, test_cell_source(released["key"]))
+    quiz.grade_cells["essay_es-xinde"] = CellInfo("2", "essay_es-xinde", 5.0, "markdown", True)
+    quiz.solution_cells["essay_es-xinde"] = CellInfo("2", "essay_es-xinde", None, "markdown", True)
+    quiz.source_cells["essay_es-xinde"] = CellInfo("", "essay_es-xinde", None, "markdown", True, "YOUR ANSWER HERE")
+    assert _is_quiz_only(quiz)
+    quiz.grade_cells["test_sum"] = CellInfo("3", "test_sum", 2.0, "code", False)
+    quiz.source_cells["test_sum"] = CellInfo("", "test_sum", None, "code", False, "assert add(1, 2) == 3")
+    assert not _is_quiz_only(quiz)  # a code exercise: nbgrader must run it
