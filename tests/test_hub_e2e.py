@@ -157,6 +157,8 @@ def test_two_learners_full_loop(hub, chromium_path, tmp_path):
             nb = nbformat.read(setup.home / setup.instructor / "instructor.ipynb", as_version=4)
             outputs = [ins.execute(kernel, cell.source, timeout=300)[0] for cell in nb.cells if cell.cell_type == "code"]
             assert any("/exports/" in o for o in outputs), outputs
+            report = setup.home / setup.instructor / "exports" / "report.html"
+            assert report.exists() and "党员教育培训分析报告" in report.read_text(encoding="utf-8")
 
             for u in learners:
                 users[u].nbgrader("fetch_feedback", ASSIGNMENT)

@@ -102,10 +102,20 @@ def write_exports(ins: Instructor, out: Path | None = None) -> list[Path]:
     try:  # the analytics report (issue 7), when present
         from ..report import write_report
 
-        files.append(write_report(ins.ledger_url, out / "report.html"))
+        files.append(write_report(ins.ledger_url, out / "report.html", courses=ins.courses()))
     except ImportError:
         pass
     return files
+
+
+def file_link(path: Path, label: str) -> str:
+    """A link that opens a file of the user's home in a new browser tab."""
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+    try:
+        rel = Path(path).resolve().relative_to(Path.home().resolve())
+    except ValueError:
+        return escape(str(path))
+    return f'<a href="{escape(prefix)}files/{escape(rel.as_posix())}" target="_blank" rel="noopener">{escape(label)}</a>'
 
 
 def my_records(ledger_url: str | None = None, learner: str | None = None):
