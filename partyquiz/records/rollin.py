@@ -182,13 +182,13 @@ def _store_records(conn: sa.Connection, new: list[NewRecord], batch_id: str, sum
             continue
         to_insert.append(rec)
         if old is not None:
-            to_supersede.append(old.id)
+            to_supersede.append(old)
     if fail_after is not None:
         to_insert_head, to_insert = to_insert[:fail_after], to_insert[fail_after:]
         _insert_records(conn, to_insert_head, batch_id)
         raise RuntimeError(f"roll-in interrupted after {fail_after} records (test hook)")
     if to_supersede:
-        conn.execute(r.update().where(r.c.id == sa.bindparam("old")).values(current=False), [{"old": i} for i in to_supersede])
+        conn.execute(r.update().where(r.c.id == sa.bindparam("old")).values(current=False), [{"old": o.id} for o in to_supersede])
     _insert_records(conn, to_insert, batch_id)
     if to_supersede:
         # link each superseded row to its successor, so the history reads as a chain
@@ -196,10 +196,9 @@ def _store_records(conn: sa.Connection, new: list[NewRecord], batch_id: str, sum
             (row.learner_id, row.course_id, row.lesson_id): row.id
             for row in conn.execute(sa.select(r.c.id, r.c.learner_id, r.c.course_id, r.c.lesson_id).where(r.c.batch_id == batch_id, r.c.current == sa.true()))
         }
-        old_rows = conn.execute(sa.select(r.c.id, r.c.learner_id, r.c.course_id, r.c.lesson_id).where(r.c.id.in_(to_supersede))).all()
         conn.execute(
             r.update().where(r.c.id == sa.bindparam("old")).values(superseded_by=sa.bindparam("new")),
-            [{"old": o.id, "new": newest[(o.learner_id, o.course_id, o.lesson_id)]} for o in old_rows],
+            [{"old": o.id, "new": newest[(o.learner_id, o.course_id, o.lesson_id)]} for o in to_supersede],
         )
     summary.added += len(to_insert)
     summary.superseded += len(to_supersede)
