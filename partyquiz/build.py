@@ -21,7 +21,7 @@ import nbformat
 
 from .answers import atomic_write_text
 from .model import Course, Lesson, QuizKey
-from .scoring import auto_max
+from .scoring import auto_max, points_for
 
 NBGRADER_SCHEMA = 3
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
@@ -52,7 +52,8 @@ def public_quiz(course: Course, lesson: Lesson) -> dict:
         "lesson_title": lesson.title,
         "language": course.language,
         "quiz": key.quiz.model_dump(mode="json"),
-        "questions": {qid: q.public(with_key=practice) for qid, q in key.questions.items()},
+        # a section's points override the question's: show the learner what the grader counts
+        "questions": {qid: {**q.public(with_key=practice), "points": points_for(key, qid)} for qid, q in key.questions.items()},
     }
 
 

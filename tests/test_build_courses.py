@@ -81,6 +81,9 @@ def test_build_is_repeatable_and_follows_the_cell_contract(tmp_path):
             assert score.metadata["nbgrader"]["points"] == auto_max(key) > 0
             essays = [q for q in key.questions.values() if q.type == "essay"]
             assert all(meta[f"essay_{q.id}"].metadata["nbgrader"]["points"] == q.points for q in essays)
+            shown = json.loads((tmp_path / "a" / name / f"{lesson.id}.quiz.json").read_text(encoding="utf-8"))
+            for section in key.quiz.sections:  # the learner sees the points the grader counts
+                assert all(shown["questions"][q]["points"] == (section.points or key.questions[q].points) for q in section.pool)
             assert nb.cells[0].source.startswith("# ")  # the lesson text comes first
 
 
