@@ -145,6 +145,11 @@ def test_autograded_essay_cells_identical_for_formgrader(graded):
         return ["".join(c["source"]) for c in cells]  # nbformat may store a source as a list of lines
 
     assert essays("fast") == essays("nbgrader")
+    import nbformat
+
+    for student in graded["students"][:5]:  # formgrader opens the fast engine's notebooks as any other
+        path = graded["sites"]["fast"].root / "autograded" / student / graded["assignment"] / "l1.ipynb"
+        nbformat.validate(nbformat.read(path, as_version=4))
     assert "学员作答" in essays("fast")[0] and "党员教育管理" in essays("fast")[0]
 
 

@@ -46,6 +46,14 @@ class NotebookPlan:
     template: dict  # the autograded notebook before this learner's essays and score
 
     _key: QuizKey | None = field(default=None, repr=False, compare=False)
+    _json: tuple[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def template_json(self) -> tuple[str, list[str]]:
+        """The template's metadata and each cell as JSON text, made once per process."""
+        if self._json is None:
+            head = json.dumps({k: v for k, v in self.template.items() if k != "cells"}, ensure_ascii=False)
+            self._json = (head[1:-1], [json.dumps(c, ensure_ascii=False) for c in self.template["cells"]])
+        return self._json
 
     @property
     def key(self) -> QuizKey | None:
@@ -56,6 +64,7 @@ class NotebookPlan:
     def __getstate__(self):  # the parsed key is rebuilt in the worker, not pickled
         state = dict(self.__dict__)
         state["_key"] = None
+        state["_json"] = None
         return state
 
 
@@ -191,6 +200,14 @@ def _files(folder: Path, ignore: list[str], prefix: str = "") -> list[tuple[str,
     return out
 
 
+def autograded_text(nb: NotebookPlan, result: QuizResult | None) -> str:
+    """`autograded_notebook` serialised, re-encoding only the cells this learner changed."""
+    head, cells = nb.template_json()
+    new = autograded_notebook(nb, result)["cells"]
+    parts = [text if cell is old else json.dumps(cell, ensure_ascii=False) for text, cell, old in zip(cells, new, nb.template["cells"])]
+    return '{"cells": [\n' + ",\n".join(parts) + "\n], " + head + "}\n"
+
+
 def copy_files(plan: Plan, submitted: Path, dest: Path) -> None:
     """As nbgrader autograde: the learner's non-notebook files, then the instructor's over them."""
     source = Path(plan.root) / "source" / plan.assignment
@@ -247,7 +264,7 @@ def grade_fast(plan: Plan, student: str) -> Outcome:
         outcome.problems.extend(problems)
         if result is not None:
             outcome.results.append(result)
-        (dest / f"{nb.name}.ipynb").write_text(json.dumps(autograded_notebook(nb, result), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (dest / f"{nb.name}.ipynb").write_text(autograded_text(nb, result), encoding="utf-8")
     outcome.rows = SubmissionRows(student, read_timestamp(submitted), rows)
     return outcome
 
