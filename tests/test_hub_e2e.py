@@ -83,6 +83,21 @@ def _open_and_run(page, base: str, user: str, path: str) -> None:
     raise AssertionError(f"could not run {path}")
 
 
+def _fetch_in_ui(page, base: str, user: str) -> None:
+    """Nbgrader → Assignment List → Fetch, as a learner does it."""
+    page.goto(f"{base}/user/{user}/lab/workspaces/pq-fetch?reset")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Assignment List").first.click()
+    released = page.locator("#released_assignments_list")
+    released.get_by_text(ASSIGNMENT).wait_for(timeout=60_000)
+    try:
+        released.get_by_role("button", name="Fetch").first.click()
+        page.locator("#fetched_assignments_list").get_by_text(ASSIGNMENT).first.wait_for(timeout=60_000)
+    except Exception:
+        page.screenshot(path="/tmp/pq-hub-fetch.png")
+        raise
+
+
 def _click_answers(page, key, answers: dict) -> None:
     try:
         page.locator(".pq-quiz").wait_for(timeout=60_000)
@@ -133,11 +148,15 @@ def test_two_learners_full_loop(hub, chromium_path, tmp_path):
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         try:
             pages = {}
-            for u in learners:
+            for n, u in enumerate(learners):
                 assert any(a["assignment_id"] == ASSIGNMENT for a in users[u].assignments())
-                users[u].nbgrader("fetch", ASSIGNMENT)
                 page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
                 _login(page, setup.url, u, prepared.passwords[u])
+                if n == 0:  # one learner through the assignment-list panel, the other through its REST endpoint
+                    _fetch_in_ui(page, setup.url, u)
+                else:
+                    users[u].nbgrader("fetch", ASSIGNMENT)
+                assert (setup.home / u / ASSIGNMENT / "l1.ipynb").exists()
                 _open_and_run(page, setup.url, u, f"{ASSIGNMENT}/l1.ipynb")
                 _click_answers(page, key, plan[u])
                 pages[u] = page
