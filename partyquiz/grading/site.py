@@ -68,6 +68,9 @@ class GraderSite:
         # Learner-added cells must never run while a quiz is graded (see grading/nbgrader_hooks.py).
         c.Autograde.sanitize_preprocessors = _sanitize_preprocessors()
         c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and scored
+        # The grading kernel runs on this machine only; its warning about unencrypted local TCP
+        # would be printed once per submission into the instructor's terminal.
+        c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
         if student_id:
             c.CourseDirectory.student_id = student_id
         for section, values in self.extra.items():
