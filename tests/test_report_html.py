@@ -75,3 +75,15 @@ def test_chinese_renders_in_chromium(ledger, tmp_path, chromium_path):
         assert page.inner_text("h1") == "党员教育培训分析报告"
         browser.close()
     assert (tmp_path / "report.png").stat().st_size > 20_000
+
+
+def test_report_in_english_on_request(ledger, tmp_path):
+    from partyquiz.i18n import set_language
+
+    set_language("en")
+    try:
+        page = write_report(ledger, tmp_path / "en.html", pseudonymise=True).read_text(encoding="utf-8")
+    finally:
+        set_language(None)
+    assert "Item analysis" in page and "Learner 0001" in page and "<html lang='en'>" in page
+    assert "试题分析" not in page

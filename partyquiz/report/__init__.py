@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from ..answers import atomic_write_text
 from ..exports import read_ledger
+from ..i18n import language, t
 from ..exports.views import hours_by_year, mask_id_number, record_dicts, yearly_status
 from ..model import Course
 from ..records import ledger as L
@@ -25,6 +26,10 @@ from ..records.ledger import summarise_branches
 from ..records.rules import load_rules
 from . import charts
 from .stats import ItemStats, QuizStats, item_stats, quiz_stats
+
+def T(key: str, **values: object) -> str:
+    return t("report." + key, **values)
+
 
 LOW_DISCRIMINATION = 20.0  # Moodle's docs call an index under 20 weak; overridable per call
 CSS = """
@@ -90,18 +95,18 @@ def write_report(
     data = read_ledger(ledger_url)
     rows = record_dicts(data, rules)
     people = data.people
-    alias = {p.id: f"学员{n:04d}" for n, p in enumerate(sorted(people, key=lambda p: p.id), start=1)} if pseudonymise else {}
+    alias = {p.id: T("alias", n=f"{n:04d}") for n, p in enumerate(sorted(people, key=lambda p: p.id), start=1)} if pseudonymise else {}
     years = sorted({d["year"] for d in rows if d["year"] is not None}) or [dt.date.today().year]
     year = year or years[-1]
-    parts = [f"<h1>党员教育培训分析报告</h1><p class='muted'>生成时间 {dt.datetime.now():%Y-%m-%d %H:%M} · 统计年度 {year}"
-             + (" · 已匿名化" if pseudonymise else "") + "</p>"]
+    parts = [f"<h1>{_e(T('title'))}</h1><p class='muted'>{_e(T('generated', time=f'{dt.datetime.now():%Y-%m-%d %H:%M}', year=year))}"
+             + (_e(T("anonymised")) if pseudonymise else "") + "</p>"]
     parts.append(_overview(people, rows))
     parts.append(_scores(rows, data))
     summary = summarise_branches(people, data.records, set(data.lessons))
     parts.append(_branches(summary, people, rows, rules, year))
     parts.append(_items(_read_items(ledger_url), courses or [], low_discrimination))
     parts.append(_shortfalls(people, rows, rules, year, alias, pseudonymise))
-    page = (f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>党员教育培训分析报告</title>"
+    page = (f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'><title>{_e(T('title'))}</title>"
             f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
     out = Path(out_path)
     atomic_write_text(out, page)
@@ -112,13 +117,13 @@ def _overview(people: list, rows: list[dict]) -> str:
     learners_with = {d["learner_id"] for d in rows}
     passed = sum(1 for d in rows if d["passed"] == "合格")
     hours = sum(d["hours"] for d in rows)
-    cards = [("花名册人数", len(people)), ("参学人数", len(learners_with)), ("测验记录", len(rows)),
-             ("合格率", f"{100 * passed / len(rows):.1f}%" if rows else "—"), ("累计学时", f"{hours:g}")]
-    return "<h2>概况</h2><div class='cards'>" + "".join(f"<div class='card'><b>{_e(v)}</b>{_e(k)}</div>" for k, v in cards) + "</div>"
+    cards = [(T("card.roster"), len(people)), (T("card.learners"), len(learners_with)), (T("card.records"), len(rows)),
+             (T("card.pass_rate"), f"{100 * passed / len(rows):.1f}%" if rows else "—"), (T("card.hours"), f"{hours:g}")]
+    return f"<h2>{_e(T('h.overview'))}</h2><div class='cards'>" + "".join(f"<div class='card'><b>{_e(v)}</b>{_e(k)}</div>" for k, v in cards) + "</div>"
 
 
 def _scores(rows: list[dict], data) -> str:
-    out = ["<h2>成绩分布</h2>"]
+    out = [f"<h2>{_e(T('h.scores'))}</h2>"]
     by_course: dict[str, list[float]] = defaultdict(list)
     for d in rows:
         by_course[d["course_id"]].append(d["percent"])
@@ -126,10 +131,10 @@ def _scores(rows: list[dict], data) -> str:
         title = data.courses[course_id].title if course_id in data.courses else course_id
         marks = [l.pass_mark for (c, _), l in data.lessons.items() if c == course_id]
         mark = marks[0] if marks and len(set(marks)) == 1 else None
-        chart = charts.histogram(values, f"{title}（{len(values)} 份）", "得分率（%）", "人次", mark)
+        chart = charts.histogram(values, T("chart.scores", title=title, n=len(values)), T("chart.percent"), T("chart.count"), mark, T("chart.pass_mark"))
         out.append(f"<div class='chart'>{chart}</div>")
     if not by_course:
-        out.append("<p>暂无成绩。</p>")
+        out.append(f"<p>{_e(T('no_scores'))}</p>")
     return "".join(out)
 
 
@@ -140,14 +145,14 @@ def _branches(summary: list[dict], people: list, rows: list[dict], rules, year: 
         if yearly_status(p, year, earned.get(p.id, {}), rules)["status"] == "未达标":
             short[p.branch] += 1
     labels = [s["branch"] or "（未分配支部）" for s in summary]
-    out = ["<h2>各支部完成情况与学时</h2>"]
+    out = [f"<h2>{_e(T('h.branches'))}</h2>"]
     if summary:
-        out.append("<div class='chart'>" + charts.bars(labels, [s["completion"] for s in summary], "全部课时合格的党员比例", "完成率", percent=True) + "</div>")
+        out.append("<div class='chart'>" + charts.bars(labels, [s["completion"] for s in summary], T("chart.completion"), T("chart.completion_axis"), percent=True) + "</div>")
         per_member = [s["hours"] / s["learners"] if s["learners"] else 0 for s in summary]
-        out.append("<div class='chart'>" + charts.bars(labels, per_member, "人均学时", "学时") + "</div>")
+        out.append("<div class='chart'>" + charts.bars(labels, per_member, T("chart.hours"), T("chart.hours_axis")) + "</div>")
     table = [[lab, s["learners"], s["submitted"], s["passed"], f"{100 * s['completion']:.1f}%", s["mean_score"], s["hours"], short.get(s["branch"], 0)]
              for lab, s in zip(labels, summary)]
-    out.append(_table(["支部", "党员人数", "已参学", "全部合格", "完成率", "平均成绩", "学时合计", f"{year} 年度学时未达标"], table))
+    out.append(_table([T(f"col.branch.{i}", year=year) for i in range(8)], table))
     return "".join(out)
 
 
@@ -156,15 +161,14 @@ def _question_info(courses: list[Course]) -> dict[str, Any]:
 
 
 def _items(items: dict[str, dict[int, list[Any]]], courses: list[Course], low: float) -> str:
-    out = ["<h2>试题分析</h2><p class='muted'>难度 = 平均得分率；区分度指数 = 100·corr(本题得分, 其余题得分)；区分效率 = 实际协方差 / 最大可能协方差；"
-           f"内部一致性 CIC、误差比、标准误差按 Moodle 测验统计公式计算（方差除以 s−1）。区分度低于 {low:g} 的题目以黄色标出。</p>"]
+    out = [f"<h2>{_e(T('h.items'))}</h2><p class='muted'>{_e(T('items.note', low=f'{low:g}'))}</p>"]
     info = _question_info(courses)
     if not items:
-        out.append("<p>尚无逐题作答数据。</p>")
+        out.append(f"<p>{_e(T('no_items'))}</p>")
     for assignment in sorted(items):
         test, stats = analyse_items(items[assignment], low)
         out.append(f"<h3>{_e(assignment)}</h3>")
-        out.append(_table(["作答人数", "题目数", "平均分", "标准差", "内部一致性 CIC", "误差比", "标准误差"],
+        out.append(_table([T(f"col.test.{i}") for i in range(7)],
                           [[test.attempts, test.questions, test.mean, test.sd, test.cic, test.error_ratio, test.standard_error]]))
         rows, flags = [], []
         for s in stats:
@@ -175,9 +179,9 @@ def _items(items: dict[str, dict[int, list[Any]]], courses: list[Course], low: f
             picked = sorted(s.choices.items()) if texts else s.choices.most_common(8)
             choices = " · ".join(f"{k}{'（' + texts[k] + '）' if k in texts else ''}{'✓' if q and k in q.correct_ids else ''}: {v}" for k, v in picked)
             rows.append([s.question_id, stem, s.attempts, s.facility, s.sd, s.discrimination_index, s.discriminative_efficiency,
-                         choices + (f" · 未答: {s.unanswered}" if s.unanswered else ""), "区分度低" if s.low_discrimination else ""])
+                         choices + (T("unanswered", n=s.unanswered) if s.unanswered else ""), T("flag.low") if s.low_discrimination else ""])
             flags.append(s.low_discrimination)
-        out.append(_table(["题目", "题干", "作答人次", "难度（%）", "标准差（%）", "区分度指数", "区分效率", "选项分布", "提示"], rows, flags))
+        out.append(_table([T(f"col.item.{i}") for i in range(9)], rows, flags))
     return "".join(out)
 
 
@@ -190,8 +194,8 @@ def _shortfalls(people: list, rows: list[dict], rules, year: int, alias: dict[st
             continue
         who = [alias[p.id], "", ""] if pseudonymise else [p.id, p.name, mask_id_number(p.id_number)]
         table.append([*who, p.branch, s["requirement"], s["window"], s["required"], s["earned"], s["shortfall"]])
-    out = [f"<h2>{year} 年度学时未达标人员（{len(table)} 人）</h2>"]
+    out = [f"<h2>{_e(T('h.short', year=year, n=len(table)))}</h2>"]
     if len(table) > limit:
-        out.append(f"<p class='muted'>仅列出前 {limit} 人，完整名单见导出的“年度学时汇总”。</p>")
-    out.append(_table(["工号" if not pseudonymise else "代号", "姓名", "身份证号（脱敏）", "支部", "要求类别", "统计区间", "要求学时", "已获学时", "差额"], table[:limit]))
+        out.append(f"<p class='muted'>{_e(T('short.limit', n=limit))}</p>")
+    out.append(_table([T("col.short.code") if pseudonymise else T("col.short.0"), *(T(f"col.short.{i}") for i in range(1, 9))], table[:limit]))
     return "".join(out)
