@@ -139,3 +139,16 @@ def test_ledger_on_real_postgresql(tmp_path, postgres_url):
         roll_in(postgres_url, gradebook, [COURSE], roster=ROSTER, batch_id="b3", _fail_after=0)
     assert [r.lesson_id for r in learner_records(postgres_url, "a02")] == []
     assert {b["branch"] for b in branch_summary(postgres_url)} == {"一支部", "二支部"}
+
+
+@pytest.mark.postgres
+def test_gradebook_query_on_postgresql_gradebook(postgres_url):
+    """nbgrader's gradebook itself on PostgreSQL (its tables and the ledger's do not clash)."""
+    from partyquiz.records.bulk_gradebook import Sub, build_gradebook
+
+    build_gradebook(postgres_url, {"c1-l1": 10.0}, [Sub("a01", "c1-l1", 7.0, WHEN), Sub("a02", "c1-l1", 3.0, WHEN)], essays={"c1-l1": 5.0})
+    set_manual_grade(postgres_url, "a01", "c1-l1", "essay", 4)
+    summary = roll_in(postgres_url, postgres_url, [COURSE], roster=ROSTER, batch_id="b1")
+    assert (summary.added, summary.pending) == (1, 1)  # a02's essay is not graded yet
+    record = learner_records(postgres_url, "a01")[0]
+    assert (record.score, record.max_score, record.passed) == (11, 15, True)
