@@ -94,6 +94,7 @@ def _sheet_xml(header: Sequence[str], rows: Sequence[Sequence[Any]], styles: lis
     st = [f' s="{s}"' if s else "" for s in styles]
     yield ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
            f'<dimension ref="A1:{cols[-1]}{len(rows) + 1}"/>'
            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
@@ -130,7 +131,9 @@ def _sheet_xml(header: Sequence[str], rows: Sequence[Sequence[Any]], styles: lis
     yield "".join(chunk) + "</sheetData>"
     if rows:
         yield f'<autoFilter ref="A1:{cols[-1]}{len(rows) + 1}"/>'
-    yield "</worksheet>"
+    # printed (and converted to PDF): A4 landscape, all columns on one page width
+    yield ('<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+           '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>')
 
 
 def _shared_strings(sst: dict[str, int]) -> Iterator[str]:
@@ -164,6 +167,8 @@ def _package(title: str) -> dict[str, str]:
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             f'<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships">'
             f'<sheets><sheet name="{_esc(title[:31])}" sheetId="1" r:id="rId1"/></sheets>'
+            # the header row repeats on every printed page
+            f'<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">\'{_esc(title[:31])}\'!$1:$1</definedName></definedNames>'
             "</workbook>"),
         "xl/_rels/workbook.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
