@@ -47,6 +47,7 @@ def test_training_file_has_the_fields_formats_and_no_id_numbers(ledger, tmp_path
         assert name in header
     assert "身份证号" not in header
     assert ws.freeze_panes == "A2" and ws.column_dimensions["F"].width >= 16  # 7 wide characters
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"  # prints legibly
     first = dict(zip(header, rows[1]))
     assert (first["姓名"], first["培训名称"], first["学时"], first["成绩"], first["考核结果"]) == ("张三", "党章学习：总纲", 2, 90, "优秀")
     assert first["起止时间"] == "2026.03.02—2026.03.02" and first["完成日期"].year == 2026
