@@ -78,7 +78,7 @@ def test_instructor_home_points_at_course_root_without_student_id(tmp_path):
 def test_local_hub_config_loads(tmp_path, monkeypatch):
     setup = HubSetup(hub_dir=tmp_path)
     settings = {"hub_dir": str(tmp_path), "port": 8000, "hub_port": 8081, "api_port": 8001, "proxy": str(setup.proxy),
-                "instructors": ["instructor"], "learners": ["u0001", "u0002"]}
+                "instructors": ["instructor"], "learners": ["u0001", "u0002"], "records_port": 8002, "ledger_url": "sqlite:///x.db"}
     (tmp_path / "hub.json").write_text(json.dumps(settings))
     config = load_py_config(REPO / "partyquiz/hub/jupyterhub_config.py", monkeypatch, {"PARTYQUIZ_HUB_SETTINGS": str(tmp_path / "hub.json")})
     assert config.JupyterHub.ip == "127.0.0.1"
@@ -86,6 +86,9 @@ def test_local_hub_config_loads(tmp_path, monkeypatch):
     assert config.Authenticator.allowed_users == {"instructor", "u0001", "u0002"}
     assert config.JupyterHub.load_groups["learners"]["users"] == ["u0001", "u0002"]
     assert config.PartyquizSpawner.home_dir_template == str(tmp_path / "home" / "{username}")
+    records = next(s for s in config.JupyterHub.services if s["name"] == "records")
+    assert records["environment"]["PARTYQUIZ_LEDGER_URL"] == "sqlite:///x.db"  # the service holds the ledger, not learners
+    assert "access:services!service=records" in config.Spawner.server_token_scopes
     assert "--allow-root" in config.Spawner.args or __import__("os").geteuid() != 0
 
 
@@ -96,6 +99,11 @@ def test_production_unix_config_loads(auth, monkeypatch):
     assert config.JupyterHub.spawner_class == "localprocess"  # real unix users, one uid each
     assert config.JupyterHub.load_groups["instructors"]["users"] == ["zhang", "li"]
     assert callable(config.Spawner.pre_spawn_hook)
+    # learners reach their records through the service only; the ledger URL is the service's
+    assert "access:services!service=records" in config.Spawner.server_token_scopes
+    assert "PARTYQUIZ_LEDGER_URL" not in config.Spawner.environment
+    user_role = next(r for r in config.JupyterHub.load_roles if r["name"] == "user")
+    assert "access:services!service=records" in user_role["scopes"]
 
 
 @pytest.mark.parametrize("role", ["instructor", "learner"])

@@ -14,6 +14,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import nbformat
 import pytest
 
@@ -198,6 +199,16 @@ def test_two_learners_full_loop(hub, chromium_path, tmp_path):
             text = training.read_text(encoding="utf-8-sig")
             for p in prepared.learners:
                 assert p.name in text
+
+            # 我的学习档案 comes from the hub's records service: own rows for a learner's token, nothing without one
+            settings = json.loads(setup.settings_file.read_text())
+            service = f"http://127.0.0.1:{settings['records_port']}/services/records/me"
+            assert httpx.get(service, follow_redirects=False).status_code != 200
+            for u in learners:
+                mine = httpx.get(service, headers=users[u].auth).json()
+                assert mine["learner"] == u and {r["learner_id"] for r in mine["records"]} == {u}
+                env = users[u].execute(users[u].start_kernel(), "import os; print(os.environ.get('PARTYQUIZ_LEDGER_URL'))")[0]
+                assert env.strip() == "None", "a learner's server must not know the ledger"
 
             # 我的学习档案: own record only
             names = {p.id: p.name for p in prepared.learners}

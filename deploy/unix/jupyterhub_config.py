@@ -68,10 +68,19 @@ def pre_spawn_hook(spawner):
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
 
-# Stop idle servers after an hour (pip install jupyterhub-idle-culler).
+# 我的学习档案: the records service alone reads the ledger (read-only role), and answers each
+# caller for their own token only (partyquiz/hub/records_service.py).
 c.JupyterHub.services = [
+    {"name": "records", "url": "http://127.0.0.1:10101",
+     "command": ["/opt/partyquiz/.venv/bin/python", "-m", "partyquiz.hub.records_service"],
+     "environment": {"PARTYQUIZ_LEDGER_URL": os.environ.get("PARTYQUIZ_LEDGER_READONLY_URL", "")}},
+    # Stop idle servers after an hour (pip install jupyterhub-idle-culler).
     {"name": "idle-culler", "command": ["/opt/partyquiz/.venv/bin/python", "-m", "jupyterhub_idle_culler", "--timeout=3600"]},
 ]
-c.JupyterHub.load_roles.append(
-    {"name": "idle-culler", "services": ["idle-culler"], "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]}
-)
+c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", "access:services!service=records"]
+c.Spawner.environment["PARTYQUIZ_RECORDS_URL"] = "http://127.0.0.1:10101/services/records/me"
+c.JupyterHub.load_roles += [
+    # every user (the default `user` role, extended) may call the records service for themselves
+    {"name": "user", "scopes": ["self", "access:services!service=records"]},
+    {"name": "idle-culler", "services": ["idle-culler"], "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+]

@@ -138,6 +138,7 @@ def prepare_hub(setup: HubSetup, say: Callable[[str], None] = print) -> Prepared
         "port": setup.port,
         "hub_port": free_port(),
         "api_port": free_port(),
+        "records_port": free_port(),
         "proxy": str(setup.proxy),
         "instructors": [setup.instructor],
         "learners": ids,

@@ -3,8 +3,9 @@
 `instructor.ipynb` grades every released assignment (collect → grade → feedback → roll-in, with
 a progress bar), shows the analytics and writes the exports. `my_records.ipynb` shows the
 learner their own records only: the learner id is the hub user, never a parameter the page
-takes from elsewhere. (In the one-uid demo the ledger file itself is readable by every user;
-docs/deploy.md says how production keeps it out of learners' reach.)
+takes from elsewhere: inside the hub the rows come from the `records` service
+(records_service.py), which answers for the caller's token only, so learners never hold the
+ledger's URL. (In the one-uid demo the ledger file is still readable on disk; docs/deploy.md.)
 """
 from __future__ import annotations
 
@@ -118,21 +119,36 @@ def file_link(path: Path, label: str) -> str:
     return f'<a href="{escape(prefix)}files/{escape(rel.as_posix())}" target="_blank" rel="noopener">{escape(label)}</a>'
 
 
+def fetch_own_records(service_url: str, token: str) -> list[dict]:
+    """Ask the hub's `records` service; it answers for the token's owner only."""
+    import httpx
+
+    response = httpx.get(service_url, headers={"Authorization": f"token {token}"}, timeout=30)
+    response.raise_for_status()
+    return response.json()["records"]
+
+
+def _own_rows(ledger_url: str | None, learner: str) -> list[dict]:
+    service, token = os.environ.get("PARTYQUIZ_RECORDS_URL"), os.environ.get("JUPYTERHUB_API_TOKEN")
+    if ledger_url is None and service and token:
+        return fetch_own_records(service, token)  # inside the hub: no ledger access needed
+    from ..records.ledger import learner_records
+
+    url = ledger_url or os.environ.get("PARTYQUIZ_LEDGER_URL", f"sqlite:///{Path.home() / 'ledger.db'}")
+    try:
+        return [r.model_dump() for r in learner_records(url, learner)]
+    except Exception:  # no ledger yet: nothing has been graded
+        return []
+
+
 def my_records(ledger_url: str | None = None, learner: str | None = None):
     """The current learner's own records as a table (empty table when there are none)."""
     import pandas as pd
 
-    from ..records.ledger import learner_records
-
     learner = learner or current_learner()
-    url = ledger_url or os.environ.get("PARTYQUIZ_LEDGER_URL", f"sqlite:///{Path.home() / 'ledger.db'}")
-    try:
-        rows = learner_records(url, learner)
-    except Exception:  # no ledger yet: nothing has been graded
-        rows = []
     columns = {"course_id": "课程 / course", "lesson_id": "课次 / lesson", "score": "得分 / score", "max_score": "满分 / max",
                "passed": "合格 / passed", "hours": "学时 / hours", "completed_at": "完成时间 / completed"}
-    frame = pd.DataFrame([r.model_dump() for r in rows], columns=list(columns) + ["learner_id"])
+    frame = pd.DataFrame(_own_rows(ledger_url, learner), columns=list(columns) + ["learner_id"])
     return frame[list(columns) + ["learner_id"]].rename(columns=columns)
 
 

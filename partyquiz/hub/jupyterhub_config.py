@@ -43,7 +43,19 @@ c.Spawner.start_timeout = settings.get("http_timeout", 120)
 c.JupyterHub.concurrent_spawn_limit = settings.get("concurrent_spawn_limit", 100)
 c.JupyterHub.log_level = settings.get("log_level", "INFO")
 
+# 我的学习档案 comes from the `records` service, which alone holds the ledger URL: a learner's
+# server token may call it, and it answers only for the token's owner.
+records_url = f"http://127.0.0.1:{settings['records_port']}"
+c.JupyterHub.services = [{
+    "name": "records",
+    "url": records_url,
+    "command": [sys.executable, "-m", "partyquiz.hub.records_service"],
+    "environment": {"PARTYQUIZ_LEDGER_URL": settings["ledger_url"], "PATH": os.environ.get("PATH", "")},
+}]
+c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", "access:services!service=records"]
+
 # Instructors may look at learners' servers (help during a session); learners only their own.
 c.JupyterHub.load_roles = [
     {"name": "instructor-access", "groups": ["instructors"], "scopes": ["access:servers!group=learners", "read:users!group=learners"]},
+    {"name": "records-reader", "groups": ["instructors", "learners"], "scopes": ["access:services!service=records"]},
 ]

@@ -49,8 +49,10 @@ class PartyquizSpawner(SimpleLocalProcessSpawner):
         # nbgrader calls `alembic` from PATH; kernels must import this very partyquiz.
         env["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin")
         env["PARTYQUIZ_LANG"] = settings["lang"]
-        env["PARTYQUIZ_LEDGER_URL"] = settings["ledger_url"]
+        # Learners get the records service, never the ledger itself.
+        env["PARTYQUIZ_RECORDS_URL"] = f"http://127.0.0.1:{settings['records_port']}/services/records/me"
         if self._role(settings) == "instructor":
+            env["PARTYQUIZ_LEDGER_URL"] = settings["ledger_url"]
             env["PARTYQUIZ_GRADER_ROOT"] = settings["grader_root"]
             env["PARTYQUIZ_EXCHANGE"] = settings["exchange"]
             env["PARTYQUIZ_ROSTER"] = settings["roster_file"]

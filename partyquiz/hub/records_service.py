@@ -1,0 +1,55 @@
+"""`records`: a JupyterHub service that answers "my records" for whoever asks, and no one else.
+
+Why a service: a learner's 我的学习档案 must show only their own rows. If the learner's kernel
+read the ledger itself it would need the ledger's credentials, and could read everyone's. Here
+only the service (run by the hub) holds `PARTYQUIZ_LEDGER_URL`; the learner's server calls
+`GET /services/records/me` with its own hub token (granted `access:services!service=records`),
+the hub tells the service who the token belongs to, and the service returns that user's rows.
+There is no parameter that names a learner.
+
+Run by the hub as a managed service: `python -m partyquiz.hub.records_service` (see
+partyquiz/hub/jupyterhub_config.py and deploy/unix/jupyterhub_config.py).
+"""
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import urlparse
+
+from jupyterhub.services.auth import HubAuthenticated
+from jupyterhub.utils import url_path_join
+from tornado import ioloop, web
+
+
+def records_for(ledger_url: str, learner: str) -> list[dict]:
+    from ..records.ledger import learner_records
+
+    try:
+        return [r.model_dump(mode="json") for r in learner_records(ledger_url, learner)]
+    except Exception:  # no ledger yet: nothing graded so far
+        return []
+
+
+class MyRecordsHandler(HubAuthenticated, web.RequestHandler):
+    @web.authenticated
+    def get(self):
+        learner = self.current_user["name"]
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.write(json.dumps({"learner": learner, "records": records_for(self.settings["ledger_url"], learner)}, ensure_ascii=False))
+
+
+def make_app(ledger_url: str, prefix: str) -> web.Application:
+    return web.Application([(url_path_join(prefix, "me"), MyRecordsHandler)], ledger_url=ledger_url)
+
+
+def main() -> None:
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/records/")
+    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
+    app = make_app(os.environ["PARTYQUIZ_LEDGER_URL"], prefix)
+    app.listen(url.port, url.hostname)
+    ioloop.IOLoop.current().start()
+
+
+if __name__ == "__main__":
+    main()
