@@ -49,6 +49,8 @@ def one_learner(setup, password: str, learner: str, key) -> dict:
     user.make_token()
     spawn = user.spawn(timeout=300)
     user.nbgrader("fetch", key.assignment)
+    lesson = user.client.get(user.url(f"api/contents/{key.assignment}/{key.notebook}.ipynb"), headers=user.auth)
+    lesson.raise_for_status()  # open the lesson as JupyterLab does (contents API)
     kernel = user.start_kernel(key.assignment)
     ws = user.kernel_ws(kernel, timeout=300)
     user.execute(kernel, "import json\nfrom partyquiz.answers import AnswerStore\n"

@@ -207,6 +207,7 @@ def serve(setup: HubSetup, wait: bool = True) -> None:
     try:
         print_passwords(prepared)
         print(t("hub.ready", url=setup.url, log=setup.hub_dir / "jupyterhub.log"), flush=True)
+        print(t("hub.hint"), flush=True)
         while wait and hub.proc.poll() is None:
             hub.remember_children()  # keep the list of processes to clean up current
             try:
