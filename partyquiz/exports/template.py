@@ -77,31 +77,34 @@ def load_template(path: Path | str) -> Template:
     )
 
 
-def _format(value: Any, template: Template) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.strftime(template.date_format)
+def _formatter(column: Column, template: Template, reveal_id_numbers: bool):
+    """One function per column, decided once: the template is applied to every record."""
+    if column.field is None:
+        return lambda d, v=column.value: v
+    if column.field == "id_number" and not reveal_id_numbers:
+        return lambda d: ""  # never exported unless the organisation turns it on
+    name, mapping, fmt = column.field, column.map, template.date_format
+    cache: dict[Any, Any] = {}
+
+    def value(d: dict[str, Any]) -> Any:
+        v = d[name]
+        if isinstance(v, (dt.date, dt.datetime)):
+            out = cache.get(v)
+            if out is None:
+                out = cache[v] = v.strftime(fmt)
+            v = out
+        if mapping:
+            v = mapping.get(str(v), v)
+        return v
+
     return value
 
 
 def template_rows(template: Template, rows: list[dict[str, Any]], reveal_id_numbers: bool) -> tuple[list[str], list[list[Any]]]:
     """Pure: the template's header and one row per record."""
-    out = []
-    for d in rows:
-        if template.only_passed and d["passed"] != "合格":
-            continue
-        line = []
-        for col in template.columns:
-            if col.field is None:
-                value = col.value
-            elif col.field == "id_number" and not reveal_id_numbers:
-                value = ""  # never exported unless the organisation turns it on
-            else:
-                value = d[col.field]
-            if col.map:
-                value = col.map.get(str(value), value)
-            line.append(_format(value, template))
-        out.append(line)
-    return [c.header for c in template.columns], out
+    getters = [_formatter(c, template, reveal_id_numbers) for c in template.columns]
+    body = [[get(d) for get in getters] for d in rows if not (template.only_passed and d["passed"] != "合格")]
+    return [c.header for c in template.columns], body
 
 
 def export_template(template: Template, rows: list[dict[str, Any]], out_dir: Path, reveal_id_numbers: bool) -> Path:

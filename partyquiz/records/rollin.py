@@ -37,7 +37,7 @@ class RollInSummary:
         return bool(self.added or self.items)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NewRecord:
     learner_id: str
     course_id: str
@@ -204,9 +204,24 @@ def _store_records(conn: sa.Connection, new: list[NewRecord], batch_id: str, sum
     summary.superseded += len(to_supersede)
 
 
+RECORD_FIELDS = ("learner_id", "course_id", "lesson_id", "assignment", "score", "max_score", "passed", "hours", "completed_at", "late")
+
+
 def _insert_records(conn: sa.Connection, recs: list[NewRecord], batch_id: str) -> None:
-    if recs:
-        conn.execute(L.records.insert(), [{**rec.__dict__, "batch_id": batch_id, "current": True} for rec in recs])
+    if not recs:
+        return
+    if conn.dialect.name == "sqlite":
+        # SQLAlchemy's per-row parameter processing is most of the cost of 200,000 inserts; the
+        # values are written here exactly as its SQLite DateTime and Boolean types store them.
+        cols = (*RECORD_FIELDS, "batch_id", "current")
+        sql = f"INSERT INTO records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        conn.exec_driver_sql(sql, [
+            (r.learner_id, r.course_id, r.lesson_id, r.assignment, r.score, r.max_score, int(r.passed), r.hours,
+             r.completed_at.strftime("%Y-%m-%d %H:%M:%S.%f") if r.completed_at else None, int(r.late), batch_id, 1)
+            for r in recs
+        ])
+        return
+    conn.execute(L.records.insert(), [{**{f: getattr(rec, f) for f in RECORD_FIELDS}, "batch_id": batch_id, "current": True} for rec in recs])
 
 
 def _store_items(conn: sa.Connection, results: list[QuizResult], index: dict[str, tuple[Course, Lesson]], summary: RollInSummary) -> None:
