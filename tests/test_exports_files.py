@@ -118,3 +118,11 @@ def test_xlsx_converts_to_pdf_with_chinese_headers(ledger, tmp_path):
         assert word in text
     branch = subprocess.run(["pdftotext", str(tmp_path / "pdf" / "支部汇总.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     assert "学时未达标人数" in branch and "一支部" in branch
+
+
+def test_one_training_file_per_learner_on_request(ledger, tmp_path):
+    files = export_all(ledger, tmp_path, per_learner=True)
+    mine = tmp_path / "培训档案" / "a01-张三.xlsx"
+    assert mine in files
+    _, rows = _sheet(mine)
+    assert [r[5] for r in rows[1:]] == ["党章学习：总纲", "党章学习：党员"] and {r[0] for r in rows[1:]} == {"a01"}

@@ -90,6 +90,7 @@ def export(
     template: Optional[Path] = typer.Option(None, help="导出模板 / CSV template (grader/templates/*.yml)"),
     year: Optional[int] = typer.Option(None, help="年度 / counting year"),
     reveal_id_numbers: bool = typer.Option(False, "--reveal-id-numbers", help="导出身份证号 / include ID numbers"),
+    per_learner: bool = typer.Option(False, "--per-learner", help="另为每人生成一份培训档案 / also one file per learner"),
 ) -> None:
     """导出培训档案、年度学时汇总、支部汇总和模板 CSV / write the exports."""
     from rich.progress import Progress
@@ -101,7 +102,7 @@ def export(
     try:
         with Progress(transient=True) as bar:
             task = bar.add_task(t("records.export.progress"), total=4)
-            files = export_all(ledger, out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers,
+            files = export_all(ledger, out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers, per_learner=per_learner,
                                progress=lambda name: bar.update(task, advance=1, description=name))
     except InputError as exc:
         _fail(exc)

@@ -48,6 +48,7 @@ def export_all(
     template: Path | str | None = None,
     year: int | None = None,
     reveal_id_numbers: bool = False,
+    per_learner: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write every export into `out_dir`; returns the files written (xlsx and csv pairs, then the template CSV)."""
@@ -80,4 +81,19 @@ def export_all(
         progress(tmpl.file)
     ordered = sorted(rows_for_files, key=lambda d: (d["branch"], d["learner_id"], d["end_date"] or dt.date.min, d["course_id"], d["lesson_id"]))
     written.append(export_template(tmpl, ordered, out, reveal_id_numbers))
+    if per_learner:
+        written.extend(_per_learner(out / TRAINING, ordered, reveal_id_numbers))
     return written
+
+
+def _per_learner(folder: Path, rows: list[dict], reveal_id_numbers: bool) -> list[Path]:
+    """One 培训档案 workbook per learner (<工号>-<姓名>.xlsx), for a personal file."""
+    by_learner: dict[str, list[dict]] = {}
+    for d in rows:
+        by_learner.setdefault(d["learner_id"], []).append(d)
+    files = []
+    for learner_id, mine in by_learner.items():
+        header, body = views.training_file(mine, reveal_id_numbers)
+        name = f"{learner_id}-{mine[0]['name']}".replace("/", "_")
+        files.append(write_table(folder / f"{name}.xlsx", TRAINING, header, body, kinds=views.TRAINING_KINDS, text_columns={"工号", "身份证号"}))
+    return files
