@@ -75,3 +75,15 @@ def test_sync_creates_and_updates_students(tmp_path):
     with Gradebook(url) as gb:
         students = {s.id: (s.last_name, s.first_name) for s in gb.students}
     assert students == {"a01": ("张", "三丰"), "a02": ("李", "四"), "a03": ("欧阳", "娜"), "a04": ("王", "五")}
+
+
+def test_id_number_stored_as_an_excel_number_is_refused(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["工号", "姓名", "支部", "人员类别", "身份证号"])
+    wb.active.append(["a01", "张三", "一支部", "党员", 110101199001011234])  # Excel keeps 15 digits
+    wb.save(tmp_path / "r.xlsx")
+    with pytest.raises(InputError) as err:
+        load_roster(tmp_path / "r.xlsx")
+    assert f"{tmp_path / 'r.xlsx'}:2" in str(err.value) and "文本" in str(err.value)

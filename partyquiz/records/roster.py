@@ -30,6 +30,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "id_number"),
 }
 REQUIRED = ("id", "name", "branch", "category")
+LOST_DIGITS = "\x00"  # marks a number Excel stored with fewer digits than were typed
 ID_NUMBER = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 # two-character surnames, so nbgrader's last/first name split keeps them whole
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐")
@@ -66,6 +67,8 @@ def _read_rows(path: Path) -> list[list[str]]:
 
 def _cell_text(value: object) -> str:
     # Excel turns 工号 00123 into 123.0 and long ID numbers into floats; keep integers whole.
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
+        return LOST_DIGITS + str(int(value))  # more digits than a float keeps: flagged, never trusted
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -132,7 +135,9 @@ def _row_to_learner(values: dict[str, str], allowed: set[str], file: str, row: i
     if category and allowed and category not in allowed:
         problems.append(Problem(file, f"未知的人员类别“{category}”（可用：{'、'.join(sorted(allowed))}）/ unknown category", row, "人员类别"))
     id_number = values.get("id_number", "")
-    if id_number and not ID_NUMBER.match(id_number):
+    if any(v.startswith(LOST_DIGITS) for v in values.values()):
+        problems.append(Problem(file, "长数字被 Excel 存成了数值，末几位已丢失；请把该列设为“文本”后重新录入 / a long number was stored as a number and lost digits", row))
+    elif id_number and not ID_NUMBER.match(id_number):
         problems.append(Problem(file, "身份证号格式不正确（应为 18 位）/ malformed ID number", row, "身份证号"))
     if len(problems) > before:
         return None
