@@ -152,3 +152,15 @@ def test_gradebook_query_on_postgresql_gradebook(postgres_url):
     assert (summary.added, summary.pending) == (1, 1)  # a02's essay is not graded yet
     record = learner_records(postgres_url, "a01")[0]
     assert (record.score, record.max_score, record.passed) == (11, 15, True)
+
+
+def test_missing_gradebook_and_learners_off_the_roster_are_reported(tmp_path, urls):
+    from partyquiz.errors import InputError
+
+    with pytest.raises(InputError, match="gradebook not found"):
+        roll_in(sqlite_url(tmp_path / "l.db"), sqlite_url(tmp_path / "nowhere.db"), [COURSE])
+    assert not (tmp_path / "nowhere.db").exists()
+    gradebook, ledger = urls
+    summary = roll_in(ledger, gradebook, [COURSE], roster=ROSTER[:1])
+    assert summary.not_on_roster == ["a02", "a03"]
+    assert roll_in(ledger, gradebook, [COURSE], roster=ROSTER).not_on_roster == []

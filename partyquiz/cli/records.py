@@ -78,6 +78,8 @@ def rollin(
     except InputError as exc:
         _fail(exc)
     typer.echo(t("records.rollin.summary", batch=s.batch_id, added=s.added, superseded=s.superseded, unchanged=s.unchanged, pending=s.pending))
+    if s.not_on_roster:
+        typer.echo(t("records.rollin.not_on_roster", n=len(s.not_on_roster), ids="、".join(s.not_on_roster[:20])))
     if s.unknown:
         typer.echo(t("records.rollin.unknown", names="、".join(s.unknown)))
 

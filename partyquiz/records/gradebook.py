@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
+
+from ..errors import InputError, Problem
 
 TOTALS_SQL = """
 SELECT a.name AS assignment, sa.student_id AS student_id, sa.timestamp AS submitted_at,
@@ -69,10 +72,16 @@ def read_submissions(gradebook_url: str, assignments: list[str] | None = None) -
         where = f"WHERE a.name IN ({', '.join(names)})"
         params = {f"a{i}": name for i, name in enumerate(assignments)}
     query = sa.text(TOTALS_SQL.format(where=where)).columns(submitted_at=sa.DateTime, duedate=sa.DateTime)
+    url = sa.engine.make_url(gradebook_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        # SQLite would quietly create an empty file; say what is wrong instead
+        raise InputError(Problem(url.database, "找不到 nbgrader 成绩库 / gradebook not found"))
     engine = sa.create_engine(gradebook_url)
     try:
         with engine.connect() as conn:
             rows = conn.execute(query, params).all()
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+        raise InputError(Problem(url.render_as_string(hide_password=True), f"不是 nbgrader 成绩库 / not an nbgrader gradebook: {exc.orig}")) from exc
     finally:
         engine.dispose()
     return [

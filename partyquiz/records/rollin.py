@@ -31,6 +31,7 @@ class RollInSummary:
     pending: int = 0  # submissions not graded yet, or waiting for a hand grade
     unknown: list[str] = field(default_factory=list)  # assignments of no known course
     items: int = 0  # per-question rows stored for item analysis
+    not_on_roster: list[str] = field(default_factory=list)  # learners graded but on no roster yet
 
     @property
     def changed(self) -> bool:
@@ -113,7 +114,7 @@ def roll_in(
         new.append(to_record(sub, *index[sub.assignment], rules))
     with L.engine_for(ledger_url) as engine, engine.begin() as conn:
         _store_courses(conn, courses, rules)
-        _store_learners(conn, roster or [], students)
+        summary.not_on_roster = _store_learners(conn, roster or [], students)
         _store_records(conn, new, batch_id, summary, _fail_after)
         if results:
             _store_items(conn, results, index, summary)
@@ -154,7 +155,7 @@ def _store_courses(conn: sa.Connection, courses: list[Course], rules: Rules) -> 
     ], ("course_id", "lesson_id"))
 
 
-def _store_learners(conn: sa.Connection, roster: list[Learner], students: dict[str, Submission]) -> None:
+def _store_learners(conn: sa.Connection, roster: list[Learner], students: dict[str, Submission]) -> list[str]:
     """The roster wins; a gradebook student not on any roster is kept with the name nbgrader has."""
     rows = [{**l.model_dump(), "on_roster": True} for l in roster]
     _upsert(conn, L.learners, rows, ("id",))
@@ -166,6 +167,8 @@ def _store_learners(conn: sa.Connection, roster: list[Learner], students: dict[s
     ]
     if strangers:
         conn.execute(L.learners.insert(), strangers)
+    off = {r[0] for r in conn.execute(sa.select(L.learners.c.id).where(L.learners.c.on_roster == sa.false()))}
+    return sorted(sid for sid in students if sid in off)
 
 
 def _store_records(conn: sa.Connection, new: list[NewRecord], batch_id: str, summary: RollInSummary, fail_after: int | None) -> None:
