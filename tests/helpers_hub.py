@@ -82,7 +82,30 @@ class HubUser:
         import websocket
 
         ws_url = self.base.replace("http", "ws", 1) + self.url(f"api/kernels/{kernel_id}/channels")
-        return websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout)
+        self._wait_iopub(ws)
+        return ws
+
+    def _wait_iopub(self, ws, tries: int = 40) -> None:
+        """Nudge until iopub answers (as jupyter_client does): output sent earlier would be lost."""
+        ws.settimeout(0.5)
+        try:
+            for _ in range(tries):
+                msg_id = uuid.uuid4().hex
+                ws.send(json.dumps({"header": {"msg_id": msg_id, "username": self.name, "session": uuid.uuid4().hex,
+                                               "msg_type": "kernel_info_request", "version": "5.3"},
+                                    "parent_header": {}, "metadata": {}, "channel": "shell", "content": {}}))
+                deadline = time.monotonic() + 0.5
+                while time.monotonic() < deadline:
+                    try:
+                        msg = json.loads(ws.recv())
+                    except Exception:  # websocket timeout: nudge again
+                        break
+                    if msg.get("channel") == "iopub" and msg.get("parent_header", {}).get("msg_id") == msg_id:
+                        return
+            raise TimeoutError("kernel iopub channel did not answer")
+        finally:
+            ws.settimeout(None)
 
     def execute(self, kernel_id: str, code: str, timeout: float = 60, ws=None) -> tuple[str, float]:
         """Run `code` over the kernel websocket (a new one unless `ws` is given); returns (stdout, seconds)."""
@@ -96,8 +119,10 @@ class HubUser:
                 "parent_header": {}, "metadata": {}, "channel": "shell",
                 "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False},
             }))
-            out = []
-            while True:
+            out, replied, idle, seconds = [], False, False, 0.0
+            # Shell and iopub are not ordered with each other: the reply can come before the
+            # output. Done = execute_reply (the save is on disk) AND iopub idle (all output sent).
+            while not (replied and idle):
                 msg = json.loads(ws.recv())
                 if msg.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
@@ -107,7 +132,10 @@ class HubUser:
                 elif kind == "error":
                     raise RuntimeError("\n".join(msg["content"]["traceback"]))
                 elif kind == "execute_reply":
-                    return "".join(out), time.monotonic() - t0
+                    replied, seconds = True, time.monotonic() - t0
+                elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                    idle = True
+            return "".join(out), seconds
         finally:
             if own:
                 ws.close()
