@@ -45,3 +45,7 @@ def test_simulated_cohort_end_to_end(tmp_path, sample_course):
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     stem = sample_course.questions["sc-sanhui-dahui"].stem[:20]
     assert stem in page and "✓" in page  # stems and the right option marked, from the course
+    from partyquiz.report import write_report
+
+    alone = write_report(ledger, tmp_path / "alone.html").read_text(encoding="utf-8")
+    assert stem in alone and "✓" in alone  # the same from the ledger alone (stored at roll-in)

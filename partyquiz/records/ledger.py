@@ -51,6 +51,16 @@ lessons = sa.Table(
     sa.Column("pass_mark", sa.Float, nullable=False),
 )
 
+# question stems and options, so the report can show them from the ledger alone
+questions = sa.Table(
+    "questions", metadata,
+    sa.Column("course_id", sa.String(80), primary_key=True),
+    sa.Column("question_id", sa.String(80), primary_key=True),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("stem", sa.Text, nullable=False),
+    sa.Column("options", sa.Text, nullable=False),  # JSON: [[id, text, correct], ...]
+)
+
 batches = sa.Table(
     "batches", metadata,
     sa.Column("id", sa.String(80), primary_key=True),

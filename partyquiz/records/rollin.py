@@ -153,6 +153,11 @@ def _store_courses(conn: sa.Connection, courses: list[Course], rules: Rules) -> 
          "pass_mark": rules.pass_mark_for(c, l)}
         for c in courses for l in c.lessons
     ], ("course_id", "lesson_id"))
+    _upsert(conn, L.questions, [
+        {"course_id": c.id, "question_id": q.id, "type": q.type, "stem": q.stem,
+         "options": json.dumps([[o.id, o.text, o.correct] for o in q.options], ensure_ascii=False)}
+        for c in courses for q in c.questions.values()
+    ], ("course_id", "question_id"))
 
 
 def _store_learners(conn: sa.Connection, roster: list[Learner], students: dict[str, Submission]) -> list[str]:

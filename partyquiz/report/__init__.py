@@ -11,6 +11,7 @@ import datetime as dt
 import html
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,7 @@ def write_report(
     parts.append(_scores(rows, data))
     summary = summarise_branches(people, data.records, set(data.lessons))
     parts.append(_branches(summary, people, rows, rules, year))
-    parts.append(_items(_read_items(ledger_url), courses or [], low_discrimination))
+    parts.append(_items(_read_items(ledger_url), _question_info(ledger_url, courses or []), low_discrimination))
     parts.append(_shortfalls(people, rows, rules, year, alias, pseudonymise))
     page = (f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'><title>{_e(T('title'))}</title>"
             f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
@@ -156,13 +157,28 @@ def _branches(summary: list[dict], people: list, rows: list[dict], rules, year: 
     return "".join(out)
 
 
-def _question_info(courses: list[Course]) -> dict[str, Any]:
-    return {qid: q for c in courses for qid, q in c.questions.items()}
+@dataclass
+class QuestionInfo:
+    stem: str
+    texts: dict[str, str]
+    correct_ids: list[str]
 
 
-def _items(items: dict[str, dict[int, list[Any]]], courses: list[Course], low: float) -> str:
+def _question_info(ledger_url: str, courses: list[Course]) -> dict[str, QuestionInfo]:
+    """Stems and options: from the ledger (stored at roll-in), or from the courses given."""
+    info: dict[str, QuestionInfo] = {}
+    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        for row in conn.execute(sa.select(L.questions)):
+            options = json.loads(row.options)
+            info[row.question_id] = QuestionInfo(row.stem, {o[0]: o[1] for o in options}, [o[0] for o in options if o[2]])
+    for course in courses:
+        for qid, q in course.questions.items():
+            info[qid] = QuestionInfo(q.stem, {o.id: o.text for o in q.options}, q.correct_ids)
+    return info
+
+
+def _items(items: dict[str, dict[int, list[Any]]], info: dict[str, QuestionInfo], low: float) -> str:
     out = [f"<h2>{_e(T('h.items'))}</h2><p class='muted'>{_e(T('items.note', low=f'{low:g}'))}</p>"]
-    info = _question_info(courses)
     if not items:
         out.append(f"<p>{_e(T('no_items'))}</p>")
     for assignment in sorted(items):
@@ -174,7 +190,7 @@ def _items(items: dict[str, dict[int, list[Any]]], courses: list[Course], low: f
         for s in stats:
             q = info.get(s.question_id)
             stem = q.stem[:40] if q else ""
-            texts = {o.id: o.text[:12] for o in q.options} if q else {}
+            texts = {k: v[:12] for k, v in q.texts.items()} if q else {}
             # options in their own order; free answers (blanks) by frequency, the eight commonest
             picked = sorted(s.choices.items()) if texts else s.choices.most_common(8)
             choices = " · ".join(f"{k}{'（' + texts[k] + '）' if k in texts else ''}{'✓' if q and k in q.correct_ids else ''}: {v}" for k, v in picked)
