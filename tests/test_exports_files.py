@@ -126,3 +126,19 @@ def test_one_training_file_per_learner_on_request(ledger, tmp_path):
     assert mine in files
     _, rows = _sheet(mine)
     assert [r[5] for r in rows[1:]] == ["党章学习：总纲", "党章学习：党员"] and {r[0] for r in rows[1:]} == {"a01"}
+
+
+def test_members_who_left_keep_their_records_but_leave_the_summaries(tmp_path):
+    from partyquiz.records.roster import store_roster
+
+    gradebook = empty_gradebook(tmp_path / "gradebook.db")
+    small_gradebook(gradebook)
+    url = sqlite_url(tmp_path / "ledger.db")
+    roll_in(url, gradebook, [COURSE], roster=ROSTER)
+    store_roster([p for p in ROSTER if p.id != "a02"], url)  # 李四 has left
+    export_all(url, tmp_path / "out")
+    _, training = _sheet(tmp_path / "out" / "培训档案.xlsx")
+    _, yearly = _sheet(tmp_path / "out" / "年度学时汇总.xlsx")
+    assert "李四" in {r[1] for r in training} and "李四" not in {r[1] for r in yearly}
+    _, branches = _sheet(tmp_path / "out" / "支部汇总.xlsx")
+    assert branches[1][:3] == ["一支部", 2026, 1]

@@ -26,11 +26,12 @@ TRAINING, YEARLY, BRANCHES = "培训档案", "年度学时汇总", "支部汇总
 def read_ledger(ledger_url: str) -> views.LedgerData:
     with L.engine_for(ledger_url) as engine, engine.connect() as conn:
         people = L.load_learners(conn)
+        members = L.load_learners(conn, members_only=True)
         courses = {r.id: r for r in conn.execute(sa.select(L.courses))}
         lessons = {(r.course_id, r.lesson_id): r for r in conn.execute(sa.select(L.lessons))}
         rows = L.current_rows(conn)
         regraded = {r[0] for r in conn.execute(sa.select(L.records.c.superseded_by).where(L.records.c.superseded_by.is_not(None)))}
-    return views.LedgerData(people=people, courses=courses, lessons=lessons, records=rows, regraded=regraded)
+    return views.LedgerData(people=people, members=members, courses=courses, lessons=lessons, records=rows, regraded=regraded)
 
 
 def _years(rows: list[dict], year: int | None) -> list[int]:
@@ -72,10 +73,10 @@ def export_all(
 
     header, body = views.training_file(rows_for_files, reveal_id_numbers)
     both(TRAINING, header, body, views.TRAINING_KINDS, {"工号", "身份证号"})
-    header, body = views.yearly_summary(data.people, rows, rules, years)
+    header, body = views.yearly_summary(data.members, rows, rules, years)
     both(YEARLY, header, body, views.YEARLY_KINDS, {"工号"})
-    summary = L.summarise_branches(data.people, data.records, set(data.lessons))
-    header, body = views.branch_table(summary, data.people, rows, rules, years[-1])
+    summary = L.summarise_branches(data.members, data.records, set(data.lessons))
+    header, body = views.branch_table(summary, data.members, rows, rules, years[-1])
     both(BRANCHES, header, body, views.BRANCH_KINDS, set())
     if progress:
         progress(tmpl.file)

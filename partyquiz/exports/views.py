@@ -24,7 +24,8 @@ def mask_id_number(value: str) -> str:
 class LedgerData:
     """What the views need, read once from the ledger."""
 
-    people: list[Learner]
+    people: list[Learner]  # everyone with a record or on a roster (names for the training file)
+    members: list[Learner]  # the current roster: who summaries count
     courses: dict[str, Any]  # id → row (title, organiser, institution, form, year)
     lessons: dict[tuple[str, str], Any]  # (course, lesson) → row (title, hours, pass_mark)
     records: list[Any]  # current record rows
@@ -149,11 +150,11 @@ BRANCH_KINDS = {"完成率": "percent", "平均成绩": "score", "学时合计":
                 "全部合格人数": "int", "学时未达标人数": "int", "年度": "int"}
 
 
-def branch_table(summary: list[dict[str, Any]], people: list[Learner], rows: list[dict[str, Any]], rules: Rules, year: int) -> tuple[list[str], list[list[Any]]]:
+def branch_table(summary: list[dict[str, Any]], members: list[Learner], rows: list[dict[str, Any]], rules: Rules, year: int) -> tuple[list[str], list[list[Any]]]:
     """支部汇总: ledger.branch_summary plus, for `year`, how many members are short of hours."""
     earned = hours_by_year(rows)
     short: dict[str, int] = defaultdict(int)
-    for p in people:
+    for p in members:
         if yearly_status(p, year, earned.get(p.id, {}), rules)["status"] == "未达标":
             short[p.branch] += 1
     out = [[s["branch"] or "（未分配支部）", year, s["learners"], s["submitted"], s["passed"], s["completion"],

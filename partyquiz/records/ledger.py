@@ -149,8 +149,12 @@ def record_history(ledger_url: str, learner_id: str, course_id: str, lesson_id: 
     return [dict(r) for r in rows]
 
 
-def load_learners(conn: sa.Connection) -> list[Learner]:
+def load_learners(conn: sa.Connection, *, members_only: bool = False) -> list[Learner]:
+    """Everyone the ledger knows; `members_only`: those on the current roster (everyone when
+    no roster was ever imported). Summaries count members; the training file names everyone."""
     rows = conn.execute(sa.select(learners).order_by(learners.c.branch, learners.c.id)).mappings().all()
+    if members_only and any(r["on_roster"] for r in rows):
+        rows = [r for r in rows if r["on_roster"]]
     return [Learner(**{k: v for k, v in r.items() if k != "on_roster"}) for r in rows]
 
 
@@ -168,7 +172,7 @@ def branch_summary(ledger_url: str, course_id: str | None = None) -> list[dict[s
     ledger when `course_id` is None); `completion` is passed / learners.
     """
     with engine_for(ledger_url) as engine, engine.connect() as conn:
-        people = load_learners(conn)
+        people = load_learners(conn, members_only=True)
         rows = current_rows(conn, course_id)
         lesson_query = sa.select(lessons.c.course_id, lessons.c.lesson_id)
         if course_id:

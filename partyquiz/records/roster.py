@@ -211,10 +211,20 @@ def sync_to_gradebook(roster: list[Learner], gradebook_url: str) -> int:
     return len(roster)
 
 
-def store_roster(roster: list[Learner], ledger_url: str) -> None:
-    """Put the roster into the ledger, so exports list members who have no record yet."""
+def store_roster(roster: list[Learner], ledger_url: str, *, replace: bool = True) -> None:
+    """Put the roster into the ledger, so exports list members who have no record yet.
+
+    `replace`: the file is the whole current roster; anyone not in it has left and is no
+    longer counted in summaries (their records stay in the training file)."""
+    import sqlalchemy as sa
+
     from . import ledger
     from .rollin import _store_learners
 
     with ledger.engine_for(ledger_url) as engine, engine.begin() as conn:
         _store_learners(conn, roster, {})
+        if replace:
+            ids = {l.id for l in roster}
+            gone = [{"gone": r[0]} for r in conn.execute(sa.select(ledger.learners.c.id)) if r[0] not in ids]
+            if gone:
+                conn.execute(ledger.learners.update().where(ledger.learners.c.id == sa.bindparam("gone")).values(on_roster=False), gone)

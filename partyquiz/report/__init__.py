@@ -95,8 +95,8 @@ def write_report(
     rules = load_rules(rules_path)
     data = read_ledger(ledger_url)
     rows = record_dicts(data, rules)
-    people = data.people
-    alias = {p.id: T("alias", n=f"{n:04d}") for n, p in enumerate(sorted(people, key=lambda p: p.id), start=1)} if pseudonymise else {}
+    people = data.members
+    alias = {p.id: T("alias", n=f"{n:04d}") for n, p in enumerate(sorted(data.people, key=lambda p: p.id), start=1)} if pseudonymise else {}
     years = sorted({d["year"] for d in rows if d["year"] is not None}) or [dt.date.today().year]
     year = year or years[-1]
     parts = [f"<h1>{_e(T('title'))}</h1><p class='muted'>{_e(T('generated', time=f'{dt.datetime.now():%Y-%m-%d %H:%M}', year=year))}"
