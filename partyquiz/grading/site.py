@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -21,6 +22,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ROOT = REPO_ROOT / "grader"
 
 log = logging.getLogger(__name__)
+
+# nbgrader 0.9.6's Gradebook raises SQLAlchemy "not in session" warnings while it autogrades;
+# they are harmless (the equivalence tests compare every score) and would bury the progress bar.
+warnings.filterwarnings("ignore", message=r".*not in session, add operation along.*")
 
 
 class NbgraderError(RuntimeError):
