@@ -68,5 +68,43 @@ def test_serve_then_ctrl_c_leaves_no_process(tmp_path):
         assert [p for p in started if alive(p)] == [], "processes left after Ctrl-C"
         assert json.loads((hub_dir / "hub.json").read_text())["learners"] == ["u0001"]
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        if proc.poll() is None:  # a failed assertion: still bring everything down before tmp_path goes
+            leftovers = descendants(proc.pid)
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            for pid in leftovers:
+                if alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def test_hub_goes_down_when_serve_is_killed_hard(tmp_path):
+    """Even a SIGKILL of `serve` (no chance to clean up) does not leave the hub running."""
+    require((REPO / "node_modules/.bin/configurable-http-proxy").exists(), "configurable-http-proxy in node_modules (npm install)")
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from partyquiz.hub import HubSetup, free_port, prepare_hub, start_hub\n"
+        f"setup = HubSetup(hub_dir=Path({str(tmp_path / 'hub')!r}), port=free_port(), learners=1, courses=[])\n"
+        "prepare_hub(setup, say=lambda _: None)\n"
+        "hub = start_hub(setup)\n"
+        "print(hub.proc.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        hub_pid = int(parent.stdout.readline())
+        under_hub = descendants(hub_pid)
+        assert alive(hub_pid) and under_hub  # proxy, records service
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(alive(p) for p in [hub_pid, *under_hub]):
+            time.sleep(0.2)
+        assert [p for p in [hub_pid, *under_hub] if alive(p)] == []
+    finally:
+        if parent.poll() is None:
+            parent.kill()  # the hub follows (PR_SET_PDEATHSIG)
+            parent.wait()

@@ -49,6 +49,19 @@ def alive(pid: int) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """In the hub child (Linux): get SIGINT if `serve` itself dies, even by SIGKILL, so the hub
+    still shuts its servers down instead of running on without anyone to stop it."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGINT, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 class HubProcess:
     def __init__(self, argv: list[str], env: dict[str, str], cwd: Path, log_file: Path, url: str):
         self.argv, self.env, self.cwd, self.log_file, self.url = argv, env, cwd, log_file, url
@@ -58,7 +71,8 @@ class HubProcess:
     def start(self) -> None:
         log = open(self.log_file, "ab")
         # Own session: a Ctrl-C reaches `serve`, which then stops the hub in order.
-        self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
+                                     start_new_session=True, preexec_fn=_die_with_parent)
         log.close()
 
     def wait_ready(self, timeout: float = 90.0) -> None:
