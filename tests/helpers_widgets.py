@@ -103,7 +103,9 @@ class Lab:
     process: subprocess.Popen
 
     def notebook_url(self, path: str) -> str:
-        return f"{self.url}/lab/tree/{path}?token={self.token}"
+        # A fresh named workspace per page: JupyterLab would otherwise restore the notebooks an
+        # earlier test opened, and a locator could resolve inside a hidden background panel.
+        return f"{self.url}/lab/workspaces/t{secrets.token_hex(4)}/tree/{path}?token={self.token}"
 
 
 @contextlib.contextmanager
