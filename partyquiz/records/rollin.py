@@ -40,6 +40,11 @@ class RollInSummary:
 
 @dataclass(slots=True)
 class NewRecord:
+    """`model.TrainingRecord` before it has a batch: a plain slots dataclass, not a pydantic
+    model, because a full regrade builds one per learner and lesson (200k in the benchmark)
+    from values the gradebook query already typed; `ledger.learner_records` hands out the
+    validated `TrainingRecord`s."""
+
     learner_id: str
     course_id: str
     lesson_id: str
