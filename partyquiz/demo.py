@@ -78,11 +78,10 @@ def run_demo(
     seed: int = 2026,
     console: Console | None = None,
 ) -> DemoResult:
-    from .exports import export_all
     from .grading.batch import grade_assignment
     from .records.ledger import branch_summary
+    from .records.pipeline import write_exports_and_report
     from .records.roster import write_roster
-    from .report import write_report
 
     console = console or Console()
     site = site or GraderSite()
@@ -107,7 +106,7 @@ def run_demo(
         summary = grade_assignment(site, course, assignment, engine=engine, ledger_url=ledger_url, roster=roster, progress=True)
         console.print(summary)
     console.print(f"4. {t('demo.step.export')}")
-    files = [roster_file, *export_all(ledger_url, out), write_report(ledger_url, out / "report.html")]
+    files = [roster_file, *write_exports_and_report(ledger_url, out, courses=[course])]
     branches_rows = branch_summary(ledger_url, course.id)
     console.print(summary_table(branches_rows))
     console.print(t("cli.files_written"))

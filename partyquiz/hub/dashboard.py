@@ -96,17 +96,9 @@ def analytics(ins: Instructor):
 
 
 def write_exports(ins: Instructor, out: Path | None = None) -> list[Path]:
-    from ..exports import export_all
+    from ..records.pipeline import write_exports_and_report
 
-    out = out or Path.home() / "exports"
-    files = list(export_all(ins.ledger_url, out))
-    try:  # the analytics report (issue 7), when present
-        from ..report import write_report
-
-        files.append(write_report(ins.ledger_url, out / "report.html", courses=ins.courses()))
-    except ImportError:
-        pass
-    return files
+    return write_exports_and_report(ins.ledger_url, out or Path.home() / "exports", courses=ins.courses())
 
 
 def file_link(path: Path, label: str) -> str:
