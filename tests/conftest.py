@@ -18,6 +18,15 @@ ensure_venv_on_path()
 os.environ.setdefault("PARTYQUIZ_LANG", "zh-CN")
 
 
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """`set_language` (e.g. from a CLI test's `--lang en`) is process-wide: give every test the default back."""
+    from partyquiz.i18n import set_language
+
+    yield
+    set_language(None)
+
+
 def require(condition: bool, what: str) -> None:
     """Skip when a real service or program is missing here; under CI=true that is a failure."""
     if condition:

@@ -15,14 +15,6 @@ from partyquiz.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture(autouse=True)
-def _reset_language():
-    # `--lang en` sets the process-wide language; other areas' tests expect the default back
-    from partyquiz.i18n import set_language
-
-    yield
-    set_language(None)
 SHIPPED = sorted(p.parent for p in (REPO / "courses").glob("*/course.yml"))
 
 BROKEN = """\

@@ -16,14 +16,6 @@ from partyquiz.scoring import auto_max
 
 REPO = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture(autouse=True)
-def _reset_language():
-    # `--lang en` sets the process-wide language; other areas' tests expect the default back
-    from partyquiz.i18n import set_language
-
-    yield
-    set_language(None)
 SHIPPED = sorted(p.parent for p in (REPO / "courses").glob("*/course.yml"))
 
 # JSON keys only the answer key has (the public view has id/type/stem/points/options/n_blanks/lefts/rights)
