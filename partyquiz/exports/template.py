@@ -18,7 +18,7 @@ FIELDS = frozenset({
     "period", "hours", "score", "max_score", "percent", "result", "passed", "completed_at", "year", "notes", "batch_id",
 })
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_TEMPLATE = REPO_ROOT / "grader" / "templates" / "ganbu-peixun.yml"
+DEFAULT_TEMPLATE = Path(__file__).resolve().parents[1] / "data" / "templates" / "ganbu-peixun.yml"  # package data
 
 
 @dataclass

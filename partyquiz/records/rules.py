@@ -16,7 +16,7 @@ from ..errors import InputError, Problem
 from ..model import Course, Learner, Lesson
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_RULES = REPO_ROOT / "grader" / "rules.yml"
+DEFAULT_RULES = Path(__file__).resolve().parents[1] / "data" / "rules.yml"  # package data
 
 
 @dataclass(frozen=True)
