@@ -22,6 +22,7 @@ import nbformat
 from .answers import atomic_write_text
 from .model import Course, Lesson, QuizKey
 from .scoring import auto_max, points_for
+from .widgets.markdown import fix_cjk_emphasis
 
 NBGRADER_SCHEMA = 3
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
@@ -52,6 +53,10 @@ def public_quiz(course: Course, lesson: Lesson) -> dict:
         "lesson_title": lesson.title,
         "language": course.language,
         "quiz": key.quiz.model_dump(mode="json"),
+        # what the learner app shows before the quiz starts (学时, 必修/选修, deadline, pass mark)
+        "lesson": {"hours": lesson.hours, "minutes": lesson.minutes, "required": lesson.required,
+                   "deadline": lesson.deadline.isoformat() if lesson.deadline else None,
+                   "pass_mark": course.pass_mark_for(lesson), "year": course.year},
         # a section's points override the question's: show the learner what the grader counts
         "questions": {qid: {**q.public(with_key=practice), "points": points_for(key, qid)} for qid, q in key.questions.items()},
     }
@@ -84,11 +89,12 @@ def test_cell_source(key: QuizKey) -> str:
 
 
 def essay_cell_source(question_id: str, stem: str) -> str:
-    return f"**简答题 {question_id}**：{stem}\n\n（在上方测验控件中作答；评分时答案会自动填入此处供教师批阅。）"
+    return f"<strong>简答题 {question_id}</strong>：{fix_cjk_emphasis(stem)}\n\n（在上方测验控件中作答；评分时答案会自动填入此处供教师批阅。）"
 
 
 def lesson_notebook(course: Course, lesson: Lesson) -> nbformat.NotebookNode:
-    text = course.lesson_text.get(lesson.id, f"# {lesson.title}\n")
+    # bold/italic next to Chinese punctuation written as tags: CommonMark would show `**` (see widgets/markdown.py)
+    text = fix_cjk_emphasis(course.lesson_text.get(lesson.id, f"# {lesson.title}\n"))
     # One Markdown cell per heading: a long lesson reads section by section in JupyterLab.
     nb = jupytext.reads(text, fmt={"extension": ".md", "format_name": "markdown", "split_at_heading": True})
     nb.nbformat, nb.nbformat_minor = 4, 5

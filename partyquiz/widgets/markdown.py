@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,9 +71,66 @@ def _inline_images(html: str, folder: Path | None) -> str:
     return re.sub(r'(<img[^>]*\ssrc=")([^"]*)(")', replace, html)
 
 
+# CommonMark's flanking rule: `**营造深厚的学习风气。**在` stays literal, because a closing `**`
+# after punctuation must be followed by space or punctuation, and `在` is neither. Chinese text has
+# no spaces, so every emphasis whose inner edge is punctuation (。，“”《》…) is at risk. Such pairs
+# are written as HTML tags instead, which every renderer (JupyterLab, nbconvert/Voilà, formgrader,
+# markdown-it) takes as they are; the text between them is still Markdown.
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
+_STRONG = re.compile(r"(?<![*\\])\*\*(?=\S)(?!\*)(.+?)(?<=\S)(?<![*\\])\*\*(?!\*)")
+_EM = re.compile(r"(?<![*\\])\*(?=[^\s*])(.+?)(?<=[^\s*\\])\*(?!\*)")
+
+
+def _is_punctuation(char: str) -> bool:
+    return unicodedata.category(char)[0] in "PS"
+
+
+def _tagged(pattern: re.Pattern, tag: str, text: str) -> str:
+    def replace(match: re.Match) -> str:
+        inner = match.group(1)
+        if _is_punctuation(inner[0]) or _is_punctuation(inner[-1]):
+            return f"<{tag}>{inner}</{tag}>"
+        return match.group(0)
+
+    return pattern.sub(replace, text)
+
+
+def _fix_line(line: str) -> str:
+    parts, last = [], 0
+    for span in _CODE_SPAN.finditer(line):  # code spans keep their asterisks
+        parts.append(_tagged(_EM, "em", _tagged(_STRONG, "strong", line[last:span.start()])))
+        parts.append(span.group(0))
+        last = span.end()
+    parts.append(_tagged(_EM, "em", _tagged(_STRONG, "strong", line[last:])))
+    return "".join(parts)
+
+
+def fix_cjk_emphasis(text: str) -> str:
+    """Markdown whose bold/italic next to Chinese punctuation renders as meant (see above)."""
+    if "*" not in (text or ""):
+        return text
+    out, fence = [], None
+    for line in text.split("\n"):
+        opened = _FENCE.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+        elif opened:
+            fence = opened.group(1)
+            out.append(line)
+        elif line.startswith(("    ", "\t")) and (not out or not out[-1].strip()):
+            out.append(line)  # an indented code block
+        else:
+            out.append(_fix_line(line))
+    return "\n".join(out)
+
+
 def render_markdown(text: str, folder: Path | str | None = None, inline: bool = False) -> str:
     """Safe HTML for `text`. `inline` drops the surrounding paragraph (for one-line labels)."""
     md = _parser()
+    text = fix_cjk_emphasis(text)
     html = md.renderInline(text or "") if inline else md.render(text or "")
     html = _DROP_BLOCKS.sub("", html)
     html = _inline_images(html, Path(folder) if folder is not None else None)
