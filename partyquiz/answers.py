@@ -17,12 +17,15 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .model import Answer, now_iso
 
 SCHEMA = 1
 MAX_ANSWERS_BYTES = 2_000_000  # a larger file is not an answers file: refuse to parse it
+# Fields a retake carries into the new attempt's file: who, which assignment, the submission
+# history and the study time (hours are credited for studying, not per attempt).
+CARRIED_META = ("learner", "assignment", "attempts", "study")
 
 
 def answers_path(folder: Path | str, notebook: str) -> Path:
@@ -115,7 +118,9 @@ class AnswerStore:
         self.save_many({question_id: answer})
         return answer
 
-    def save_many(self, new: dict[str, Answer]) -> None:
+    def save_many(self, new: dict[str, Answer], *, update_meta: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """Merge `new` into the file; `update_meta(meta)` may change the file's other fields in
+        the same locked read-modify-write (study time, submissions). Returns the meta written."""
         with _locked(self.path):
             current = load_answers(self.path)
             if current.problems and self.path.exists():
@@ -127,8 +132,43 @@ class AnswerStore:
                     merged[qid] = answer
             meta = {**current.meta, **self.meta, "schema": SCHEMA, "notebook": self.notebook, "updated_at": now_iso()}
             meta.setdefault("started_at", meta["updated_at"])
+            if update_meta is not None:
+                update_meta(meta)
             doc = {**meta, "answers": {q: a.model_dump() for q, a in sorted(merged.items())}}
             atomic_write_text(self.path, json.dumps(doc, ensure_ascii=False, indent=1))
+            return meta
+
+    def update_meta(self, change: Callable[[dict[str, Any]], None], *, start_clock: bool = False) -> dict[str, Any]:
+        """Change the file's non-answer fields under the lock; answers are kept as they are.
+
+        Without `start_clock` a file that did not exist yet gets no `started_at`: reading the
+        lesson text must not start a quiz's time limit."""
+        def guarded(meta: dict[str, Any]) -> None:
+            if not start_clock and not had_start:
+                meta.pop("started_at", None)
+            change(meta)
+
+        had_start = self.started_at() is not None
+        return self.save_many({}, update_meta=guarded)
+
+    def read_meta(self) -> dict[str, Any]:
+        return load_answers(self.path).meta
+
+    def archive_attempt(self, attempt: int) -> Path | None:
+        """A retake starts from an empty sheet: the finished attempt's file is kept beside it
+        (`<notebook>.answers.attempt-<n>.json`), never deleted, and the new file carries the
+        history of submissions (`attempts`) forward."""
+        with _locked(self.path):
+            if not self.path.exists():
+                return None
+            current = load_answers(self.path)
+            kept = self.path.with_name(f"{self.notebook}.answers.attempt-{attempt}.json")
+            kept.write_bytes(self.path.read_bytes())
+            carry = {k: current.meta[k] for k in CARRIED_META if k in current.meta}
+            doc = {**carry, "schema": SCHEMA, "notebook": self.notebook, "attempt": attempt + 1,
+                   "updated_at": now_iso(), "answers": {}}
+            atomic_write_text(self.path, json.dumps(doc, ensure_ascii=False, indent=1))
+            return kept
 
     def started_at(self) -> str | None:
         return load_answers(self.path).meta.get("started_at")
