@@ -65,7 +65,10 @@ def render_feedback(key: QuizKey, result: QuizResult, lang: str | None = None) -
              f'<p class="meta">{escape(t("grading.feedback.learner", lang, learner=result.learner_id))}</p>']
     auto = sum(s.score for s in result.scores if not s.needs_manual)
     auto_max = sum(s.max_score for s in result.scores if not s.needs_manual)
-    parts.append(f'<p class="total">{escape(t("grading.feedback.total", lang, score=round(auto, 2), max=round(auto_max, 2)))}</p>')
+    # the learner app reads the figures from these attributes (partyquiz/app/lessons.outcome_from_feedback)
+    pending = sum(1 for s in result.scores if s.needs_manual)
+    figures = f'data-score="{round(auto, 4)}" data-max="{round(result.max_score, 4)}" data-pending="{pending}"'
+    parts.append(f'<p class="total" {figures}>{escape(t("grading.feedback.total", lang, score=round(auto, 2), max=round(auto_max, 2)))}</p>')
     if result.late:
         parts.append(f'<p class="meta">{escape(t("grading.feedback.late", lang))}</p>')
     for n, qs in enumerate(result.scores, 1):
