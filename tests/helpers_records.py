@@ -9,8 +9,9 @@ from partyquiz.records.bulk_gradebook import Sub, build_gradebook
 
 COURSE = Course(
     id="c1", title="党章学习", organiser="机关党委", institution="党校", form="在线", year=2026, pass_mark=60,
-    lessons=[Lesson(id="l1", title="总纲", file="l1.md", hours=2, minutes=45),
-             Lesson(id="l2", title="党员", file="l2.md", hours=1, minutes=20)],
+    # expected study time = the hours (1 hour = 1 学时), so a passed lesson earns its full hours
+    lessons=[Lesson(id="l1", title="总纲", file="l1.md", hours=2, minutes=120),
+             Lesson(id="l2", title="党员", file="l2.md", hours=1, minutes=60)],
 )
 
 ROSTER = [

@@ -109,11 +109,14 @@ def test_tier_rule_and_pass_mark_come_from_the_rules_file(urls, tmp_path):
     gradebook, ledger = urls
     text = load_rules().path and open(load_rules().path, encoding="utf-8").read()
     custom = tmp_path / "rules.yml"
-    custom.write_text(text.replace("method: lesson_hours", "method: tiers").replace("pass_mark: null", "pass_mark: 80"), encoding="utf-8")
-    roll_in(ledger, gradebook, [COURSE], roster=ROSTER, rules_path=custom)
+    custom.write_text(text.replace("method: per_hour", "method: tiers").replace("pass_mark: null", "pass_mark: 80"), encoding="utf-8")
+    # the learner app recorded 20 minutes of study for a01 on l1
+    roll_in(ledger, gradebook, [COURSE], roster=ROSTER, rules_path=custom, study_minutes={("a01", "c1-l1"): 20})
     mine = {r.lesson_id: r for r in learner_records(ledger, "a01")}
-    # l1: 45 min → 1 + 0.5 for passing (90 % ≥ 80 %); l2: 70 % < 80 % fails → nothing
-    assert (mine["l1"].hours, mine["l2"].passed, mine["l2"].hours) == (1.5, False, 0.0)
+    # l1: 20 min studied → 0.5 + 0.5 for passing (90 % ≥ 80 %); l2: 70 % < 80 % fails → nothing
+    assert (mine["l1"].hours, mine["l2"].passed, mine["l2"].hours) == (1.0, False, 0.0)
+    # a03 has no recorded time on l1: its expected 120 minutes → 1 + 0.5
+    assert {r.lesson_id: r for r in learner_records(ledger, "a03")}["l1"].hours == 1.5
 
 
 def test_year_is_counted_in_local_time_and_from_the_start_month():

@@ -72,14 +72,16 @@ def lesson_index(courses: list[Course]) -> dict[str, tuple[Course, Lesson]]:
     return {course.assignment_name(lesson): (course, lesson) for course in courses for lesson in course.lessons}
 
 
-def to_record(sub: Submission, course: Course, lesson: Lesson, rules: Rules) -> NewRecord:
-    """Pure: one graded submission → the record it earns under the rules."""
+def to_record(sub: Submission, course: Course, lesson: Lesson, rules: Rules, studied_minutes: float | None = None) -> NewRecord:
+    """Pure: one graded submission → the record it earns under the rules. `studied_minutes`:
+    the active study time the learner app recorded (None when it recorded none); online lessons
+    are credited from it, never above the lesson's hours."""
     percent = 100.0 * sub.score / sub.max_score if sub.max_score else 0.0
     passed = percent + 1e-9 >= rules.pass_mark_for(course, lesson)
     completed = sub.submitted_at.replace(microsecond=0) if sub.submitted_at else None
     return NewRecord(
         learner_id=sub.student_id, course_id=course.id, lesson_id=lesson.id, assignment=sub.assignment,
-        score=sub.score, max_score=sub.max_score, passed=passed, hours=rules.lesson_hours(lesson, passed),
+        score=sub.score, max_score=sub.max_score, passed=passed, hours=rules.lesson_hours(lesson, passed, form=course.form, studied_minutes=studied_minutes),
         completed_at=completed, late=sub.late,
     )
 
@@ -94,10 +96,13 @@ def roll_in(
     assignments: list[str] | None = None,
     batch_id: str | None = None,
     rules_path: Path | str | None = None,
+    study_minutes: dict[tuple[str, str], float] | None = None,
     _fail_after: int | None = None,
 ) -> RollInSummary:
     """Read the gradebook with one query, then write the ledger in one transaction.
 
+    `study_minutes`: (learner, assignment) → active study time the learner app recorded, for
+    the online crediting rule (missing entries fall back as `online.missing_study_time` says).
     `_fail_after` raises after that many records were written: the tests use it to prove an
     interrupted roll-in leaves the previous state whole.
     """
@@ -116,7 +121,7 @@ def roll_in(
             summary.pending += 1
             continue
         students.setdefault(sub.student_id, sub)
-        new.append(to_record(sub, *index[sub.assignment], rules))
+        new.append(to_record(sub, *index[sub.assignment], rules, (study_minutes or {}).get((sub.student_id, sub.assignment))))
     with L.engine_for(ledger_url) as engine, engine.begin() as conn:
         _store_courses(conn, courses, rules)
         summary.not_on_roster = _store_learners(conn, roster or [], students)

@@ -1,11 +1,14 @@
-"""Hour rules read from `grader/rules.yml`: requirements per category, how a lesson earns hours,
-pass mark, grade labels and how a year is counted. Pure functions over a loaded `Rules`.
+"""Hour rules read from the rules file (`partyquiz/data/rules.yml` by default): requirements per
+category and which training forms count toward them, how a lesson earns hours from the study
+time recorded, the cadre rank ladder, pass mark, grade labels and how a year is counted.
+Pure functions over a loaded `Rules`.
 
 Every number lives in the YAML file, so an organisation changes it without touching code.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +18,23 @@ import yaml
 from ..errors import InputError, Problem
 from ..model import Course, Learner, Lesson
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_RULES = Path(__file__).resolve().parents[1] / "data" / "rules.yml"  # package data
+from ..settings import PACKAGE_DATA, settings
+
+DEFAULT_RULES = PACKAGE_DATA / "rules.yml"  # the shipped rules; `settings().rules` may point elsewhere
+
+ONLINE = "在线自学"  # the kind of training the online crediting rule applies to
+METHODS = ("per_hour", "tiers", "progress", "lesson_hours")
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part a requirement must include: hours of some kinds, or a number of trainings."""
+
+    label: str
+    counts: tuple[str, ...] | None = None  # kinds of training that count; None = every kind
+    hours: float = 0.0
+    times: int = 0  # distinct training classes (courses) with credited hours
+    period_years: int | None = None  # None = the requirement's own window
 
 
 @dataclass(frozen=True)
@@ -26,24 +44,67 @@ class Requirement:
     period_years: int = 1
     once: bool = False
     source: str = ""
+    counts: tuple[str, ...] | None = None  # kinds of training that count; None = every kind
+    window: str = "rolling"  # rolling | plan
+    plan_start: int | None = None
+    includes: tuple[Part, ...] = ()
+
+    @property
+    def demands_anything(self) -> bool:
+        return self.hours > 0 or any(p.hours > 0 or p.times > 0 for p in self.includes)
+
+
+@dataclass
+class Earned:
+    """What one learner earned: hours and training classes per (counting year, kind of training)."""
+
+    hours: dict[tuple[int, str], float] = field(default_factory=dict)
+    trainings: dict[tuple[int, str], set[str]] = field(default_factory=dict)
+
+    def add(self, year: int, kind: str, hours: float, training: str) -> None:
+        self.hours[(year, kind)] = self.hours.get((year, kind), 0.0) + hours
+        if hours > 0:
+            self.trainings.setdefault((year, kind), set()).add(training)
+
+    def total(self, first: int | None, last: int, counts: tuple[str, ...] | None) -> float:
+        return sum(h for (y, k), h in self.hours.items()
+                   if (first is None or y >= first) and y <= last and (counts is None or k in counts))
+
+    def times(self, first: int | None, last: int, counts: tuple[str, ...] | None) -> int:
+        found: set[str] = set()
+        for (y, k), names in self.trainings.items():
+            if (first is None or y >= first) and y <= last and (counts is None or k in counts):
+                found |= names
+        return len(found)
+
+    def years(self) -> set[int]:
+        return {y for y, _ in self.hours}
 
 
 @dataclass
 class Rules:
     start_month: int = 1
+    split_across_years: bool = True
     timezone: str = "Asia/Shanghai"
     pass_mark: float | None = None
     grades: list[tuple[float, str]] = field(default_factory=lambda: [(90, "优秀"), (80, "良好"), (0, "合格")])
     fail_label: str = "不合格"
-    method: str = "lesson_hours"
+    forms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind → course forms
+    method: str = "per_hour"
+    minutes_per_hour: float = 60.0
+    step: float = 0.25
     tiers: list[tuple[float, float]] = field(default_factory=lambda: [(30, 1.0), (15, 0.5), (0, 0.25)])
     pass_bonus: float = 0.5
     require_pass: bool = True
+    missing_study_time: str = "lesson_minutes"  # lesson_minutes | none
+    same_material: list[frozenset[tuple[str, str]]] = field(default_factory=list)
+    rank_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # level → ways to write a rank
     requirements: dict[str, Requirement] = field(default_factory=dict)
     category_map: dict[str, dict[str, Any]] = field(default_factory=dict)
     categories: list[str] = field(default_factory=list)
     path: str = ""
     _offsets: dict = field(default_factory=dict, repr=False)
+    _kinds: dict = field(default_factory=dict, repr=False)
 
     # --- pass / grade --------------------------------------------------------------------
     def pass_mark_for(self, course: Course, lesson: Lesson) -> float:
@@ -57,16 +118,45 @@ class Rules:
                 return label
         return self.grades[-1][1] if self.grades else ""
 
+    # --- forms ---------------------------------------------------------------------------
+    def kind_of(self, form: str | None) -> str:
+        """The kind of training (在线自学, 集中培训 …) a course form belongs to; unknown forms stay as written."""
+        if form is None:
+            return ONLINE
+        kind = self._kinds.get(form)
+        if kind is None:
+            kind = next((k for k, names in self.forms.items() if form in names or form == k), form)
+            self._kinds[form] = kind
+        return kind
+
     # --- hours ---------------------------------------------------------------------------
-    def lesson_hours(self, lesson: Lesson, passed: bool) -> float:
-        """Hours one lesson earns; the rule is chosen by `online.method`."""
-        if self.method == "lesson_hours":
-            return float(lesson.hours) if passed else 0.0
+    def lesson_hours(self, lesson: Lesson, passed: bool, *, form: str | None = None, studied_minutes: float | None = None) -> float:
+        """Hours one lesson earns, never more than its own `hours`.
+
+        Online self-study (`form` of kind 在线自学; None counts as online) is credited by
+        `online.method` from the study time the learner app recorded (`studied_minutes`);
+        other forms earn the lesson's hours once passed."""
+        nominal = float(lesson.hours)
+        if self.kind_of(form) != ONLINE or self.method == "lesson_hours":
+            return nominal if passed else 0.0
         if self.require_pass and not passed:
             return 0.0
-        minutes = lesson.minutes if lesson.minutes is not None else lesson.hours * 60
-        base = next((hours for minimum, hours in self.tiers if minutes >= minimum), 0.0)
-        return float(base + (self.pass_bonus if passed else 0.0))
+        minutes = studied_minutes
+        if minutes is None:
+            if self.missing_study_time != "lesson_minutes":
+                return 0.0
+            minutes = lesson.minutes if lesson.minutes is not None else nominal * 60
+        if self.method == "per_hour":
+            earned = minutes / self.minutes_per_hour
+            if self.step > 0:
+                earned = math.floor(earned / self.step + 1e-9) * self.step
+        elif self.method == "progress":
+            expected = lesson.minutes if lesson.minutes is not None else nominal * 60
+            earned = nominal if minutes + 1e-9 >= expected else 0.0
+        else:  # tiers
+            earned = next((hours for minimum, hours in self.tiers if minutes >= minimum), 0.0)
+            earned += self.pass_bonus if passed else 0.0
+        return round(min(nominal, max(0.0, earned)), 4)
 
     # --- years ---------------------------------------------------------------------------
     def local(self, when: dt.datetime | None) -> dt.datetime | None:
@@ -88,17 +178,91 @@ class Rules:
             return None
         return when.year if when.month >= self.start_month else when.year - 1
 
-    # --- requirements --------------------------------------------------------------------
+    def split_hours(self, start: dt.date | None, end: dt.date | None, hours: float) -> dict[int, float]:
+        """Hours of a training from `start` to `end` (inclusive) per counting year, in
+        proportion to its days in each year; all in the year it ends when splitting is off."""
+        if end is None:
+            return {}
+        if start is None or start >= end or not self.split_across_years or self.year_of(start) == self.year_of(end):
+            return {self.year_of(end): hours}
+        days = (end - start).days + 1
+        out: dict[int, float] = {}
+        for n in range(days):
+            year = self.year_of(start + dt.timedelta(days=n))
+            out[year] = out.get(year, 0.0) + hours / days
+        return {y: round(h, 4) for y, h in out.items()}
+
+    # --- ranks and requirements ----------------------------------------------------------
+    def rank_level(self, rank: str) -> str:
+        """The level (省部级 … 科员级) of a rank as the roster writes it; "" when not recognised.
+        An exact spelling wins; otherwise the longest spelling the rank contains."""
+        rank = (rank or "").strip()
+        if not rank:
+            return ""
+        for level, names in self.rank_levels.items():
+            if rank in names or rank == level:
+                return level
+        best = ("", 0)
+        for level, names in self.rank_levels.items():
+            for name in (*names, level):
+                if name in rank and len(name) > best[1]:
+                    best = (level, len(name))
+        return best[0]
+
     def requirement_for(self, learner: Learner) -> Requirement | None:
         name = learner.category
         mapping = self.category_map.get(name)
         if mapping:
             name = mapping.get("default", name)
-            for key, target in (mapping.get("by_rank") or {}).items():
+            level = self.rank_level(learner.rank)
+            if level and level in (mapping.get("by_level") or {}):
+                name = mapping["by_level"][level]
+            for key, target in (mapping.get("by_rank") or {}).items():  # older files: a word in the rank
                 if key and key in (learner.rank or ""):
                     name = target
                     break
         return self.requirements.get(name)
+
+    def window_of(self, req: Requirement, year: int, period_years: int | None = None) -> tuple[int | None, int, str]:
+        """(first year, last year, label) counted for `req` when reporting `year`."""
+        if req.once and period_years is None:
+            return None, year, f"截至{year}"
+        p = period_years or req.period_years
+        if p == 1:
+            return year, year, str(year)
+        if req.window == "plan" and req.plan_start is not None:
+            first = req.plan_start + ((year - req.plan_start) // p) * p
+            return first, year, f"{first}—{first + p - 1}（截至{year}）"
+        return year - p + 1, year, f"{year - p + 1}—{year}"
+
+    def assess(self, learner: Learner, year: int, earned: Earned) -> dict[str, Any]:
+        """Required, earned and shortfall of one learner for one counting year, with the parts
+        still missing ("其中 网络自学 差 20 学时", "集中培训 0/1 次")."""
+        req = self.requirement_for(learner)
+        if req is None or not req.demands_anything:
+            got = round(earned.total(year, year, None), 2)
+            return {"requirement": req.name if req else "", "window": str(year), "required": 0.0, "earned": got,
+                    "shortfall": 0.0, "status": "无要求", "missing": ""}
+        first, last, label = self.window_of(req, year)
+        got = round(earned.total(first, last, req.counts), 2)
+        shortfall = round(max(0.0, req.hours - got), 2)
+        missing = []
+        for part in req.includes:
+            p_first, p_last, _ = self.window_of(req, year, part.period_years)
+            if part.hours > 0:
+                have = round(earned.total(p_first, p_last, part.counts), 2)
+                if have + 1e-9 < part.hours:
+                    missing.append(f"{part.label}{have:g}/{part.hours:g}学时")
+            if part.times > 0:
+                n = earned.times(p_first, p_last, part.counts)
+                if n < part.times:
+                    missing.append(f"{part.label}{n}/{part.times}次")
+        notes = []
+        if learner.rank and learner.category in self.category_map and not self.rank_level(learner.rank):
+            notes.append(f"职级“{learner.rank}”未识别，按{req.name}计")  # the roster should say which rung
+        met = shortfall == 0 and not missing
+        return {"requirement": req.name, "window": label, "required": req.hours, "earned": got, "shortfall": shortfall,
+                "status": "达标" if met else "未达标", "missing": "；".join(missing + notes)}
 
 
 def _problem(path: Path, message: str) -> InputError:
@@ -107,7 +271,7 @@ def _problem(path: Path, message: str) -> InputError:
 
 def load_rules(path: Path | str | None = None) -> Rules:
     """Read and check a rules file; an error names the file and the field."""
-    path = Path(path) if path else DEFAULT_RULES
+    path = Path(path) if path else settings().rules
     if not path.exists():
         raise _problem(path, "找不到学时规则文件 / rules file not found")
     try:
@@ -121,6 +285,36 @@ def load_rules(path: Path | str | None = None) -> Rules:
         raise _problem(path, f"规则字段有误 / bad field: {exc}") from exc
 
 
+def _kinds(value: Any, where: str, known: set[str]) -> tuple[str, ...] | None:
+    if value is None or value == "all":
+        return None
+    kinds = tuple(str(v) for v in value)
+    unknown = [k for k in kinds if known and k not in known]
+    if unknown:
+        raise ValueError(f"{where}.counts: {'、'.join(unknown)} (forms: {'、'.join(sorted(known))})")
+    return kinds
+
+
+def _requirement(name: str, spec: dict[str, Any], known: set[str]) -> Requirement:
+    where = f"requirements.{name}"
+    window = str(spec.get("window", "rolling"))
+    if window not in ("rolling", "plan"):
+        raise ValueError(f"{where}.window = {window} (rolling | plan)")
+    if window == "plan" and spec.get("plan_start") is None:
+        raise ValueError(f"{where}.plan_start is needed for window: plan")
+    parts = tuple(
+        Part(label=str(p.get("label", "")), counts=_kinds(p.get("counts"), f"{where}.includes", known),
+             hours=float(p.get("hours", 0)), times=int(p.get("times", 0)),
+             period_years=int(p["period_years"]) if p.get("period_years") else None)
+        for p in spec.get("includes") or []
+    )
+    return Requirement(
+        name=name, hours=float(spec["hours"]), period_years=int(spec.get("period_years", 1)), once=bool(spec.get("once", False)),
+        source=str(spec.get("source", "")), counts=_kinds(spec.get("counts"), where, known), window=window,
+        plan_start=int(spec["plan_start"]) if spec.get("plan_start") is not None else None, includes=parts,
+    )
+
+
 def _parse(data: dict[str, Any], path: str) -> Rules:
     year = data.get("year") or {}
     assessment = data.get("assessment") or {}
@@ -128,29 +322,42 @@ def _parse(data: dict[str, Any], path: str) -> Rules:
     start_month = int(year.get("start_month", 1))
     if not 1 <= start_month <= 12:
         raise ValueError(f"year.start_month = {start_month}")
-    requirements = {}
-    for name, spec in (data.get("requirements") or {}).items():
-        requirements[str(name)] = Requirement(
-            name=str(name),
-            hours=float(spec["hours"]),
-            period_years=int(spec.get("period_years", 1)),
-            once=bool(spec.get("once", False)),
-            source=str(spec.get("source", "")),
-        )
+    forms = {str(k): tuple(str(f) for f in v or []) for k, v in (data.get("forms") or {ONLINE: ["在线", "online"]}).items()}
+    known = set(forms)
+    requirements = {str(name): _requirement(str(name), spec, known) for name, spec in (data.get("requirements") or {}).items()}
     from zoneinfo import ZoneInfo
 
     ZoneInfo(str(year.get("timezone", "Asia/Shanghai")))  # an unknown zone fails here, naming the file
-    method = str(online.get("method", "lesson_hours"))
-    if method not in ("lesson_hours", "tiers"):
-        raise ValueError(f"online.method = {method} (lesson_hours | tiers)")
+    method = str(online.get("method", "per_hour"))
+    if method not in METHODS:
+        raise ValueError(f"online.method = {method} ({' | '.join(METHODS)})")
+    missing = str(online.get("missing_study_time", "lesson_minutes"))
+    if missing not in ("lesson_minutes", "none"):
+        raise ValueError(f"online.missing_study_time = {missing} (lesson_minutes | none)")
+    per_hour = online.get("per_hour") or {}
+    if float(per_hour.get("minutes_per_hour", 60)) <= 0:
+        raise ValueError("online.per_hour.minutes_per_hour must be positive")
+    same = []
+    for n, group in enumerate(data.get("same_material") or [], start=1):
+        pairs = [tuple(str(item).split("/", 1)) for item in group]
+        if any(len(p) != 2 for p in pairs):
+            raise ValueError(f"same_material[{n}]: write course/lesson")
+        same.append(frozenset(pairs))
     rules = Rules(
         start_month=start_month,
+        split_across_years=bool(year.get("split_across_years", True)),
         timezone=str(year.get("timezone", "Asia/Shanghai")),
         pass_mark=None if assessment.get("pass_mark") is None else float(assessment["pass_mark"]),
         fail_label=str(assessment.get("fail_label", "不合格")),
+        forms=forms,
         method=method,
+        minutes_per_hour=float(per_hour.get("minutes_per_hour", 60)),
+        step=float(per_hour.get("step", 0.25)),
         pass_bonus=float(online.get("pass_bonus", 0.5)),
         require_pass=bool(online.get("require_pass", True)),
+        missing_study_time=missing,
+        same_material=same,
+        rank_levels={str(k): tuple(str(r) for r in v or []) for k, v in (data.get("rank_levels") or {}).items()},
         requirements=requirements,
         category_map=dict(data.get("category_map") or {}),
         path=path,
@@ -159,6 +366,10 @@ def _parse(data: dict[str, Any], path: str) -> Rules:
         rules.grades = sorted(((float(g["min"]), str(g["label"])) for g in assessment["grades"]), reverse=True)
     if "tiers" in online:
         rules.tiers = sorted(((float(t["min_minutes"]), float(t["hours"])) for t in online["tiers"]), reverse=True)
+    for name, mapping in rules.category_map.items():
+        for target in [*(mapping.get("by_level") or {}).values(), *(mapping.get("by_rank") or {}).values(), mapping.get("default")]:
+            if target is not None and target not in requirements:
+                raise ValueError(f"category_map.{name}: no requirement named {target}")
     cats = data.get("categories")
     rules.categories = [str(c) for c in cats] if cats else sorted(set(requirements) | set(rules.category_map))
     return rules
