@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 
 from ..model import Learner, TrainingRecord
+from . import migrate
 
 metadata = sa.MetaData()
 
@@ -109,11 +110,15 @@ def _prepare_sqlite_dir(url: str) -> None:
 
 @contextlib.contextmanager
 def engine_for(url: str) -> Iterator[sa.Engine]:
-    """An engine with the ledger's tables created; disposed on exit."""
+    """An engine on the ledger, upgraded to the newest schema revision; disposed on exit.
+
+    The tables below must match what the migrations produce (tests/test_ledger_migrations.py
+    compares them): change a table here AND add a revision in records/migrations/versions/.
+    """
     _prepare_sqlite_dir(url)
     engine = sa.create_engine(url)
     try:
-        metadata.create_all(engine)
+        migrate.ensure_current(engine)
         yield engine
     finally:
         engine.dispose()

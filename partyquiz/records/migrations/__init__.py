@@ -1,0 +1,1 @@
+"""Alembic migrations of the ledger (one linear history; see versions/ and docs/ledger-migrations.md)."""
