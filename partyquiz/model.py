@@ -11,12 +11,13 @@ form that may reach a released notebook in graded mode.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-QuestionType = Literal["single", "multiple", "truefalse", "fill", "numeric", "matching", "essay"]
-QUESTION_TYPES: tuple[str, ...] = ("single", "multiple", "truefalse", "fill", "numeric", "matching", "essay")
+QuestionType = Literal["single", "multiple", "truefalse", "fill", "numeric", "matching", "essay", "description", "cloze"]
+QUESTION_TYPES: tuple[str, ...] = ("single", "multiple", "truefalse", "fill", "numeric", "matching", "essay", "description", "cloze")
 AUTO_GRADED_TYPES = frozenset({"single", "multiple", "truefalse", "fill", "numeric", "matching"})
 
 # all_or_nothing: a question scores full points or 0 (every blank must be right).
@@ -45,6 +46,59 @@ class Option(_Model):
         return {"id": self.id, "text": self.text}
 
 
+class Alternative(_Model):
+    """One accepted text for a blank or a short-answer part, weighted as in Moodle.
+
+    A blank may list plain strings (each worth full credit) or alternatives; the first one that
+    matches the learner's text (in authored order, as Moodle's short-answer does) gives its
+    `fraction` (0..1) and its `feedback`.
+    """
+
+    text: str
+    fraction: float = Field(default=1.0, ge=0.0, le=1.0)
+    feedback: str = ""
+
+
+class NumericAnswer(_Model):
+    """One accepted number: value ± tolerance, or an inclusive range [low, high], with a weight."""
+
+    value: float | None = None
+    tolerance: float = Field(default=0.0, ge=0.0)
+    range: tuple[float, float] | None = None
+    fraction: float = Field(default=1.0, ge=0.0, le=1.0)
+    feedback: str = ""
+
+    @model_validator(mode="after")
+    def _has_target(self) -> "NumericAnswer":
+        if self.value is None and self.range is None:
+            raise ValueError("数值答案缺少数值或范围 / numeric answer without value or range")
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError("数值范围下限大于上限 / range low above high")
+        return self
+
+
+ClozeKind = Literal["shortanswer", "numerical", "multichoice"]
+
+
+class ClozePart(_Model):
+    """One typed blank inside a cloze stem, written `{{<id>}}` where it stands (Moodle's embedded answers).
+
+    shortanswer: `alternatives` (+ `case_sensitive`); numerical: `numeric_answers`;
+    multichoice: `options` (weights from `fraction`, else `correct`), shown as `display`.
+    `points` is the part's weight within the question (Moodle's `{2:…}`).
+    """
+
+    id: StableId
+    kind: ClozeKind
+    points: float = Field(default=1.0, gt=0)
+    alternatives: list[Alternative] = []
+    case_sensitive: bool = False
+    numeric_answers: list[NumericAnswer] = []
+    options: list[Option] = []
+    display: Literal["dropdown", "vertical", "horizontal"] = "dropdown"
+    shuffle: bool = False
+
+
 class MatchPair(_Model):
     """One row of a matching question: `left` is shown, `right` must be chosen for it."""
 
@@ -58,15 +112,21 @@ class Question(_Model):
     type: QuestionType
     stem: str
     options: list[Option] = []
-    # truefalse key
+    # truefalse key, and the feedback shown when the learner answered true / false
     answer: bool | None = None
-    # fill key: one list of accepted alternatives per blank
-    blanks: list[list[str]] = []
+    feedback_true: str = ""
+    feedback_false: str = ""
+    # fill key: one list of accepted alternatives per blank (a plain string = full credit)
+    blanks: list[list[str | Alternative]] = []
     case_sensitive: bool = False
-    # numeric key: value ± tolerance, or an inclusive range [low, high]
+    # numeric key: value ± tolerance, or an inclusive range [low, high] (full credit), then
+    # further accepted answers with their own weight and feedback; the first match counts
     value: float | None = None
     tolerance: float = 0.0
     range: tuple[float, float] | None = None
+    numeric_answers: list[NumericAnswer] = []
+    # cloze: the typed blanks written `{{<part id>}}` in the stem
+    parts: list[ClozePart] = []
     # matching key: each left item with its right answer (extra distractors in `distractors`)
     pairs: list[MatchPair] = []
     distractors: list[str] = []
@@ -103,8 +163,13 @@ class Question(_Model):
             if not self.blanks or any(not alts for alts in self.blanks):
                 raise ValueError(f"{self.id}: 填空题缺少答案 / blank without accepted answer")
         elif self.type == "numeric":
-            if self.value is None and self.range is None:
+            if self.value is None and self.range is None and not self.numeric_answers:
                 raise ValueError(f"{self.id}: 数值题缺少答案 / numeric without value or range")
+        elif self.type == "description":
+            self.points = 0.0  # a text item: shown, never scored
+            return self
+        elif self.type == "cloze":
+            _check_cloze(self)
         elif self.type == "matching":
             if len(self.pairs) < 2:
                 raise ValueError(f"{self.id}: 匹配题至少需要两组 / matching needs at least two pairs")
@@ -152,6 +217,40 @@ class Question(_Model):
         return view
 
 
+CLOZE_MARKER = re.compile(r"\{\{([A-Za-z0-9][A-Za-z0-9_.-]*)\}\}")
+
+
+def _full_credit(weights: list[float]) -> bool:
+    return any(abs(w - 1.0) < 1e-9 for w in weights)
+
+
+def _check_cloze(q: "Question") -> None:
+    ids = [p.id for p in q.parts]
+    if not ids:
+        raise ValueError(f"{q.id}: 完形填空题没有空 / cloze without parts")
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{q.id}: 空的 id 重复 / duplicate part ids")
+    markers = CLOZE_MARKER.findall(q.stem)
+    for pid in ids:
+        if markers.count(pid) != 1:
+            raise ValueError(f"{q.id}: 题干中空 {{{{{pid}}}}} 应恰好出现一次 / marker {{{{{pid}}}}} must appear once in the stem")
+    unknown = sorted(set(markers) - set(ids))
+    if unknown:
+        raise ValueError(f"{q.id}: 题干中有未定义的空 / stem marks undefined parts: {', '.join(unknown)}")
+    for part in q.parts:
+        where = f"{q.id}.{part.id}"
+        if part.kind == "shortanswer" and not _full_credit([a.fraction for a in part.alternatives]):
+            raise ValueError(f"{where}: 简答空需要一个满分答案 / short-answer part needs a 100% alternative")
+        if part.kind == "numerical" and not _full_credit([a.fraction for a in part.numeric_answers]):
+            raise ValueError(f"{where}: 数值空需要一个满分答案 / numerical part needs a 100% answer")
+        if part.kind == "multichoice":
+            if len(part.options) < 2 or len({o.id for o in part.options}) != len(part.options):
+                raise ValueError(f"{where}: 选择空至少需要两个不同的选项 / multichoice part needs two distinct options")
+            weights = [o.fraction if o.fraction is not None else float(o.correct) for o in part.options]
+            if not _full_credit(weights):
+                raise ValueError(f"{where}: 选择空需要一个满分选项 / multichoice part needs a 100% option")
+
+
 class Section(_Model):
     """A part of a quiz: draw `draw` questions from `pool`, each worth `points`."""
 
@@ -182,6 +281,11 @@ class Quiz(_Model):
     time_limit_minutes: float | None = None
     # show the right answers in learner feedback after grading
     reveal_answers: bool = True
+    # 补考: how many times a learner may submit, and which submission is the result
+    attempts: int = Field(default=1, ge=1, le=20)
+    counts: Literal["highest", "last"] = "highest"
+    # when the time limit runs out: "submit" = 交卷 at once; "late" = answering goes on, marked 逾期
+    time_up: Literal["submit", "late"] = "submit"
 
 
 class Lesson(_Model):
@@ -192,6 +296,8 @@ class Lesson(_Model):
     minutes: float | None = None  # expected study time, for hour rules by duration
     quiz: Quiz | None = None
     pass_mark: float | None = None  # percent; falls back to the course's
+    required: bool = True  # 必修 (False: 选修)
+    deadline: dt.date | None = None  # 截止日期, shown in the course centre
 
 
 class Course(_Model):
