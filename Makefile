@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=77"  # pyproject.toml builds need setuptools ≥ 77 (offline builds too)
 	$(BIN)/python -m pip install -q -e '.[test]' $(PIP_OFFLINE)
 	touch $(STAMP)
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import getpass
-import os
+
+from .settings import settings
 
 
 def current_learner() -> str:
@@ -11,8 +12,5 @@ def current_learner() -> str:
     The same order as the learner's nbgrader config (`CourseDirectory.student_id`), so the draw
     the widget shows is the draw the grader recomputes from the submission's student id.
     """
-    for var in ("PARTYQUIZ_LEARNER", "JUPYTERHUB_USER"):
-        value = os.environ.get(var)
-        if value:
-            return value
-    return getpass.getuser()
+    s = settings()
+    return s.learner or s.hub_user or getpass.getuser()

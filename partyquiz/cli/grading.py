@@ -6,15 +6,15 @@ from typing import Optional
 
 import typer
 
+from ..settings import settings
 from . import app
 
-DEFAULT_COURSE = Path("courses/jiaoyu-guanli")
 
 
 @app.command()
 def grade(
     assignment: str = typer.Argument(..., help="作业名，如 jiaoyu-guanli-l1 / assignment name"),
-    course: Path = typer.Option(DEFAULT_COURSE, "--course", help="课程目录 / course folder"),
+    course: Optional[Path] = typer.Option(None, "--course", help="课程目录 / course folder"),
     engine: str = typer.Option("auto", "--engine", help="auto | fast | nbgrader"),
     workers: int = typer.Option(1, "--workers", min=1, help="本机并行进程数 / local worker processes"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask 调度器地址 / Dask scheduler address"),
@@ -36,10 +36,11 @@ def grade(
     set_language(lang)
     console = Console()
     try:
+        course = course or settings().default_course
         loaded = load_course(course) if course.exists() else None
-        if loaded is None and course != DEFAULT_COURSE:
+        if loaded is None and course != settings().default_course:
             raise typer.BadParameter(t("grading.cli.course_missing", path=course))
-        site = GraderSite(root=root, db_url=db_url)
+        site = GraderSite(root=root, db_url=db_url or settings().gradebook_url)
         summary = grade_assignment(site, loaded, assignment, engine=engine, workers=workers, scheduler=scheduler,
                                    ledger_url=ledger, collect=collect, console=console)
     except (InputError, NbgraderError, ValueError) as exc:

@@ -6,9 +6,9 @@ from typing import Optional
 
 import typer
 
+from ..settings import settings
 from . import app
 
-DEFAULT_LEDGER = "sqlite:///var/ledger.db"
 roster_app = typer.Typer(help="花名册 / roster", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
 
@@ -22,23 +22,26 @@ def _fail(exc: Exception) -> None:
 
 def _courses(paths: list[Path]):
     from ..authoring import load_course
-    from ..grading.site import REPO_ROOT
 
-    folders = paths or sorted(p.parent for p in (REPO_ROOT / "courses").glob("*/course.yml"))
+    folders = paths or settings().course_folders()
     return [load_course(folder) for folder in folders]
 
 
 def _gradebook(url: Optional[str]) -> str:
     from ..grading.site import GraderSite
 
-    return url or GraderSite().gradebook_url
+    return url or settings().gradebook_url or GraderSite().gradebook_url
+
+
+def _ledger(url: Optional[str]) -> str:
+    return url or settings().ledger_url
 
 
 @roster_app.command("import")
 def roster_import(
     file: Path = typer.Argument(..., help="花名册 .xlsx / .csv"),
     gradebook: Optional[str] = typer.Option(None, help="nbgrader 成绩库 URL / gradebook URL"),
-    ledger: str = typer.Option(DEFAULT_LEDGER, help="培训档案库 URL / ledger URL"),
+    ledger: Optional[str] = typer.Option(None, help="培训档案库 URL（默认 var/ledger.db）/ ledger URL"),
     check: bool = typer.Option(False, "--check", help="只校验不导入 / validate only"),
 ) -> None:
     """导入并校验花名册，同步到 nbgrader 学员 / import a roster and sync it into the gradebook."""
@@ -52,13 +55,13 @@ def roster_import(
         _fail(exc)
     if not check:
         sync_to_gradebook(roster, _gradebook(gradebook))
-        store_roster(roster, ledger)
+        store_roster(roster, _ledger(ledger))
     typer.echo(t("records.roster.imported", n=len(roster), file=file) if not check else t("records.roster.valid", n=len(roster), file=file))
 
 
 @app.command()
 def rollin(
-    ledger: str = typer.Option(DEFAULT_LEDGER, help="培训档案库 URL / ledger URL"),
+    ledger: Optional[str] = typer.Option(None, help="培训档案库 URL（默认 var/ledger.db）/ ledger URL"),
     gradebook: Optional[str] = typer.Option(None, help="nbgrader 成绩库 URL / gradebook URL"),
     course: list[Path] = typer.Option([], help="课程目录，可多次给出；默认 courses/* / course folders"),
     roster: Optional[Path] = typer.Option(None, help="花名册 / roster file"),
@@ -74,7 +77,7 @@ def rollin(
 
     try:
         people = load_roster(roster) if roster else None
-        s = roll_in(ledger, _gradebook(gradebook), _courses(course), roster=people, assignments=assignment or None, batch_id=batch, rules_path=rules)
+        s = roll_in(_ledger(ledger), _gradebook(gradebook), _courses(course), roster=people, assignments=assignment or None, batch_id=batch, rules_path=rules)
     except InputError as exc:
         _fail(exc)
     typer.echo(t("records.rollin.summary", batch=s.batch_id, added=s.added, superseded=s.superseded, unchanged=s.unchanged, pending=s.pending))
@@ -86,7 +89,7 @@ def rollin(
 
 @app.command()
 def export(
-    ledger: str = typer.Option(DEFAULT_LEDGER, help="培训档案库 URL / ledger URL"),
+    ledger: Optional[str] = typer.Option(None, help="培训档案库 URL（默认 var/ledger.db）/ ledger URL"),
     out: Path = typer.Option(Path("out"), help="导出目录 / output folder"),
     rules: Optional[Path] = typer.Option(None, help="学时规则 / rules file"),
     template: Optional[Path] = typer.Option(None, help="导出模板 / CSV template (grader/templates/*.yml)"),
@@ -104,7 +107,7 @@ def export(
     try:
         with Progress(transient=True) as bar:
             task = bar.add_task(t("records.export.progress"), total=4)
-            files = export_all(ledger, out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers, per_learner=per_learner,
+            files = export_all(_ledger(ledger), out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers, per_learner=per_learner,
                                progress=lambda name: bar.update(task, advance=1, description=name))
     except InputError as exc:
         _fail(exc)
@@ -114,7 +117,7 @@ def export(
 
 @app.command()
 def report(
-    ledger: str = typer.Option(DEFAULT_LEDGER, help="培训档案库 URL / ledger URL"),
+    ledger: Optional[str] = typer.Option(None, help="培训档案库 URL（默认 var/ledger.db）/ ledger URL"),
     out: Path = typer.Option(Path("out/report.html"), help="报告文件 / report file"),
     course: list[Path] = typer.Option([], help="课程目录（显示题干）/ course folders, for question stems"),
     pseudonymise: bool = typer.Option(False, "--pseudonymise", help="匿名化 / replace names by codes"),
@@ -126,7 +129,7 @@ def report(
     from ..report import write_report
 
     try:
-        path = write_report(ledger, out, pseudonymise=pseudonymise, courses=_courses(course), year=year)
+        path = write_report(_ledger(ledger), out, pseudonymise=pseudonymise, courses=_courses(course), year=year)
     except InputError as exc:
         _fail(exc)
     typer.echo(t("records.report.written", path=path))

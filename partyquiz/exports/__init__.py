@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from ..records import ledger as L
 from ..records.rules import Rules, load_rules
 from . import views
-from .template import DEFAULT_TEMPLATE, export_template, load_template
+from ..settings import settings
+from .template import export_template, load_template
 from .xlsx import write_csv, write_table
 
 TRAINING, YEARLY, BRANCHES = "培训档案", "年度学时汇总", "支部汇总"
@@ -55,7 +56,7 @@ def export_all(
     """Write every export into `out_dir`; returns the files written (xlsx and csv pairs, then the template CSV)."""
     out = Path(out_dir)
     rules: Rules = load_rules(rules_path)
-    tmpl = load_template(template or DEFAULT_TEMPLATE)  # checked before any work, so a bad template fails fast
+    tmpl = load_template(template or settings().default_template)  # checked before any work, so a bad template fails fast
     data = read_ledger(ledger_url)
     rows = views.record_dicts(data, rules)
     years = _years(rows, year)

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Problem
+from ..settings import PACKAGE_DATA
 from .xlsx import write_csv
 
 FIELDS = frozenset({
@@ -17,8 +18,7 @@ FIELDS = frozenset({
     "course_title", "lesson_title", "training_name", "organiser", "institution", "form", "start_date", "end_date",
     "period", "hours", "score", "max_score", "percent", "result", "passed", "completed_at", "year", "notes", "batch_id",
 })
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[1] / "data" / "templates" / "ganbu-peixun.yml"  # package data
+DEFAULT_TEMPLATE = PACKAGE_DATA / "templates" / "ganbu-peixun.yml"  # shipped; `settings().default_template` may differ
 
 
 @dataclass

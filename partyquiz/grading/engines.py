@@ -28,6 +28,7 @@ from ..answers import answers_path, load_answers
 from ..build import HIDDEN_BEGIN
 from ..model import QuizKey, QuizResult
 from ..scoring import auto_score, grade_quiz
+from ..settings import settings
 from .essays import essay_question_id, essay_text, filled_essay_source
 from .feedback import render_feedback, write_feedback
 from .gradebook import NO_RESPONSE, NotebookRows, SubmissionRows
@@ -344,7 +345,7 @@ def grade_one(plan: Plan, student: str) -> Outcome:
             outcome.feedback = write_feedback(Path(plan.root), student, plan.assignment, pages, submitted) is not None
     except Exception as exc:  # one broken submission never stops the batch
         outcome = Outcome(student, error=f"{type(exc).__name__}: {exc}")
-        if os.environ.get("PARTYQUIZ_DEBUG"):
+        if settings().debug:
             outcome.error += "\n" + traceback.format_exc()
     outcome.seconds = time.perf_counter() - started
     return outcome

@@ -17,9 +17,9 @@ from typing import Iterator
 
 from traitlets.config import Config
 
+from ..settings import settings
+
 COURSE_ID = "partyquiz"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_ROOT = REPO_ROOT / "grader"
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def ensure_venv_on_path() -> None:
 
 @dataclass
 class GraderSite:
-    root: Path = DEFAULT_ROOT
+    root: Path = field(default_factory=lambda: settings().default_grader_root)
     exchange: Path | None = None
     db_url: str | None = None
     course_id: str = COURSE_ID

@@ -18,12 +18,13 @@ from typing import Callable
 
 from ..answers import atomic_write_text
 from ..i18n import t
+from ..settings import ledger_url_in, settings
 from .auth import generate_passwords, write_password_file
 from .home import NOTEBOOKS
 from .process import HubProcess
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_HUB_DIR = REPO / "var" / "hub"
+REPO = settings().root
+DEFAULT_HUB_DIR = settings().var_dir / "hub"
 PROXY = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
 CONFIG_FILE = Path(__file__).with_name("jupyterhub_config.py")
 INSTRUCTOR = "instructor"
@@ -37,7 +38,7 @@ class HubSetup:
     port: int = 8000
     learners: int = 5
     roster_file: Path | None = None
-    courses: list[Path] = field(default_factory=lambda: sorted(p.parent for p in (REPO / "courses").glob("*/course.yml")))
+    courses: list[Path] = field(default_factory=lambda: settings().course_folders())
     ledger_url: str | None = None
     lang: str = "zh-CN"
     instructor: str = INSTRUCTOR
@@ -69,7 +70,7 @@ class HubSetup:
         return f"http://127.0.0.1:{self.port}"
 
     def ledger(self) -> str:
-        return self.ledger_url or f"sqlite:///{self.hub_dir / 'ledger.db'}"
+        return self.ledger_url or ledger_url_in(self.hub_dir)
 
     def site(self):
         from ..grading.site import GraderSite

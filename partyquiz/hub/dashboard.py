@@ -9,15 +9,15 @@ ledger's URL. (In the one-uid demo the ledger file is still readable on disk; do
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 from ..i18n import t
 from ..identity import current_learner
+from ..settings import settings
 
-COURSES = Path(__file__).resolve().parents[2] / "courses"
+COURSES = settings().courses_dir
 
 
 @dataclass
@@ -31,13 +31,12 @@ class Instructor:
     @classmethod
     def from_env(cls) -> "Instructor":
         """Inside the hub: paths come from the environment `partyquiz serve` gives the instructor."""
-        home = Path.home()
-        roster = os.environ.get("PARTYQUIZ_ROSTER")
+        home, s = Path.home(), settings()
         return cls(
-            grader_root=Path(os.environ.get("PARTYQUIZ_GRADER_ROOT", home / "grader")),
-            exchange=Path(os.environ.get("PARTYQUIZ_EXCHANGE", home / "exchange")),
-            ledger_url=os.environ.get("PARTYQUIZ_LEDGER_URL", f"sqlite:///{home / 'ledger.db'}"),
-            roster_file=Path(roster) if roster else None,
+            grader_root=s.grader_root or home / "grader",
+            exchange=s.exchange or home / "exchange",
+            ledger_url=s.ledger_url,
+            roster_file=s.roster,
         )
 
     def site(self):
@@ -60,7 +59,7 @@ class Instructor:
 
 def formgrader_link(user: str | None = None) -> str:
     """A link that opens formgrader in its own tab: under JupyterHub ≥ 4.1 its iframe is blank."""
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/user/{user or current_learner()}/")
+    prefix = settings().service_prefix or f"/user/{user or current_learner()}/"
     return f'<a href="{escape(prefix)}formgrader" target="_blank" rel="noopener" class="pq-formgrader">{escape(t("hub.dash_formgrader"))}</a>'
 
 
@@ -103,7 +102,7 @@ def write_exports(ins: Instructor, out: Path | None = None) -> list[Path]:
 
 def file_link(path: Path, label: str) -> str:
     """A link that opens a file of the user's home in a new browser tab."""
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+    prefix = settings().service_prefix or "/"
     try:
         rel = Path(path).resolve().relative_to(Path.home().resolve())
     except ValueError:
@@ -121,12 +120,12 @@ def fetch_own_records(service_url: str, token: str) -> list[dict]:
 
 
 def _own_rows(ledger_url: str | None, learner: str) -> list[dict]:
-    service, token = os.environ.get("PARTYQUIZ_RECORDS_URL"), os.environ.get("JUPYTERHUB_API_TOKEN")
+    service, token = settings().records_url, settings().hub_api_token
     if ledger_url is None and service and token:
         return fetch_own_records(service, token)  # inside the hub: no ledger access needed
     from ..records.ledger import learner_records
 
-    url = ledger_url or os.environ.get("PARTYQUIZ_LEDGER_URL", f"sqlite:///{Path.home() / 'ledger.db'}")
+    url = ledger_url or settings().ledger_url
     try:
         return [r.model_dump() for r in learner_records(url, learner)]
     except Exception:  # no ledger yet: nothing has been graded

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..answers import atomic_write_text
+from ..settings import settings
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = settings().root / "notebooks"
 LEARNER_NOTEBOOKS = ("start.ipynb", "my_records.ipynb")
 INSTRUCTOR_NOTEBOOKS = ("instructor.ipynb",)
 # Learners never see the instructor's tools.

@@ -4,7 +4,9 @@ import os
 import sys
 from pathlib import Path
 
-settings = json.loads(Path(os.environ["PARTYQUIZ_HUB_SETTINGS"]).read_text(encoding="utf-8"))
+from partyquiz.settings import settings as partyquiz_settings
+
+settings = json.loads(Path(partyquiz_settings().hub_settings).read_text(encoding="utf-8"))
 hub_dir = Path(settings["hub_dir"])
 bindir = Path(sys.executable).parent
 c = get_config()  # noqa: F821
@@ -33,7 +35,7 @@ c.JupyterHub.load_groups = {
 }
 
 c.JupyterHub.spawner_class = "partyquiz.hub.spawner.PartyquizSpawner"
-c.PartyquizSpawner.settings_file = os.environ["PARTYQUIZ_HUB_SETTINGS"]
+c.PartyquizSpawner.settings_file = str(partyquiz_settings().hub_settings)
 c.PartyquizSpawner.home_dir_template = str(hub_dir / "home" / "{username}")
 c.Spawner.cmd = [str(bindir / "jupyterhub-singleuser")]
 # As root a Jupyter server refuses to start without --allow-root, and the spawn dies quietly.

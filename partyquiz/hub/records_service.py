@@ -13,12 +13,13 @@ partyquiz/hub/jupyterhub_config.py and deploy/unix/jupyterhub_config.py).
 from __future__ import annotations
 
 import json
-import os
 from urllib.parse import urlparse
 
 from jupyterhub.services.auth import HubAuthenticated
 from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
+
+from ..settings import settings
 
 
 def records_for(ledger_url: str, learner: str) -> list[dict]:
@@ -44,9 +45,9 @@ def make_app(ledger_url: str, prefix: str) -> web.Application:
 
 
 def main() -> None:
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/records/")
-    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
-    app = make_app(os.environ["PARTYQUIZ_LEDGER_URL"], prefix)
+    s = settings()  # the hub gives this service PARTYQUIZ_LEDGER_URL and the JUPYTERHUB_SERVICE_* values
+    url = urlparse(s.service_url or "http://127.0.0.1:10101")
+    app = make_app(s.ledger_url, s.service_prefix or "/services/records/")
     app.listen(url.port, url.hostname)
     ioloop.IOLoop.current().start()
 

@@ -8,9 +8,10 @@ A test checks both languages hold the same keys and that every key used in the c
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
+
+from ..settings import settings
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT = "zh-CN"
@@ -30,7 +31,7 @@ def set_language(lang: str | None) -> None:
 
 
 def language() -> str:
-    return _override or _normalise(os.environ.get("PARTYQUIZ_LANG"))
+    return _override or _normalise(settings().lang)
 
 
 @lru_cache(maxsize=None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +23,7 @@ from ..draw import drawn_questions, option_order, seed_for
 from ..identity import current_learner
 from ..model import Answer, MatchPair, Option, Question, Quiz
 from ..scoring import is_answered, score_question
+from ..settings import settings
 from .markdown import render_markdown
 from .questions import Control, css_id, make_control
 
@@ -36,7 +36,7 @@ def _now() -> dt.datetime:
 
 def ui_language(spec: dict) -> str:
     """PARTYQUIZ_LANG / set_language() win; otherwise the course's own language."""
-    if os.environ.get("PARTYQUIZ_LANG") or getattr(i18n, "_override", None):
+    if settings().lang or getattr(i18n, "_override", None):
         return i18n.language()
     return "en" if str(spec.get("language", "")).startswith("en") else i18n.DEFAULT
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from ..draw import drawn_questions, seed_for
 from ..identity import current_learner
 from ..model import Quiz
 from ..scoring import is_answered
+from ..settings import settings
 from .quiz import clock_time, ui_language
 
 MAX_DEPTH = 3  # home/<course>/<assignment>/<lesson>.quiz.json
@@ -121,7 +121,7 @@ def render_start_page(lessons: list[LessonProgress], learner: str, lang: str) ->
 
 def show_start_page(home: Path | str | None = None, learner: str | None = None) -> None:
     """Display "我的课程". `home`: PARTYQUIZ_HOME, else the folder the notebook runs in."""
-    home = Path(home or os.environ.get("PARTYQUIZ_HOME") or ".").expanduser()
+    home = Path(home or settings().home or ".").expanduser()
     learner = learner or current_learner()
     lessons = find_lessons(home, learner)
     lang = ui_language({"language": _first_language(home)}) if lessons else i18n.language()

@@ -1,0 +1,167 @@
+"""One settings object for the whole library: environment, then an optional config file, then defaults.
+
+`settings()` returns a frozen `Settings`; callers take what they need from it and pass values
+down as plain arguments (functions deeper in the library never read the environment). It is
+built once per distinct environment: the variables below are looked up on each call (a few dict
+reads) and the object is rebuilt only when one of them changed, so a notebook or a test that sets
+`PARTYQUIZ_LANG` sees it without a restart.
+
+Every variable is documented in docs/configuration.md (a test checks the table lists them all).
+The config file is TOML (`partyquiz.toml` in the project root, or the file `PARTYQUIZ_CONFIG`
+names); its keys are the field names below, e.g. `ledger_url = "postgresql://…"`. The environment
+wins over the file; the file wins over the defaults.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+import warnings
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PACKAGE = Path(__file__).resolve().parent
+PACKAGE_DATA = PACKAGE / "data"
+
+# field name → environment variable. Order is the order of the table in docs/configuration.md.
+ENVIRONMENT: dict[str, str] = {
+    "root": "PARTYQUIZ_ROOT",
+    "config": "PARTYQUIZ_CONFIG",
+    "lang": "PARTYQUIZ_LANG",
+    "courses_dir": "PARTYQUIZ_COURSES",
+    "grader_root": "PARTYQUIZ_GRADER_ROOT",
+    "exchange": "PARTYQUIZ_EXCHANGE",
+    "gradebook_url": "PARTYQUIZ_GRADEBOOK_URL",
+    "ledger_url": "PARTYQUIZ_LEDGER_URL",
+    "rules": "PARTYQUIZ_RULES",
+    "templates_dir": "PARTYQUIZ_TEMPLATES",
+    "roster": "PARTYQUIZ_ROSTER",
+    "learner": "PARTYQUIZ_LEARNER",
+    "home": "PARTYQUIZ_HOME",
+    "records_url": "PARTYQUIZ_RECORDS_URL",
+    "hub_settings": "PARTYQUIZ_HUB_SETTINGS",
+    "exchange_url": "PARTYQUIZ_EXCHANGE_URL",
+    "exchange_data": "PARTYQUIZ_EXCHANGE_DATA",
+    "exchange_max_bytes": "PARTYQUIZ_EXCHANGE_MAX_BYTES",
+    "instructors_group": "PARTYQUIZ_INSTRUCTORS_GROUP",
+    "debug": "PARTYQUIZ_DEBUG",
+    "hub_user": "JUPYTERHUB_USER",
+    "hub_api_token": "JUPYTERHUB_API_TOKEN",
+    "service_prefix": "JUPYTERHUB_SERVICE_PREFIX",
+    "service_url": "JUPYTERHUB_SERVICE_URL",
+}
+# Old names still read, with a DeprecationWarning: old name → field.
+DEPRECATED = {"PARTYQUIZ_DB_URL": "gradebook_url"}
+DEFAULT_COURSE_ID = "jiaoyu-guanli"  # the sample course `partyquiz grade` and the demo use
+
+
+class Settings(BaseModel):
+    """Where things live and who is asking. `None` means "not configured": the caller's default applies."""
+
+    model_config = ConfigDict(frozen=True)
+
+    root: Path  # the project folder holding courses/, grader/ and var/
+    config: Path | None = None  # the TOML file these settings were read from, if any
+    lang: str | None = None  # zh-CN | en; unset: Chinese
+    courses_dir: Path
+    grader_root: Path | None = None  # nbgrader course root; unset: <root>/grader (hub instructor: ~/grader)
+    exchange: Path | None = None  # nbgrader exchange; unset: <grader root>/exchange
+    gradebook_url: str | None = None  # nbgrader gradebook; unset: SQLite file in the grader root
+    ledger_url: str  # training-record ledger
+    rules: Path  # hour rules (YAML)
+    templates_dir: Path  # CSV export templates (YAML)
+    roster: Path | None = None  # the instructor's roster file inside the hub
+    learner: str | None = None  # who the learner is (overrides the hub user)
+    home: Path | None = None  # where the start page looks for lessons; unset: the notebook's folder
+    records_url: str | None = None  # the hub's records service, for 我的学习档案
+    hub_settings: Path | None = None  # hub.json written by `partyquiz serve`
+    exchange_url: str | None = None  # the hub's secure exchange service (learner side)
+    exchange_data: Path | None = None  # where the exchange service stores files
+    exchange_max_bytes: int | None = None  # largest upload the exchange accepts; unset: its own default
+    instructors_group: str | None = None  # hub group whose members are instructors; unset: "instructors"
+    debug: bool = False  # keep full tracebacks of grading failures
+    hub_user: str | None = None
+    hub_api_token: str | None = Field(None, repr=False)  # a secret: never printed
+    service_prefix: str | None = None
+    service_url: str | None = None
+
+    # --- derived paths: computed here once, never from __file__ elsewhere ------------------------
+    @property
+    def var_dir(self) -> Path:
+        """Runtime state (ledger, simulated homes, hub): git-ignored."""
+        return self.root / "var"
+
+    @property
+    def default_grader_root(self) -> Path:
+        return self.grader_root or self.root / "grader"
+
+    @property
+    def default_course(self) -> Path:
+        return self.courses_dir / DEFAULT_COURSE_ID
+
+    @property
+    def default_template(self) -> Path:
+        return self.templates_dir / "ganbu-peixun.yml"
+
+    def course_folders(self) -> list[Path]:
+        """Every course under the courses folder (a folder with a course.yml)."""
+        return sorted(p.parent for p in self.courses_dir.glob("*/course.yml"))
+
+
+def ledger_url_in(folder: Path | str) -> str:
+    """The SQLite ledger a runtime folder keeps (`<folder>/ledger.db`): the one default ledger name."""
+    return f"sqlite:///{Path(folder) / 'ledger.db'}"
+
+
+def _checkout_root() -> Path:
+    """The source checkout the package runs from; an installed copy uses the working folder."""
+    parent = PACKAGE.parent
+    return parent if (parent / "pyproject.toml").exists() and (parent / "courses").is_dir() else Path.cwd()
+
+
+def _read_environment(env: os._Environ | dict) -> dict[str, str]:
+    values = {field: env[name] for field, name in ENVIRONMENT.items() if env.get(name)}
+    for old, field in DEPRECATED.items():
+        if env.get(old) and field not in values:
+            warnings.warn(f"{old} is deprecated; use {ENVIRONMENT[field]}", DeprecationWarning, stacklevel=3)
+            values[field] = env[old]
+    return values
+
+
+def _read_file(path: Path) -> dict:
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    unknown = set(data) - set(Settings.model_fields)
+    if unknown:
+        raise ValueError(f"{path}: unknown settings {', '.join(sorted(unknown))}")
+    return data
+
+
+def load_settings(env: os._Environ | dict | None = None) -> Settings:
+    """Build settings from `env` (default: the process environment), the config file and defaults."""
+    env = os.environ if env is None else env
+    from_env = _read_environment(env)
+    root = Path(from_env.get("root") or _checkout_root()).expanduser().resolve()
+    config = Path(from_env["config"]).expanduser() if "config" in from_env else root / "partyquiz.toml"
+    from_file = _read_file(config) if config.is_file() else {}
+    values: dict = {**from_file, **from_env, "root": root, "config": config if config.is_file() else None}
+    base = Path(values["root"])
+    values.setdefault("courses_dir", base / "courses")
+    values.setdefault("ledger_url", ledger_url_in(base / "var"))
+    values.setdefault("rules", PACKAGE_DATA / "rules.yml")
+    values.setdefault("templates_dir", PACKAGE_DATA / "templates")
+    if isinstance(values.get("debug"), str):
+        values["debug"] = values["debug"].strip().lower() not in ("", "0", "false", "no")
+    return Settings(**values)
+
+
+_cache: tuple[tuple, Settings] | None = None
+
+
+def settings() -> Settings:
+    """The current settings; rebuilt only when one of the variables above changed."""
+    global _cache
+    key = tuple(os.environ.get(name) for name in (*ENVIRONMENT.values(), *DEPRECATED))
+    if _cache is None or _cache[0] != key:
+        _cache = (key, load_settings())
+    return _cache[1]
