@@ -30,6 +30,8 @@ learners = sa.Table(
     sa.Column("rank", sa.String(64), nullable=False, default=""),
     sa.Column("id_number", sa.String(32), nullable=False, default=""),
     sa.Column("on_roster", sa.Boolean, nullable=False, default=True),
+    sa.Column("joined_on", sa.Date),  # 入党日期 (政治生日); revision 0002
+    sa.Column("role", sa.String(32), nullable=False, default=""),  # 支部书记 / 支部委员 / ""; revision 0002
 )
 
 courses = sa.Table(
@@ -102,6 +104,45 @@ items = sa.Table(
 )
 
 
+# offline activities (revision 0002): a session of 三会一课, 集中培训 … and who attended it
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("id", sa.String(120), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),  # 党课, 支部党员大会 … (rules: activities.kinds)
+    sa.Column("title", sa.String(256), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date),
+    sa.Column("days", sa.Float),  # length in days (集中培训), or
+    sa.Column("clock_hours", sa.Float),  # length in clock hours (branch study, meetings)
+    sa.Column("organiser", sa.String(256), nullable=False, default=""),
+    sa.Column("branch", sa.String(128), nullable=False, default=""),
+    sa.Column("form", sa.String(32), nullable=False, default=""),  # 现场 / 线上 / 站点集中收看 …
+    sa.Column("source", sa.String(512), nullable=False, default=""),  # the 签到表 it came from
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+)
+
+attendance = sa.Table(
+    "attendance", metadata,
+    sa.Column("session_id", sa.String(120), primary_key=True),
+    sa.Column("learner_id", sa.String(80), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # attended | leave | absent
+    sa.Column("note", sa.String(256), nullable=False, default=""),
+    sa.Index("ix_attendance_learner", "learner_id"),
+)
+
+# qualitative evaluation per person and counting year (学风、纪律, 评语), revision 0002
+evaluations = sa.Table(
+    "evaluations", metadata,
+    sa.Column("learner_id", sa.String(80), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("study_style", sa.String(16), nullable=False, default=""),  # 学风: 优 / 良 / 中 / 差
+    sa.Column("discipline", sa.String(16), nullable=False, default=""),  # 纪律: 优 / 良 / 中 / 差
+    sa.Column("comment", sa.Text, nullable=False, default=""),  # 评语
+    sa.Column("evaluator", sa.String(128), nullable=False, default=""),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+
 def _prepare_sqlite_dir(url: str) -> None:
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
@@ -160,7 +201,8 @@ def load_learners(conn: sa.Connection, *, members_only: bool = False) -> list[Le
     rows = conn.execute(sa.select(learners).order_by(learners.c.branch, learners.c.id)).mappings().all()
     if members_only and any(r["on_roster"] for r in rows):
         rows = [r for r in rows if r["on_roster"]]
-    return [Learner(**{k: v for k, v in r.items() if k != "on_roster"}) for r in rows]
+    fields = set(Learner.model_fields)  # on_roster is the ledger's own; joined_on / role once the model has them
+    return [Learner(**{k: v for k, v in r.items() if k in fields}) for r in rows]
 
 
 def current_rows(conn: sa.Connection, course_id: str | None = None) -> list[Any]:
