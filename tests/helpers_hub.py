@@ -142,3 +142,82 @@ class HubUser:
 
     def close(self) -> None:
         self.client.close()
+
+
+# --- the frame (H4a): a hub whose users land on Voilà pages, driven by a real browser ----------
+# Shared by tests/test_hub_frame.py, the learner-app tests (H4b) and the workbench tests.
+
+# Interface strings of JupyterHub, JupyterLab, Voilà and nbgrader that must not reach a Chinese
+# page (matched as whole words, case-sensitive). The language switch's own label "English" is
+# not on the list: it names the other language.
+ENGLISH_UI_STRINGS = (
+    "Sign in", "Sign In", "Username", "Password", "Login", "Logout", "Log in", "Log out",
+    "Server not running", "Start My Server", "Stop My Server", "My Server", "Launch Server", "Relaunch",
+    "Your server is starting up", "Your server is stopping", "Event log", "Successfully logged out",
+    "Spawn failed", "Server Options", "Not Found", "Forbidden", "Internal Server Error",
+    "Jupyter has lots of moons", "You are requesting a page that does not exist",
+    "Home", "Token", "Services", "Admin", "refresh",
+    "File", "Edit", "View", "Kernel", "Tabs", "Settings", "Help", "Launcher",
+    "Executing", "Running", "Reading", "Voilà requires JavaScript", "Please run Voilà",
+    "Assignment List", "Fetch", "Submit", "Formgrader",
+)
+
+
+def english_strings_in(text: str, strings=ENGLISH_UI_STRINGS) -> list[str]:
+    """The listed English interface strings found in `text` (what the user sees: innerText)."""
+    import re
+
+    return [s for s in strings if re.search(rf"(?<![A-Za-z]){re.escape(s)}(?![A-Za-z])", text)]
+
+
+def stand_in_app(folder, title: str = "学习首页") -> None:
+    """A tiny `app.ipynb` (one ipywidgets button) for tests of the frame, independent of the app."""
+    from pathlib import Path
+
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "app", "metadata": {}, "outputs": [],
+                     "source": [f"import ipywidgets as w\nw.VBox([w.HTML('<h1 class=\"pq-standin\">{title}</h1>'), w.Button(description='开始学习')])"]}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / "app.ipynb").write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+
+
+def notebooks_with(folder, app: str = "real"):
+    """A copy of notebooks/ in `folder`; app="standin" replaces app.ipynb by `stand_in_app`
+    (also used when the real one does not exist yet)."""
+    import shutil
+    from pathlib import Path
+
+    repo_notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for nb in repo_notebooks.glob("*.ipynb"):
+        shutil.copyfile(nb, folder / nb.name)
+    if app == "standin" or not (folder / "app.ipynb").exists():
+        stand_in_app(folder)
+    return folder
+
+
+def start_app_hub(hub_dir, learners: int = 2, courses=None, notebooks=None, **setup_args):
+    """prepare + start a demo hub (Voilà landing pages); returns (setup, prepared, process).
+    Call `process.stop()` when done."""
+    from pathlib import Path
+
+    from partyquiz.hub import HubSetup, free_port, prepare_hub, start_hub
+
+    repo = Path(__file__).resolve().parents[1]
+    setup = HubSetup(hub_dir=hub_dir, port=free_port(), learners=learners,
+                     courses=courses or [repo / "courses" / "jiaoyu-guanli"],
+                     notebooks=notebooks or notebooks_with(Path(hub_dir) / "notebooks"), **setup_args)
+    prepared = prepare_hub(setup, say=lambda _: None)
+    return setup, prepared, start_hub(setup)
+
+
+def browser_login(page, base: str, user: str, password: str, timeout: float = 120_000) -> None:
+    """Log in through the (Chinese) hub form and wait for the user's landing page (Voilà) to render."""
+    page.goto(f"{base}/hub/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("#login_submit")
+    page.wait_for_url(f"**/user/{user}/voila/render/**", timeout=timeout)
+    page.locator("#rendered_cells").wait_for(state="visible", timeout=timeout)

@@ -2,10 +2,12 @@
 
 Learners: their own `~/.jupyter/nbgrader_config.py` whose `CourseDirectory.student_id` is the hub
 user name (nbgrader would otherwise use the unix login, which every demo user shares), the
-formgrader switched off, `start.ipynb` and `my_records.ipynb` copied in. The instructor: an
-nbgrader config pointing at the course root inside their home (formgrader refuses a course root
-outside the server's root), `instructor.ipynb`. Everyone: no JupyterLab news pop-up.
-Existing notebooks are never overwritten: they may hold the user's work.
+formgrader switched off, the learner app `app.ipynb` (their landing page, rendered by Voilà),
+`start.ipynb` and `my_records.ipynb` copied in. The instructor: an nbgrader config pointing at
+the course root inside their home (formgrader refuses a course root outside the server's root),
+the workbench `workbench.ipynb` and `instructor.ipynb`. Everyone: Voilà's settings and JupyterLab
+in Chinese, no news pop-up (hub/frame.py). Existing notebooks are never overwritten (they may
+hold the user's work), except the app notebooks, which are faces over the library.
 """
 from __future__ import annotations
 
@@ -16,13 +18,13 @@ from pathlib import Path
 
 from ..answers import atomic_write_text
 from ..settings import settings
+from .frame import APP_NOTEBOOK, APP_NOTEBOOKS, WORKBENCH_NOTEBOOK, lab_settings_files, server_config
 
 NOTEBOOKS = settings().root / "notebooks"
-LEARNER_NOTEBOOKS = ("start.ipynb", "my_records.ipynb")
-INSTRUCTOR_NOTEBOOKS = ("instructor.ipynb",)
+LEARNER_NOTEBOOKS = (APP_NOTEBOOK, "start.ipynb", "my_records.ipynb")
+INSTRUCTOR_NOTEBOOKS = (WORKBENCH_NOTEBOOK, "instructor.ipynb")
 # Learners never see the instructor's tools.
 LEARNER_DISABLED_LAB = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"]
-LEARNER_DISABLED_SERVER = ["nbgrader.server_extensions.formgrader"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class HomeSpec:
     exchange: Path
     ignore: tuple[str, ...]
     grader_root: Path | None = None  # instructor only
+    lang: str = "zh-CN"  # JupyterLab's locale
 
 
 def learner_nbgrader_config(spec: HomeSpec) -> str:
@@ -62,14 +65,14 @@ def instructor_nbgrader_config(spec: HomeSpec) -> str:
 
 def files_for(spec: HomeSpec) -> dict[str, str]:
     """Relative path → text, for every config file of this user."""
-    news = {"fetchNews": "false", "checkForUpdates": False}
-    files = {".jupyter/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings": json.dumps(news)}
+    files = lab_settings_files(spec.lang)  # JupyterLab in Chinese, no news pop-up
+    # Voilà (template, culling, Chinese error text) for everyone; learners without instructor tools
+    files[".jupyter/jupyter_server_config.json"] = json.dumps(server_config(spec.role, spec.lang), ensure_ascii=False)
     if spec.role == "instructor":
         files[".jupyter/nbgrader_config.py"] = instructor_nbgrader_config(spec)
     else:
         files[".jupyter/nbgrader_config.py"] = learner_nbgrader_config(spec)
         files[".jupyter/labconfig/page_config.json"] = json.dumps({"disabledExtensions": {k: True for k in LEARNER_DISABLED_LAB}})
-        files[".jupyter/jupyter_server_config.json"] = json.dumps({"ServerApp": {"jpserver_extensions": {k: False for k in LEARNER_DISABLED_SERVER}}})
     return files
 
 
@@ -80,5 +83,6 @@ def prepare_home(spec: HomeSpec, notebooks: Path = NOTEBOOKS) -> None:
     names = INSTRUCTOR_NOTEBOOKS if spec.role == "instructor" else LEARNER_NOTEBOOKS
     for name in names:
         source, target = notebooks / name, spec.home / name
-        if source.exists() and not target.exists():
+        # The app notebooks are faces over the library, never the user's work: always the shipped copy.
+        if source.exists() and (name in APP_NOTEBOOKS or not target.exists()):
             shutil.copyfile(source, target)

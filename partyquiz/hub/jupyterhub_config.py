@@ -61,3 +61,10 @@ c.JupyterHub.load_roles = [
     {"name": "instructor-access", "groups": ["instructors"], "scopes": ["access:servers!group=learners", "read:users!group=learners"]},
     {"name": "records-reader", "groups": ["instructors", "learners"], "scopes": ["access:services!service=records"]},
 ]
+
+# The frame (hub/frame.py): the hub's pages in Chinese (hub/templates), idle servers stopped by
+# jupyterhub-idle-culler (answers are on disk: a cull loses nothing).
+from partyquiz.hub.frame import configure_hub  # noqa: E402
+
+configure_hub(c, lang=settings.get("lang"), cull=settings.get("idle_cull", True), python=sys.executable,
+              cull_seconds=settings.get("idle_cull_seconds"))

@@ -2,7 +2,8 @@
 
 SimpleLocalProcessSpawner gives no isolation between users (see docs/deploy.md for production).
 Before each start the user's home is (re)prepared: nbgrader config with their student id,
-notebooks copied in once, no news pop-up; the start page is their landing page.
+notebooks copied in, Voilà configured; learners land on the learner app, instructors on the
+workbench (hub/frame.py).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from jupyterhub.spawner import SimpleLocalProcessSpawner
 from traitlets import Unicode
 
+from .frame import landing_path, server_env
 from .home import HomeSpec, prepare_home
 
 
@@ -37,9 +39,10 @@ class PartyquizSpawner(SimpleLocalProcessSpawner):
             exchange=Path(settings["exchange"]),
             ignore=tuple(settings["ignore"]),
             grader_root=Path(settings["grader_root"]) if role == "instructor" else None,
+            lang=settings.get("lang", "zh-CN"),
         )
         prepare_home(spec, Path(settings["notebooks"]))
-        self.default_url = "/lab/tree/instructor.ipynb" if role == "instructor" else "/lab/tree/start.ipynb"
+        self.default_url = landing_path(role)  # the learner app or the workbench, rendered by Voilà
         return await super().start()
 
     def get_env(self):
@@ -49,6 +52,7 @@ class PartyquizSpawner(SimpleLocalProcessSpawner):
         # nbgrader calls `alembic` from PATH; kernels must import this very partyquiz.
         env["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin")
         env["PARTYQUIZ_LANG"] = settings["lang"]
+        env.update(server_env(env.get("JUPYTER_PATH")))  # our Voilà template; fewer malloc arenas
         # Learners get the records service, never the ledger itself.
         env["PARTYQUIZ_RECORDS_URL"] = f"http://127.0.0.1:{settings['records_port']}/services/records/me"
         if self._role(settings) == "instructor":

@@ -1,0 +1,130 @@
+"""The frame around the apps: what each single-user server and the hub are told, as pure data.
+
+Learners land on the learner app (`app.ipynb` rendered by Voilà: no code, no file browser, no
+menus); instructors on the workbench (`workbench.ipynb`). Voilà runs as a server extension of
+each single-user server, so JupyterLab stays at `/lab` (in Chinese: the zh_CN language pack is
+the default locale) and the app and the lab share one server per user.
+
+Why these settings:
+- Voilà's own frame (spinner, "Executing 1 of 3", error pages, the cell-error instruction) is
+  English; our Voilà template `partyquiz` (hub/share/voila/templates/partyquiz, found through
+  JUPYTER_PATH) and `VoilaExecutor.*_instruction` say it in Chinese, and load nothing from the
+  internet (Voilà's lab template pulls Font Awesome from a CDN).
+- The hub's pages come from hub/templates (JupyterHub template overrides, Chinese with an
+  English switch).
+- Idle learners cost nothing: kernels idle for `KERNEL_CULL_SECONDS` are culled by the server
+  (Voilà's kernels are the server's kernels in extension mode, so this is Voilà's culling too),
+  and `jupyterhub-idle-culler` stops servers idle for `SERVER_CULL_SECONDS`. Answers are on disk
+  (the answer store), so a cull loses nothing.
+- Learners' servers run without the extensions only an author or instructor uses (LSP,
+  terminals, jupytext, the classic notebook UI, formgrader, course list): less memory, and no
+  terminal to run code in.
+- `MALLOC_ARENA_MAX=2`: the server and its kernels are mostly idle Python processes with a few
+  threads; glibc's default of 8 arenas per core keeps freed memory in per-thread arenas.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+HUB_TEMPLATES = HERE / "templates"  # JupyterHub page overrides
+JUPYTER_SHARE = HERE / "share"  # a Jupyter data dir: voila/templates/partyquiz
+VOILA_TEMPLATE = "partyquiz"
+
+APP_NOTEBOOK = "app.ipynb"  # the learner app (H4b: partyquiz.app)
+WORKBENCH_NOTEBOOK = "workbench.ipynb"  # the instructor workbench (partyquiz.workbench)
+APP_NOTEBOOKS = (APP_NOTEBOOK, WORKBENCH_NOTEBOOK)  # faces over the library: always the shipped copy
+
+KERNEL_CULL_SECONDS = 20 * 60
+KERNEL_CULL_INTERVAL = 60
+SERVER_CULL_SECONDS = 30 * 60
+SERVER_CULL_EVERY = 120
+
+LEARNER_DISABLED_SERVER = [
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.course_list",
+    "jupyter_lsp",
+    "jupyter_server_terminals",
+    "jupyterlab_jupytext",
+    "notebook",
+]
+# Lesson media a Voilà page may load from the learner's folder (Voilà's default is images only).
+MEDIA_ALLOWLIST = [r".*\.(png|jpe?g|gif|svg|webp|mp4|webm|ogg|ogv|mp3|m4a|wav|pdf|vtt)"]
+
+CELL_ERROR_ZH = "页面出错了。请刷新本页重试；如果一再出现，请联系管理员（管理员可查看服务器日志）。"
+CELL_TIMEOUT_ZH = "页面打开超时。请刷新本页重试；如果一再出现，请联系管理员。"
+
+
+def landing_path(role: str) -> str:
+    """Where the hub sends a user after log-in (relative to their server, `Spawner.default_url`)."""
+    return f"/voila/render/{WORKBENCH_NOTEBOOK if role == 'instructor' else APP_NOTEBOOK}"
+
+
+def lab_locale(lang: str | None) -> str:
+    return "en" if (lang or "zh-CN").lower().startswith("en") else "zh_CN"
+
+
+def server_config(role: str, lang: str | None = None) -> dict:
+    """`~/.jupyter/jupyter_server_config.json` for one user: Voilà, kernel culling, extensions."""
+    config: dict = {
+        "VoilaConfiguration": {
+            "template": VOILA_TEMPLATE,
+            "show_tracebacks": False,
+            "file_allowlist": MEDIA_ALLOWLIST,
+            # a page open for a whole lesson: reconnects are the app's job (issue 11 item 6)
+            "http_keep_alive_timeout": 10,
+        },
+        "VoilaExecutor": {"cell_error_instruction": CELL_ERROR_ZH, "cell_timeout_instruction": CELL_TIMEOUT_ZH},
+        "MappingKernelManager": {
+            "cull_idle_timeout": KERNEL_CULL_SECONDS,
+            "cull_interval": KERNEL_CULL_INTERVAL,
+            "cull_connected": True,  # a Voilà tab left open all night still holds a websocket
+            "cull_busy": False,  # never cut a grading batch short
+        },
+    }
+    if role != "instructor":
+        config["ServerApp"] = {"jpserver_extensions": {name: False for name in LEARNER_DISABLED_SERVER}}
+    return config
+
+
+def lab_settings_files(lang: str | None) -> dict[str, str]:
+    """JupyterLab user settings: the frame in Chinese (language pack), no news pop-up."""
+    base = ".jupyter/lab/user-settings/@jupyterlab"
+    return {
+        f"{base}/translation-extension/plugin.jupyterlab-settings": json.dumps({"locale": lab_locale(lang)}),
+        f"{base}/apputils-extension/notification.jupyterlab-settings": json.dumps({"fetchNews": "false", "checkForUpdates": False}),
+    }
+
+
+def server_env(existing_jupyter_path: str | None = None) -> dict[str, str]:
+    """Environment for a single-user server: our Voilà template on JUPYTER_PATH, fewer malloc arenas."""
+    paths = [str(JUPYTER_SHARE)] + ([existing_jupyter_path] if existing_jupyter_path else [])
+    return {"JUPYTER_PATH": ":".join(paths), "MALLOC_ARENA_MAX": "2"}
+
+
+def idle_culler_service(python: str = sys.executable, timeout: int = SERVER_CULL_SECONDS, every: int = SERVER_CULL_EVERY) -> dict:
+    return {
+        "name": "idle-culler",
+        "command": [python, "-m", "jupyterhub_idle_culler", f"--timeout={timeout}", f"--cull-every={every}"],
+    }
+
+
+IDLE_CULLER_ROLE = {
+    "name": "idle-culler",
+    "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+    "services": ["idle-culler"],
+}
+
+
+def configure_hub(c, lang: str | None = None, cull: bool = True, python: str = sys.executable,
+                  cull_seconds: int | None = None) -> None:
+    """Apply the frame to a JupyterHub config object `c` (the demo's and production's configs call this)."""
+    c.JupyterHub.template_paths = [str(HUB_TEMPLATES)]
+    c.JupyterHub.template_vars = {"pq_lang": "en" if lab_locale(lang) == "en" else "zh-CN", "pq_title": "党员教育学习平台"}
+    if cull:
+        services = list(c.JupyterHub.services) if "services" in c.JupyterHub else []
+        roles = list(c.JupyterHub.load_roles) if "load_roles" in c.JupyterHub else []
+        c.JupyterHub.services = [*services, idle_culler_service(python, timeout=cull_seconds or SERVER_CULL_SECONDS)]
+        c.JupyterHub.load_roles = [*roles, IDLE_CULLER_ROLE]
