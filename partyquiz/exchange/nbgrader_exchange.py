@@ -33,6 +33,10 @@ class ServiceExchange(Exchange):
     token = Unicode("", help="The caller's hub token; default $JUPYTERHUB_API_TOKEN").tag(config=True)
     max_bytes = Int(DEFAULT_MAX_BYTES, help="Largest submission (bytes of all files together)").tag(config=True)
     path_includes_course = Bool(False, help="Assignments live in ./<course>/<assignment>").tag(config=True)
+    # The filesystem exchange's settings, accepted and unused (the service holds the files), so a
+    # config written for both exchanges loads without warnings.
+    root = Unicode("", help="unused: the exchange service keeps the files").tag(config=True)
+    cache = Unicode("", help="unused: the exchange service keeps every attempt").tag(config=True)
 
     @default("url")
     def _url_default(self):
@@ -167,9 +171,14 @@ class ServiceFetchFeedback(ServiceExchange, ExchangeFetchFeedback):
 
 
 class ServiceList(ServiceExchange, ExchangeList):
+    @property
+    def _one(self) -> str | None:
+        """The assignment asked for, or None for all ('' and '*' mean all)."""
+        return self.coursedir.assignment_id if self.coursedir.assignment_id not in ("", "*") else None
+
     def _assignment_ids(self) -> list[str]:
-        if self.coursedir.assignment_id:
-            return [self.coursedir.assignment_id]
+        if self._one:
+            return [self._one]
         return [a["assignment_id"] for a in self.released_assignments()]
 
     def list_files(self):
@@ -191,7 +200,7 @@ class ServiceList(ServiceExchange, ExchangeList):
     def _released(self) -> list[dict]:
         out = []
         for a in self.released_assignments():
-            if self.coursedir.assignment_id and a["assignment_id"] != self.coursedir.assignment_id:
+            if self._one and a["assignment_id"] != self._one:
                 continue
             local = self.local_assignment(a["assignment_id"])
             info = {"course_id": self.course_id, "assignment_id": a["assignment_id"]}
