@@ -201,3 +201,22 @@ def test_learner_lands_on_the_app_and_instructor_on_the_workbench_all_in_chinese
             user.close()
         finally:
             browser.close()
+
+
+def test_production_configs_send_users_to_the_apps(monkeypatch, tmp_path):
+    import yaml
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_hub_config import load_py_config
+
+    config = load_py_config(REPO / "deploy/unix/jupyterhub_config.py", monkeypatch, {"PARTYQUIZ_INSTRUCTORS": "zhang"})
+    assert config.Spawner.default_url == "/voila/render/app.ipynb"
+    assert config.Spawner.environment["JUPYTER_CONFIG_PATH"].endswith("singleuser-config/learner")
+    assert config.JupyterHub.template_paths == [str(frame.HUB_TEMPLATES)]
+    assert [s["name"] for s in config.JupyterHub.services].count("idle-culler") == 1
+    written = frame.write_role_configs(tmp_path / "cfg")
+    learner = json.loads((written["learner"] / "jupyter_server_config.json").read_text())
+    assert learner["ServerApp"]["jpserver_extensions"]["jupyter_server_terminals"] is False
+    values = yaml.safe_load((REPO / "deploy/k8s/values.yaml").read_text())
+    assert values["singleuser"]["defaultUrl"] == "/voila/render/app.ipynb"
+    assert "workbench.ipynb" in values["hub"]["extraConfig"]["partyquiz-roles"]

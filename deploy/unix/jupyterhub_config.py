@@ -4,6 +4,8 @@
 # other's homes, and nbgrader's exchange permissions (inbound 733, outbound 755) hold.
 import os
 
+from partyquiz.hub import frame
+
 c = get_config()  # noqa: F821
 
 STATE = os.environ.get("JUPYTERHUB_STATE", "/srv/jupyterhub")
@@ -44,12 +46,17 @@ c.JupyterHub.load_roles = [
 # --- single-user servers -----------------------------------------------------------------------
 c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = ["/opt/partyquiz/.venv/bin/jupyterhub-singleuser"]
-c.Spawner.default_url = "/lab"
+# Learners land on the learner app, instructors on the workbench: Voilà pages, no code
+# (partyquiz/hub/frame.py). JupyterLab stays at /user/<name>/lab, in Chinese.
+c.Spawner.default_url = frame.landing_path("learner")
+# Per-role server configs (Voilà template, kernel culling, learners without instructor tools),
+# written at install: `python -m partyquiz.hub.frame /srv/jupyterhub/singleuser-config` (docs/deploy.md).
 c.Spawner.mem_limit = "1G"  # enforced only by spawners that can (systemdspawner); a hint here
 c.Spawner.environment = {
     "PATH": "/opt/partyquiz/.venv/bin:/usr/local/bin:/usr/bin:/bin",
     "PARTYQUIZ_EXCHANGE": "/srv/nbgrader/exchange",
     "PARTYQUIZ_LANG": "zh-CN",
+    **frame.role_environment("learner", f"{STATE}/singleuser-config"),
 }
 
 
@@ -62,11 +69,14 @@ def pre_spawn_hook(spawner):
             "PARTYQUIZ_GRADER_ROOT": os.environ.get("PARTYQUIZ_GRADER_ROOT", "/srv/nbgrader/course"),
             "PARTYQUIZ_GRADEBOOK_URL": os.environ.get("PARTYQUIZ_GRADEBOOK_URL", ""),
             "PARTYQUIZ_LEDGER_URL": os.environ.get("PARTYQUIZ_LEDGER_URL", ""),
+            **frame.role_environment("instructor", f"{STATE}/singleuser-config"),
         })
-        spawner.default_url = "/lab/tree/instructor.ipynb"
+        spawner.default_url = frame.landing_path("instructor")
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook
+# The hub's own pages in Chinese (partyquiz/hub/templates); the idle culler is configured below.
+frame.configure_hub(c, lang="zh-CN", cull=False)
 
 # 我的学习档案: the records service alone reads the ledger (read-only role), and answers each
 # caller for their own token only (partyquiz/hub/records_service.py).
@@ -74,8 +84,8 @@ c.JupyterHub.services = [
     {"name": "records", "url": "http://127.0.0.1:10101",
      "command": ["/opt/partyquiz/.venv/bin/python", "-m", "partyquiz.hub.records_service"],
      "environment": {"PARTYQUIZ_LEDGER_URL": os.environ.get("PARTYQUIZ_LEDGER_READONLY_URL", "")}},
-    # Stop idle servers after an hour (pip install jupyterhub-idle-culler).
-    {"name": "idle-culler", "command": ["/opt/partyquiz/.venv/bin/python", "-m", "jupyterhub_idle_culler", "--timeout=3600"]},
+    # Stop servers idle for 30 minutes (answers are on disk; kernels are culled after 20 minutes).
+    frame.idle_culler_service("/opt/partyquiz/.venv/bin/python"),
 ]
 c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", "access:services!service=records"]
 c.Spawner.environment["PARTYQUIZ_RECORDS_URL"] = "http://127.0.0.1:10101/services/records/me"

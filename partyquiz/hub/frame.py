@@ -128,3 +128,42 @@ def configure_hub(c, lang: str | None = None, cull: bool = True, python: str = s
         roles = list(c.JupyterHub.load_roles) if "load_roles" in c.JupyterHub else []
         c.JupyterHub.services = [*services, idle_culler_service(python, timeout=cull_seconds or SERVER_CULL_SECONDS)]
         c.JupyterHub.load_roles = [*roles, IDLE_CULLER_ROLE]
+
+
+def lab_overrides(lang: str | None) -> dict:
+    """`<sys-prefix>/share/jupyter/lab/settings/overrides.json`: the same defaults for every user
+    of an installed image (production; the demo writes per-user settings instead)."""
+    return {
+        "@jupyterlab/translation-extension:plugin": {"locale": lab_locale(lang)},
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    }
+
+
+def write_role_configs(folder: Path, lang: str | None = None) -> dict[str, Path]:
+    """Production: one Jupyter config folder per role (`<folder>/<role>/jupyter_server_config.json`),
+    world-readable; a spawner points a user's server at theirs with JUPYTER_CONFIG_PATH."""
+    from ..files import atomic_write_text
+
+    folders = {}
+    for role in ("learner", "instructor"):
+        target = Path(folder) / role
+        target.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(target / "jupyter_server_config.json", json.dumps(server_config(role, lang), ensure_ascii=False, indent=1))
+        (target / "jupyter_server_config.json").chmod(0o644)
+        target.chmod(0o755)
+        folders[role] = target
+    return folders
+
+
+def role_environment(role: str, config_root: Path, existing_jupyter_path: str | None = None) -> dict[str, str]:
+    """Production spawners: what a user's server needs in its environment for the frame."""
+    return {**server_env(existing_jupyter_path), "JUPYTER_CONFIG_PATH": str(Path(config_root) / role)}
+
+
+if __name__ == "__main__":  # python -m partyquiz.hub.frame DIR [lang]: write the role configs (image build / install)
+    out = Path(sys.argv[1])
+    for role, path in write_role_configs(out, sys.argv[2] if len(sys.argv) > 2 else None).items():
+        print(role, path)
+    atomic = out / "lab-overrides.json"
+    atomic.write_text(json.dumps(lab_overrides(sys.argv[2] if len(sys.argv) > 2 else None), ensure_ascii=False, indent=1), encoding="utf-8")
+    print("lab overrides", atomic, "(copy to <sys.prefix>/share/jupyter/lab/settings/overrides.json)")
