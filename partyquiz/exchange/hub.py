@@ -18,7 +18,6 @@ from . import factory_config
 
 SERVICE = "exchange"
 ACCESS_SCOPE = f"access:services!service={SERVICE}"
-URL_ENV = "PARTYQUIZ_EXCHANGE_URL"
 
 
 def service_url(port: int, host: str = "127.0.0.1") -> str:
@@ -56,8 +55,11 @@ def use_service(c, url: str) -> None:
             setattr(getattr(c, section), name, value)
 
 
-def use_service_from_env(c, env=None) -> bool:
-    url = (env if env is not None else os.environ).get(URL_ENV)
+def use_service_from_env(c) -> bool:
+    """In a user's nbgrader config: the service exchange when the spawner gave its URL."""
+    from ..settings import settings
+
+    url = settings().exchange_url
     if url:
         use_service(c, url)
     return bool(url)

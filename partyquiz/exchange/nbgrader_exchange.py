@@ -24,6 +24,7 @@ from nbgrader.exchange.abc import (Exchange, ExchangeCollect, ExchangeFetchAssig
 from nbgrader.utils import parse_utc
 from traitlets import Bool, Int, Unicode, default
 
+from ..settings import settings
 from .archive import DEFAULT_MAX_BYTES, ArchiveError, pack, unpack
 from .client import ExchangeClient
 
@@ -40,15 +41,15 @@ class ServiceExchange(Exchange):
 
     @default("url")
     def _url_default(self):
-        return os.environ.get("PARTYQUIZ_EXCHANGE_URL", "")
+        return settings().exchange_url or ""
 
     @default("token")
     def _token_default(self):
-        return os.environ.get("JUPYTERHUB_API_TOKEN", "")
+        return settings().hub_api_token or ""
 
     @default("max_bytes")
     def _max_bytes_default(self):
-        return int(os.environ.get("PARTYQUIZ_EXCHANGE_MAX_BYTES") or DEFAULT_MAX_BYTES)
+        return settings().exchange_max_bytes or DEFAULT_MAX_BYTES
 
     _client: ExchangeClient | None = None
 

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
-from pathlib import Path
 from urllib.parse import quote, urlparse
 
 from jupyterhub.services.auth import HubAuth, check_scopes
@@ -189,13 +187,18 @@ def make_app(store: Store, prefix: str, hub_auth: HubAuth, instructors_group: st
 
 
 def main() -> None:
+    from ..settings import settings
+
+    s = settings()
     logging.basicConfig(level=logging.INFO, format="[exchange %(asctime)s] %(message)s")
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/exchange/")
-    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10102"))
-    limits = Limits(max_bytes=int(os.environ.get("PARTYQUIZ_EXCHANGE_MAX_BYTES") or Limits.max_bytes))
-    store = Store(Path(os.environ["PARTYQUIZ_EXCHANGE_DATA"]), limits)
-    hub_auth = HubAuth(cache_max_age=300)
-    app = make_app(store, prefix, hub_auth, os.environ.get("PARTYQUIZ_INSTRUCTORS_GROUP", INSTRUCTORS_GROUP))
+    if s.exchange_data is None:
+        raise SystemExit("PARTYQUIZ_EXCHANGE_DATA is not set: where should the exchange keep its files?")
+    prefix = s.service_prefix or "/services/exchange/"
+    url = urlparse(s.service_url or "http://127.0.0.1:10102")
+    limits = Limits(max_bytes=s.exchange_max_bytes or Limits.max_bytes)
+    store = Store(s.exchange_data, limits)
+    hub_auth = HubAuth(cache_max_age=300)  # the hub's answer for a token is kept 5 minutes
+    app = make_app(store, prefix, hub_auth, s.instructors_group or INSTRUCTORS_GROUP)
     server = httpserver.HTTPServer(app, max_body_size=limits.max_bytes + (1 << 20))
     server.listen(url.port, url.hostname)
     log.info("exchange service on %s, data in %s", url.geturl(), store.root)
