@@ -52,6 +52,8 @@ lessons = sa.Table(
     sa.Column("hours", sa.Float, nullable=False),
     sa.Column("minutes", sa.Float),
     sa.Column("pass_mark", sa.Float, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False, default="lesson"),  # lesson | test (stage test, final exam); revision 0003
+    sa.Column("weight", sa.Float),  # a test's weight in the course result (course.yml); revision 0003
 )
 
 # question stems and options, so the report can show them from the ledger alone
