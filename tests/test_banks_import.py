@@ -90,30 +90,31 @@ def test_gift_every_feature():
     assert q["Q-tf-true"].answer is True and q["Q-tf-false"].answer is False
     assert q["Q-tf-false"].explanation == "党课每半年进行一次。"
     assert q["Q-short"].blanks == [["入党日", "入党的日子"]]
-    assert q["Q-missing"].stem == "党员是党的 ____ 和血液。" and q["Q-missing"].blanks == [["细胞"]]
+    assert q["Q-missing"].stem == "党员是党的 _____ 和血液。" and q["Q-missing"].blanks == [["细胞"]]  # Moodle's five _
     assert (q["Q-num-tol"].value, q["Q-num-tol"].tolerance) == (99.1, 0.05)
     assert q["Q-num-range"].range == (140.0, 160.0)
     assert len(q["Q-match"].pairs) == 3 and q["Q-match"].distractors == ["每年一次"]
     assert q["Q-essay"].type == "essay" and "**你**" in q["Q-essay"].stem
     escaped = q["Q-escape"]
     assert escaped.stem == "比例 1:1、符号 = ~ # 与花括号 { } 都要转义。" and escaped.topic == "转义"
-    assert escaped.blanks == [["a=b"]]
-    # the description item is reported with its line, never dropped silently
-    assert len(result.problems) == 1
-    assert result.problems[0].line == 47 and "description" in result.problems[0].message
+    assert [(a.text, a.feedback) for a in escaped.blanks[0]] == [("a=b", "反馈里也能 # 转义")]  # short-answer feedback kept
+    # a description item imports as a description: shown, never scored
+    assert result.problems == []
+    assert q["Q-description"].type == "description" and q["Q-description"].points == 0
+    assert result.lines["Q-description"] == 47
 
 
 def test_moodle_xml_export():
     result = parse_bank(FIX / "moodle-export.xml")
     q = {x.id: x for x in result.questions}
     first = result.questions[0]  # a Chinese name is not an id: a stable fallback is used
-    assert first.id == "moodle-export-002" and first.stem == "支部党员大会多久召开一次？"
+    assert first.id == "moodle-export-002" and first.stem == "支部党员大会<strong>多久</strong>召开一次？"  # HTML kept, sanitised
     assert first.correct_ids == ["b"] and first.points == 2 and first.explanation == "每季度一次。"
     assert first.topic == "默认类别" and first.options[1].feedback == "对"
     assert [o.fraction for o in q["mc-weights"].options] == [0.3333333, 0.3333333, 0.3333333, -1.0]
     assert score_question(q["mc-weights"], ["a", "b", "c"], "fraction", 3) == 3.0
     assert q["tf"].answer is False
-    assert q["sa"].stem == "政治生日是哪一天？" and q["sa"].blanks == [["入党日", "入党的日子"]]
+    assert q["sa"].stem == "政治生日是<u>哪一天</u>？" and q["sa"].blanks == [["入党日", "入党的日子"]]
     assert (q["num"].value, q["num"].tolerance) == (99.1, 0.05)
     assert q["essay"].type == "essay" and q["essay"].points == 10
     assert [p.left for p in q["match"].pairs] == ["支部党员大会", "支委会"] and q["match"].distractors == ["每年一次"]
@@ -147,11 +148,11 @@ def test_spreadsheet_errors_all_listed_with_row_and_column():
 
 def test_gift_and_moodle_errors_with_lines():
     gift = {p.line: p.message for p in parse_bank(FIX / "errors.gift").problems}
-    assert "80%" in gift[1] and "no right answer" in gift[3] and "closing }" in gift[5]
+    assert "80%" in gift[1] and "0%" in gift[3] and "closing }" in gift[5]
     assert "三点一四" in gift[7] and "duplicate id 'ok'" in gift[11]
     moodle = {p.line: (p.column, p.message) for p in parse_bank(FIX / "errors-moodle.xml").problems}
     assert moodle[3] == ("answer/@fraction", moodle[3][1]) and "70%" in moodle[3][1]
-    assert moodle[10][0] == "stem" and "multianswer" in moodle[16][1]
+    assert moodle[10][0] == "stem" and "100%" in moodle[18][1]  # a cloze part without a right answer
 
 
 def test_a_bank_with_errors_imports_nothing_unless_keep_valid():

@@ -12,6 +12,7 @@ from ..errors import InputError, Problem
 from ..model import Question
 from . import gift, moodle_xml, spreadsheet, yaml_bank
 from .common import BankResult
+from .limits import size_problem
 
 FORMATS = {"yaml": ".yml", "xlsx": ".xlsx", "csv": ".csv", "gift": ".gift", "moodle": ".xml"}
 _PARSERS = {
@@ -40,6 +41,8 @@ def parse_bank(path: Path | str) -> BankResult:
         return BankResult([], [Problem(str(path), f"不支持的题库格式 '{path.suffix}'（支持 {known}）/ unsupported bank format")])
     if not path.exists():
         return BankResult([], [Problem(str(path), "找不到题库文件 / bank file not found")])
+    if problem := size_problem(path):
+        return BankResult([], [problem])
     return parser(path)
 
 
@@ -57,6 +60,8 @@ def import_banks(paths: list[Path], keep_valid: bool = False) -> BankResult:
     for path in paths:
         part = parse_bank(path)
         merged.problems.extend(part.problems)
+        merged.warnings.extend(part.warnings)
+        merged.media.update(part.media)
         for question in part.questions:
             if question.id in seen:
                 merged.problems.append(Problem(str(path), f"题目 id 重复：已出现在 {seen[question.id]} / duplicate id '{question.id}', also in {seen[question.id]}", part.lines.get(question.id), "id"))
@@ -69,11 +74,17 @@ def import_banks(paths: list[Path], keep_valid: bool = False) -> BankResult:
     return merged
 
 
-def write_bank(questions: list[Question], path: Path, fmt: str | None = None) -> None:
+def write_bank(questions: list[Question], path: Path, fmt: str | None = None, media_folder: Path | None = None) -> list[Problem]:
+    """Write `questions` as `fmt`; returns the warnings (what the format keeps only in part).
+
+    What a format cannot hold at all is refused (InputError naming the questions), nothing
+    written. `media_folder` is where the bank's `media/…` files are (Moodle XML embeds them).
+    """
     fmt = fmt or format_of(path)
     if fmt not in _WRITERS:
         raise InputError(Problem(str(path), f"不支持的导出格式 '{fmt}'（支持 {', '.join(_WRITERS)}）/ unsupported export format"))
-    _WRITERS[fmt](questions, path)
+    warnings = _WRITERS[fmt](questions, path) if fmt != "moodle" else moodle_xml.write(questions, path, media_folder)
+    return list(warnings or [])
 
 
 __all__ = ["BankResult", "FORMATS", "format_of", "parse_bank", "read_bank", "import_banks", "write_bank"]

@@ -6,9 +6,7 @@ with problems imports nothing; `--keep-valid` takes the valid ones and reports t
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,11 +24,17 @@ class BankResult:
     questions: list[Question] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     lines: dict[str, int | None] = field(default_factory=dict)  # question id → its row/line
+    # what was kept only in part (never refusing the bank): shown to the user with the import
+    warnings: list[Problem] = field(default_factory=list)
+    # embedded files: safe name → bytes, referenced from texts as media/<name> (see media.py)
+    media: dict[str, bytes] = field(default_factory=dict)
 
     def extend(self, other: "BankResult") -> None:
         self.questions.extend(other.questions)
         self.problems.extend(other.problems)
         self.lines.update(other.lines)
+        self.warnings.extend(other.warnings)
+        self.media.update(other.media)
 
     def raise_if_problems(self) -> list[Question]:
         if self.problems:
@@ -80,28 +84,60 @@ def add_question(result: BankResult, built: Question | list[Problem], seen: dict
     result.questions.append(built)
 
 
-def check_weights(options: list[dict[str, Any]]) -> str | None:
-    """Moodle rule: the positive weights of a multiple-answer question add up to 100%."""
-    positive = sum(o["fraction"] for o in options if o.get("fraction") is not None and o["fraction"] > 0)
-    if abs(positive - 1.0) > 0.011:  # Moodle's own 33.333% × 3 must pass
-        return f"正确选项权重之和为 {positive * 100:g}%，应为 100% / weights of right answers add up to {positive * 100:g}%, not 100%"
+# Moodle's grade list (question_bank::fraction_options_full): an imported weight must be one of
+# these within 0.00001 (match_grade_options, matchgrades = "error"), or the question is refused.
+MOODLE_FRACTIONS = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3,
+                    0.25, 0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0.0)
+WILDCARD_RANGE = (-1.7976931348623157e308, 1.7976931348623157e308)  # Moodle's numerical answer "*"
+
+
+def snap_fraction(fraction: float) -> float:
+    """The Moodle grade a weight stands for (33.333% is stored as 0.3333333, as Moodle does)."""
+    for grade in MOODLE_FRACTIONS:
+        if abs(abs(fraction) - grade) < 0.00001:
+            return grade if fraction >= 0 else -grade
+    return fraction
+
+
+def invalid_fractions(fractions: list[float]) -> list[float]:
+    return [f for f in fractions if not any(abs(abs(f) - g) < 0.00001 for g in MOODLE_FRACTIONS)]
+
+
+def grade_problems(kind: str, fractions: list[float]) -> str | None:
+    """Moodle's import checks on the answers' weights, as its importer and question types apply them.
+
+    Every weight one of Moodle's grades; single choice, short answer and numerical: the best
+    answer is worth 100%; multiple choice: the positive weights add up to 100% once rounded to
+    two decimals (so 3 × 33.33333% passes, 99.67% does not).
+    """
+    if bad := invalid_fractions(fractions):
+        shown = ", ".join(f"{pct(f)}%" for f in bad)
+        return f"权重 {shown} 不是 Moodle 的可选分值 / weight {shown} is not one of Moodle's grades"
+    if kind == "multiple":
+        total = round(sum(f for f in fractions if f > 0), 2)
+        if total != 1:
+            return f"正确选项权重之和为 {pct(total)}%，应为 100% / weights of right answers add up to {pct(total)}%, not 100%"
+    elif fractions and max(fractions) != 1 and not any(abs(f - 1) < 0.00001 for f in fractions):
+        best = pct(max(fractions))
+        return f"没有满分答案（最高 {best}%）/ no answer is worth 100% (best {best}%)"
     return None
 
 
-def atomic_write_bytes(path, data: bytes) -> None:
-    """Binary twin of answers.atomic_write_text: a crash never leaves half a workbook."""
-    from pathlib import Path
+def check_weights(options: list[dict[str, Any]]) -> str | None:
+    """Moodle rule: the positive weights of a multiple-answer question add up to 100%."""
+    return grade_problems("multiple", [o.get("fraction") or 0.0 for o in options])
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+def pct(fraction: float) -> str:
+    """A weight as Moodle writes it in percent, exactly: 0.3333333 → '33.33333', never float noise."""
+    from decimal import Decimal
+
+    text = format((Decimal(repr(float(fraction))) * 100).normalize(), "f")
+    return text if text not in ("-0",) else "0"
+
+
+def fraction_of(percent: str) -> float:
+    """'33.33333' → 0.3333333 exactly (the float nearest the decimal), the inverse of `pct`."""
+    from decimal import Decimal
+
+    return float(Decimal(percent.replace(",", ".")) / 100)

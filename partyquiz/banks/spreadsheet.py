@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from ..model import Question
+from ..tables import write_csv, write_table
 from .common import LETTERS, BankResult, add_question, build_question, slug
 
 TYPE_NAMES = {
@@ -300,29 +301,13 @@ def rows_for(questions: list[Question]) -> list[list[Any]]:
 
 
 def write(questions: list[Question], path: Path, encoding: str = "utf-8-sig") -> None:
-    from .common import atomic_write_bytes
-
     problems = export_problems(questions, str(path))
     if problems:
         raise InputError(problems)
-    rows = rows_for(questions)
+    header, *body = rows_for(questions)
     if path.suffix.lower() == ".csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows([[("" if c is None else str(c)) for c in row] for row in rows])
-        atomic_write_bytes(path, buffer.getvalue().encode(encoding))
+        write_csv(path, header, [[("" if c is None else str(c)) for c in row] for row in body], encoding=encoding, errors="strict")
         return
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "题库"
-    for row in rows:
-        sheet.append(row)
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":  # a stem like "=0" is text, never a formula
-                cell.data_type = "s"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    atomic_write_bytes(path, buffer.getvalue())
+    # tables.write_table stores every string as text: a stem like "=0" never becomes a formula
+    write_table(path, "题库", header, body)
 

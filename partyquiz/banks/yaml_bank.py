@@ -84,7 +84,7 @@ def dump(questions: list[Question]) -> str:
 
 
 def write(questions: list[Question], path: Path) -> None:
-    from ..answers import atomic_write_text
+    from ..files import atomic_write_text
 
     atomic_write_text(path, dump(questions))
 

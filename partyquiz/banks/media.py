@@ -1,0 +1,76 @@
+"""Files embedded in banks (Moodle XML `<file>`, xlsx pictures) ↔ course media files.
+
+An imported file becomes `<course>/media/<safe name>` and the text that shows it says
+`<img src="media/<safe name>">`. The name is ASCII, without folders, prefixed by a short hash of
+the content (two different `image.png` never overwrite each other; the same picture twice is
+stored once). The widgets inline a relative image found in the quiz folder, so a built
+assignment carries `media/` next to its notebook and shows it offline.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MEDIA_DIR = "media"
+MAX_MEDIA_BYTES = 20_000_000  # one embedded file; a bank is capped as a whole in banks.limits
+_REF = re.compile(r'src="(media/[A-Za-z0-9._-]+)"')
+
+
+def safe_name(name: str, data: bytes) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    clean = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-._")[:40]
+    ext = re.sub(r"[^A-Za-z0-9]", "", ext)[:8].lower()
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    return f"{digest}-{clean}.{ext}" if clean else f"{digest}.{ext}" if ext else digest
+
+
+@dataclass
+class MediaSink:
+    """The files one bank brings; `add` gives the path a text refers to."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def add(self, name: str, data: bytes) -> str:
+        safe = safe_name(name, data)
+        self.files[safe] = data
+        return f"{MEDIA_DIR}/{safe}"
+
+
+def referenced(text: str) -> set[str]:
+    """The course media files a text shows (`media/<name>`)."""
+    return set(_REF.findall(text or ""))
+
+
+def media_folder_for(bank_path: Path) -> Path:
+    """Where a bank's media live: `<course>/media` for a bank in `<course>/banks/`, else beside it."""
+    bank_path = Path(bank_path)
+    parent = bank_path.parent
+    return (parent.parent if parent.name == "banks" else parent) / MEDIA_DIR
+
+
+def write_media(folder: Path, files: dict[str, bytes]) -> list[Path]:
+    from ..files import atomic_write_bytes
+
+    written = []
+    for name, data in sorted(files.items()):
+        target = folder / name
+        if target.resolve().parent != folder.resolve():  # never outside media/
+            continue
+        if not target.exists() or target.read_bytes() != data:
+            atomic_write_bytes(target, data)
+        written.append(target)
+    return written
+
+
+def read_media(folder: Path, ref: str) -> bytes | None:
+    """The bytes of `media/<name>` under `folder`'s media folder, or None (never outside it)."""
+    name = ref.removeprefix(f"{MEDIA_DIR}/")
+    if "/" in name or name.startswith("."):
+        return None
+    path = folder / name
+    return path.read_bytes() if path.is_file() else None
