@@ -1,0 +1,229 @@
+"""Learning evaluation: qualitative fields per person and year (学风、纪律, 评语) and the 量化考评
+composite score and grade; learning points (积分) and the per-branch ranking.
+
+Weights, grade bounds, caps and points are data (`evaluation` and `points` in the rules file,
+with their sources there). An indicator with no data for a person that year (no stage test, no
+required hours) is left out and the other weights are scaled up, so nobody loses marks for an
+activity that never took place.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+from ..errors import InputError, Problem
+from . import ledger as L
+from .activities import ATTENDED, load_activity_rules, read_activities
+from .register import attendance_rates
+
+INDICATORS = ("attendance", "quiz", "stage_tests", "study_time", "collective_study")
+INDICATOR_LABEL = {"attendance": "出勤率", "quiz": "测验成绩", "stage_tests": "阶段测试", "study_time": "学时完成率",
+                   "collective_study": "集体学习"}
+
+
+@dataclass
+class EvaluationRules:
+    weights: dict[str, float]
+    collective_study_per_year: int
+    grades: list[tuple[float, str]]  # (lower bound, label), highest first
+    qualitative: list[str]
+    caps: dict[str, str]  # qualitative grade → best composite grade allowed
+    points: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
+
+    def grade(self, score: float | None, *qualitative: str) -> str:
+        """The grade of a composite score, capped by a poor 学风 or 纪律."""
+        if score is None:
+            return ""
+        label = next((g for bound, g in self.grades if score >= bound - 1e-9), self.grades[-1][1])
+        order = [g for _, g in self.grades]
+        for q in qualitative:
+            cap = self.caps.get(q)
+            if cap and order.index(label) < order.index(cap):
+                label = cap
+        return label
+
+    def attendance_points(self, kind: str) -> float:
+        table = self.points.get("attendance") or {}
+        return float(table.get(kind, table.get("default", 0)))
+
+
+def load_evaluation_rules(path: Path | str | None = None) -> EvaluationRules:
+    from ..settings import settings
+
+    path = Path(path) if path else settings().rules
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec, points = data["evaluation"], data.get("points") or {}
+        weights = {str(k): float(v) for k, v in spec["indicators"].items()}
+        unknown = [k for k in weights if k not in INDICATORS]
+        if unknown or any(w < 0 for w in weights.values()):
+            raise ValueError(f"evaluation.indicators: {unknown or 'negative weight'} (known: {', '.join(INDICATORS)})")
+        grades = sorted(((float(g["min"]), str(g["label"])) for g in spec["grades"]), reverse=True)
+        caps = {str(k): str(v) for k, v in (spec.get("caps") or {}).items()}
+        if any(v not in {g for _, g in grades} for v in caps.values()):
+            raise ValueError("evaluation.caps must name one of evaluation.grades")
+        return EvaluationRules(weights=weights, collective_study_per_year=int(spec.get("collective_study_per_year", 12)),
+                               grades=grades, qualitative=[str(q) for q in spec.get("qualitative") or []], caps=caps,
+                               points=points, path=str(path))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(Problem(str(path), f"evaluation / points 规则有误 / bad rules: {exc}")) from exc
+
+
+def composite(indicators: dict[str, float | None], weights: dict[str, float]) -> float | None:
+    """Σ weight·value / Σ weight over the indicators that have a value (each 0–100)."""
+    used = {k: v for k, v in indicators.items() if v is not None and weights.get(k, 0) > 0}
+    total = sum(weights[k] for k in used)
+    return round(sum(weights[k] * v for k, v in used.items()) / total, 2) if total else None
+
+
+# ------------------------------------------------------------------ qualitative fields
+
+def record_evaluation(ledger_url: str, learner_id: str, year: int, *, study_style: str = "", discipline: str = "",
+                      comment: str = "", evaluator: str = "", rules_path: Path | str | None = None) -> None:
+    """Store (or replace) one person's qualitative evaluation for a year; the workbench calls this."""
+    rules = load_evaluation_rules(rules_path)
+    for label, value in (("学风", study_style), ("纪律", discipline)):
+        if value and rules.qualitative and value not in rules.qualitative:
+            raise ValueError(f"{label}“{value}”应为 {' / '.join(rules.qualitative)} / must be one of {', '.join(rules.qualitative)}")
+    values = {"study_style": study_style, "discipline": discipline, "comment": comment, "evaluator": evaluator,
+              "updated_at": L.utcnow()}
+    with L.engine_for(ledger_url) as engine, engine.begin() as conn:
+        if conn.execute(sa.select(L.learners.c.id).where(L.learners.c.id == learner_id)).first() is None:
+            raise ValueError(f"{learner_id} 不在花名册中 / not on the roster")
+        key = (L.evaluations.c.learner_id == learner_id) & (L.evaluations.c.year == year)
+        if conn.execute(sa.select(L.evaluations.c.learner_id).where(key)).first():
+            conn.execute(sa.update(L.evaluations).where(key).values(**values))
+        else:
+            conn.execute(sa.insert(L.evaluations).values(learner_id=learner_id, year=year, **values))
+
+
+def evaluations(ledger_url: str, year: int) -> dict[str, dict[str, Any]]:
+    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        rows = conn.execute(sa.select(L.evaluations).where(L.evaluations.c.year == year)).mappings().all()
+    return {r["learner_id"]: dict(r) for r in rows}
+
+
+# ------------------------------------------------------------------ the yearly composite
+
+def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | None = None) -> list[dict[str, Any]]:
+    """Per roster member: the five indicators (0–100 or None), composite score, grade, and the
+    qualitative fields, for `year` (counting years and time zone of the hour rules)."""
+    from .activities import training_dicts
+    from .rules import load_rules
+
+    hour_rules = load_rules(rules_path)
+    rules = load_evaluation_rules(rules_path)
+    activity_rules = load_activity_rules(rules_path)
+    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        people_list = L.load_learners(conn)
+        rows = [{"learner_id": r.learner_id, "course_id": r.course_id, "lesson_id": r.lesson_id, "hours": r.hours,
+                 "year": hour_rules.year_of(hour_rules.local(r.completed_at)),
+                 "percent": 100.0 * r.score / r.max_score if r.max_score else 0.0} for r in L.current_rows(conn)]
+    rows += training_dicts(ledger_url, hour_rules, people_list, activity_rules=activity_rules)
+    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        sessions, attendance = read_activities(conn)
+        members = [dict(r) for r in conn.execute(sa.select(L.learners)).mappings() if r["on_roster"]]
+        tests = {(r.course_id, r.lesson_id) for r in conn.execute(sa.select(L.lessons).where(L.lessons.c.kind == "test"))}
+    qualitative = evaluations(ledger_url, year)
+    rates = {p["learner_id"]: p["rate"] for p in attendance_rates(sessions, attendance, members, year, activity_rules)}
+    study_kind = {s.id for s in sessions if s.kind == "集体学习" and s.date.year == year}
+    collective = defaultdict(int)
+    for a in attendance:
+        if a.session_id in study_kind and a.status == ATTENDED:
+            collective[a.learner_id] += 1
+    people = {p.id: p for p in people_list}
+    return [_person_evaluation(m, people.get(m["id"]), year, rows, tests, rates, collective, qualitative.get(m["id"], {}),
+                               hour_rules, rules) for m in sorted(members, key=lambda m: (m["branch"], m["id"]))]
+
+
+def _person_evaluation(member: dict[str, Any], learner: Any, year: int, rows: list[dict[str, Any]], tests: set,
+                       rates: dict[str, float | None], collective: dict[str, int], qualitative: dict[str, Any],
+                       hour_rules: Any, rules: EvaluationRules) -> dict[str, Any]:
+    mine = [d for d in rows if d["learner_id"] == member["id"] and d["year"] == year]
+    online = [d for d in mine if not d.get("offline")]
+    quiz = [d["percent"] for d in online if (d["course_id"], d["lesson_id"]) not in tests]
+    stage = [d["percent"] for d in online if (d["course_id"], d["lesson_id"]) in tests]
+    requirement = hour_rules.requirement_for(learner) if learner is not None else None
+    earned = sum(d["hours"] for d in mine)
+    rate = rates.get(member["id"])
+    indicators = {
+        "attendance": None if rate is None else round(100 * rate, 2),
+        "quiz": round(sum(quiz) / len(quiz), 2) if quiz else None,
+        "stage_tests": round(sum(stage) / len(stage), 2) if stage else None,
+        "study_time": round(100 * min(1.0, earned / requirement.hours), 2) if requirement and requirement.hours > 0 else None,
+        "collective_study": round(100 * min(1.0, collective.get(member["id"], 0) / rules.collective_study_per_year), 2)
+        if rules.collective_study_per_year else None,
+    }
+    score = composite(indicators, rules.weights)
+    style, discipline = qualitative.get("study_style", ""), qualitative.get("discipline", "")
+    return {"learner_id": member["id"], "name": member["name"], "branch": member["branch"], "year": year,
+            "indicators": indicators, "score": score, "grade": rules.grade(score, style, discipline),
+            "study_style": style, "discipline": discipline, "comment": qualitative.get("comment", "")}
+
+
+# ------------------------------------------------------------------ points (积分)
+
+def learning_points(ledger_url: str, year: int | None = None, *, rules_path: Path | str | None = None) -> list[dict[str, Any]]:
+    """Per person: points from completed and passed lessons, passed stage tests and attended
+    activities (rules file, `points`), with the detail of where they came from."""
+    from .rules import load_rules
+
+    rules = load_evaluation_rules(rules_path)
+    hour_rules = load_rules(rules_path)
+    spec = rules.points
+    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        people = [dict(r) for r in conn.execute(sa.select(L.learners)).mappings()]
+        tests = {(r.course_id, r.lesson_id) for r in conn.execute(sa.select(L.lessons).where(L.lessons.c.kind == "test"))}
+        records = L.current_rows(conn)
+        sessions, attendance = read_activities(conn)
+    detail: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in records:
+        if year is not None and hour_rules.year_of(hour_rules.local(r.completed_at)) != year:
+            continue
+        is_test = (r.course_id, r.lesson_id) in tests
+        if not is_test:
+            detail[r.learner_id]["lesson_completed"] += float(spec.get("lesson_completed", 0))
+        if r.passed:
+            key = "stage_test_passed" if is_test else "quiz_passed"
+            detail[r.learner_id][key] += float(spec.get(key, 0))
+    kind_of = {s.id: s for s in sessions}
+    for a in attendance:
+        s = kind_of.get(a.session_id)
+        if s is not None and a.status == ATTENDED and (year is None or s.date.year == year):
+            detail[a.learner_id][f"attendance:{s.kind}"] += rules.attendance_points(s.kind)
+    out = []
+    for p in people:
+        mine = detail.get(p["id"], {})
+        out.append({"learner_id": p["id"], "name": p["name"], "branch": p["branch"], "on_roster": bool(p["on_roster"]),
+                    "points": round(sum(mine.values()), 2), "detail": dict(mine)})
+    return out
+
+
+def branch_ranking(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Branches by mean points per member on the roster (ties share a rank)."""
+    by_branch: dict[str, list[float]] = defaultdict(list)
+    for p in points:
+        if p["on_roster"]:
+            by_branch[p["branch"]].append(p["points"])
+    table = sorted(({"branch": b, "members": len(v), "total": round(sum(v), 2), "mean": round(sum(v) / len(v), 2)}
+                    for b, v in by_branch.items()), key=lambda r: (-r["mean"], r["branch"]))
+    rank, previous = 0, None
+    for n, row in enumerate(table, start=1):
+        if row["mean"] != previous:
+            rank, previous = n, row["mean"]
+        row["rank"] = rank
+    return table
+
+
+def learner_points(ledger_url: str, learner_id: str, year: int | None = None) -> dict[str, Any]:
+    """One learner's points (for the learner app: 我的积分)."""
+    for p in learning_points(ledger_url, year):
+        if p["learner_id"] == learner_id:
+            return p
+    return {"learner_id": learner_id, "points": 0.0, "detail": {}}
