@@ -18,13 +18,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from partyquiz.exports import export_all
-from partyquiz.grading.site import ensure_venv_on_path
-from partyquiz.model import Course, Lesson
-from partyquiz.records.bulk_gradebook import Sub, build_gradebook
-from partyquiz.records.rollin import roll_in
-from partyquiz.records.roster import store_roster
-from partyquiz.simulate import make_roster
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # bulk_gradebook: a test and benchmark helper
+
+from bulk_gradebook import Sub, build_gradebook  # noqa: E402
+from partyquiz.exports import export_all  # noqa: E402
+from partyquiz.model import Course, Lesson  # noqa: E402
+from partyquiz.records.rollin import roll_in  # noqa: E402
+from partyquiz.records.roster import store_roster  # noqa: E402
+from partyquiz.settings import ensure_venv_on_path  # noqa: E402
+from partyquiz.simulate import make_roster  # noqa: E402
 
 
 def synthetic(n_learners: int, n_assignments: int, folder: Path) -> tuple[str, Course, list]:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .files import atomic_write_text
 from .model import Answer, now_iso
 
 SCHEMA = 1
@@ -70,21 +69,6 @@ def load_answers(path: Path) -> LoadResult:
     except UnicodeDecodeError as exc:
         return LoadResult({}, [f"{path}: 不是 UTF-8 文本 / not UTF-8 text ({exc.reason})"])
     return parse_answers(text, str(path))
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 @contextlib.contextmanager

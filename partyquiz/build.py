@@ -19,14 +19,13 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from .answers import atomic_write_text
+from .files import atomic_write_text
 from .model import Course, Lesson, QuizKey
 from .scoring import auto_max, points_for
+from .testcell import essay_grade_id, test_cell_source
 from .widgets.markdown import fix_cjk_emphasis
 
 NBGRADER_SCHEMA = 3
-HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
-HIDDEN_END = "### END HIDDEN TESTS"
 
 
 def quiz_key(course: Course, lesson: Lesson) -> QuizKey:
@@ -77,17 +76,6 @@ def widget_cell_source(lesson: Lesson) -> str:
     )
 
 
-def test_cell_source(key: QuizKey) -> str:
-    # The visible part is only a comment: nbgrader strips the hidden part from release/.
-    return (
-        "# 评分单元：评分时计算本测验的得分，请勿修改 / grading cell, do not edit\n"
-        f"{HIDDEN_BEGIN}\n"
-        "from partyquiz.grading.cell import score_in_notebook\n"
-        f'score_in_notebook(r"""{key.model_dump_json()}""")\n'
-        f"{HIDDEN_END}"
-    )
-
-
 def essay_cell_source(question_id: str, stem: str) -> str:
     return f"<strong>简答题 {question_id}</strong>：{fix_cjk_emphasis(stem)}\n\n（在上方测验控件中作答；评分时答案会自动填入此处供教师批阅。）"
 
@@ -111,7 +99,7 @@ def lesson_notebook(course: Course, lesson: Lesson) -> nbformat.NotebookNode:
         for qid, question in key.questions.items():
             if question.type == "essay":
                 cell = nbformat.v4.new_markdown_cell(essay_cell_source(qid, question.stem))
-                cell.metadata.update(_meta(f"essay_{qid}", grade=True, solution=True, points=question.points))
+                cell.metadata.update(_meta(essay_grade_id(qid), grade=True, solution=True, points=question.points))
                 nb.cells.append(cell)
         points = auto_max(key)
         if points > 0:

@@ -14,6 +14,7 @@ wins over the file; the file wins over the defaults.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 import warnings
 from pathlib import Path
@@ -29,6 +30,7 @@ ENVIRONMENT: dict[str, str] = {
     "config": "PARTYQUIZ_CONFIG",
     "lang": "PARTYQUIZ_LANG",
     "courses_dir": "PARTYQUIZ_COURSES",
+    "var_dir": "PARTYQUIZ_VAR",
     "grader_root": "PARTYQUIZ_GRADER_ROOT",
     "exchange": "PARTYQUIZ_EXCHANGE",
     "gradebook_url": "PARTYQUIZ_GRADEBOOK_URL",
@@ -64,6 +66,7 @@ class Settings(BaseModel):
     config: Path | None = None  # the TOML file these settings were read from, if any
     lang: str | None = None  # zh-CN | en; unset: Chinese
     courses_dir: Path
+    var_dir: Path = Path("var")  # runtime state (ledger, hub): relative = under the working folder, as `partyquiz` always did
     grader_root: Path | None = None  # nbgrader course root; unset: <root>/grader (hub instructor: ~/grader)
     exchange: Path | None = None  # nbgrader exchange; unset: <grader root>/exchange
     gradebook_url: str | None = None  # nbgrader gradebook; unset: SQLite file in the grader root
@@ -86,11 +89,6 @@ class Settings(BaseModel):
     service_url: str | None = None
 
     # --- derived paths: computed here once, never from __file__ elsewhere ------------------------
-    @property
-    def var_dir(self) -> Path:
-        """Runtime state (ledger, simulated homes, hub): git-ignored."""
-        return self.root / "var"
-
     @property
     def default_grader_root(self) -> Path:
         return self.grader_root or self.root / "grader"
@@ -147,7 +145,7 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
     values: dict = {**from_file, **from_env, "root": root, "config": config if config.is_file() else None}
     base = Path(values["root"])
     values.setdefault("courses_dir", base / "courses")
-    values.setdefault("ledger_url", ledger_url_in(base / "var"))
+    values.setdefault("ledger_url", ledger_url_in(Path(values.get("var_dir") or "var")))
     values.setdefault("rules", PACKAGE_DATA / "rules.yml")
     values.setdefault("templates_dir", PACKAGE_DATA / "templates")
     if isinstance(values.get("debug"), str):
@@ -165,3 +163,11 @@ def settings() -> Settings:
     if _cache is None or _cache[0] != key:
         _cache = (key, load_settings())
     return _cache[1]
+
+
+def ensure_venv_on_path() -> None:
+    """nbgrader runs the `alembic` executable from PATH when it creates a gradebook: put this
+    interpreter's bin folder first, once (the one place the library changes the environment)."""
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")

@@ -5,7 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 from partyquiz.model import Course, Learner, Lesson
-from partyquiz.records.bulk_gradebook import Sub, build_gradebook
+from bulk_gradebook import Sub, build_gradebook
 
 COURSE = Course(
     id="c1", title="党章学习", organiser="机关党委", institution="党校", form="在线", year=2026, pass_mark=60,
@@ -15,7 +15,7 @@ COURSE = Course(
 )
 
 ROSTER = [
-    Learner(id="a01", name="张三", branch="一支部", unit="办公室", position="科员", category="党员", id_number="110101199001011234"),
+    Learner(id="a01", name="张三", branch="一支部", unit="办公室", position="科员", category="党员", id_number="110101199001011237"),
     Learner(id="a02", name="李四", branch="一支部", unit="办公室", position="主任", category="书记和班子成员"),
     Learner(id="a03", name="欧阳娜", branch="二支部", unit="财务处", position="科员", category="发展对象"),
     Learner(id="a04", name="王五", branch="二支部", unit="财务处", position="处长", category="干部", rank="县处级正职"),

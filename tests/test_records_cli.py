@@ -4,7 +4,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from helpers_records import WHEN, empty_gradebook
-from partyquiz.records.bulk_gradebook import Sub, build_gradebook
+from bulk_gradebook import Sub, build_gradebook
 from partyquiz.cli import _register, app
 
 _register()

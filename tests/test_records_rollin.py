@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from helpers_records import COURSE, ROSTER, WHEN, empty_gradebook, small_gradebook, sqlite_url
 from partyquiz.model import QuestionScore, QuizResult
 from partyquiz.records import ledger as L
-from partyquiz.records.bulk_gradebook import set_manual_grade
+from bulk_gradebook import set_manual_grade
 from partyquiz.records.ledger import branch_summary, learner_records, record_history
 from partyquiz.records.rollin import roll_in
 from partyquiz.records.rules import load_rules
@@ -147,7 +147,7 @@ def test_ledger_on_real_postgresql(tmp_path, postgres_url):
 @pytest.mark.postgres
 def test_gradebook_query_on_postgresql_gradebook(postgres_url):
     """nbgrader's gradebook itself on PostgreSQL (its tables and the ledger's do not clash)."""
-    from partyquiz.records.bulk_gradebook import Sub, build_gradebook
+    from bulk_gradebook import Sub, build_gradebook
 
     build_gradebook(postgres_url, {"c1-l1": 10.0}, [Sub("a01", "c1-l1", 7.0, WHEN), Sub("a02", "c1-l1", 3.0, WHEN)], essays={"c1-l1": 5.0})
     set_manual_grade(postgres_url, "a01", "c1-l1", "essay", 4)

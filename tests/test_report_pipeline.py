@@ -6,7 +6,7 @@ import random
 from helpers_records import WHEN, empty_gradebook, sqlite_url
 from partyquiz.answers import AnswerStore
 from partyquiz.build import quiz_key
-from partyquiz.records.bulk_gradebook import Sub, build_gradebook
+from bulk_gradebook import Sub, build_gradebook
 from partyquiz.records.ledger import branch_summary
 from partyquiz.records.pipeline import roll_in_and_publish
 from partyquiz.report import _read_items, analyse_items
@@ -32,7 +32,7 @@ def test_simulated_cohort_end_to_end(tmp_path, sample_course):
     ledger = sqlite_url(tmp_path / "ledger.db")
     summary, files = roll_in_and_publish(ledger, gradebook, [sample_course], tmp_path / "out", results=results, roster=roster)
     assert summary.added == 40 and summary.items == sum(len(r.scores) for r in results)
-    assert [p.name for p in files][-1] == "report.html" and len(files) == 8
+    assert [p.name for p in files][-1] == "report.html" and len(files) == 9  # 8 exports (培训档案 with its 课时明细 CSV) + the report
     assert sum(b["learners"] for b in branch_summary(ledger)) == 40
 
     # facility of each question = its mean mark over those who drew it, straight from the results

@@ -25,7 +25,8 @@ def test_environment_wins_over_file_and_file_over_defaults(tmp_path):
     from_env = load_settings({"PARTYQUIZ_ROOT": str(tmp_path), "PARTYQUIZ_LEDGER_URL": "sqlite:///env.db"})
     assert from_env.ledger_url == "sqlite:///env.db" and from_env.lang == "en"
     defaults = load_settings({"PARTYQUIZ_ROOT": str(tmp_path / "elsewhere")})
-    assert defaults.ledger_url == f"sqlite:///{tmp_path / 'elsewhere' / 'var' / 'ledger.db'}"
+    assert defaults.ledger_url == "sqlite:///var/ledger.db"  # under the working folder, as the CLI always had it
+    assert load_settings({"PARTYQUIZ_VAR": str(tmp_path / "state")}).ledger_url == f"sqlite:///{tmp_path / 'state' / 'ledger.db'}"
     assert defaults.courses_dir == tmp_path / "elsewhere" / "courses"
     assert defaults.rules == PACKAGE_DATA / "rules.yml" and defaults.default_template.exists()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..answers import atomic_write_text
+from ..files import atomic_write_text
 from ..model import Course, Question
 
 HERE = Path(__file__).parent

@@ -19,7 +19,7 @@ from ..records.rules import Rules, load_rules
 from . import views
 from ..settings import settings
 from .template import export_template, load_template
-from .xlsx import write_csv, write_table
+from ..tables import write_csv, write_table
 
 TRAINING, YEARLY, BRANCHES = "培训档案", "年度学时汇总", "支部汇总"
 

@@ -11,7 +11,7 @@ import yaml
 
 from ..errors import InputError, Problem
 from ..settings import PACKAGE_DATA
-from .xlsx import write_csv
+from ..tables import write_csv
 
 FIELDS = frozenset({
     "learner_id", "name", "id_number", "branch", "unit", "position", "category", "rank", "course_id", "lesson_id",

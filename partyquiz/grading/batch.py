@@ -14,6 +14,7 @@ import fnmatch
 import hashlib
 import json
 import math
+import sqlite3
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -26,12 +27,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.table import Table
 from rich.text import Text
 
-from ..answers import atomic_write_text
+from ..build import quiz_key
+from ..files import atomic_write_text, walk_files
 from ..i18n import language, t
 from ..model import Course, Learner, QuizResult
+from ..testcell import essay_question_id, parse_key
 from . import gradebook as gbk
-from .engines import NotebookPlan, Outcome, Plan, grade_chunk, parse_key
-from .essays import essay_question_id
+from .engines import NotebookPlan, Outcome, Plan, grade_chunk
 from .site import GraderSite, NbgraderError
 
 ENGINES = ("auto", "fast", "nbgrader")
@@ -160,8 +162,6 @@ def make_plan(site: GraderSite, course: Course | None, assignment: str, engine: 
 
 
 def _key_from_course(course: Course, assignment: str, notebook: str) -> str | None:
-    from ..build import quiz_key
-
     try:
         lesson = course.lesson_for_assignment(assignment)
     except KeyError:
@@ -177,10 +177,8 @@ def fingerprint(folder: Path, ignore: list[str]) -> str:
     Stat only, no reading: nbgrader's collect copies with times kept, and a resubmission brings
     a new timestamp.txt, so any change of a submission changes this.
     """
-    from .engines import _files
-
     digest = hashlib.sha1()
-    for rel, entry in sorted(_files(folder, ignore)):
+    for rel, entry in sorted(walk_files(folder, ignore)):
         st = entry.stat()
         digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()
@@ -268,8 +266,6 @@ def _run_dask(plan: Plan, chunks: list[list[str]], scheduler) -> Iterator[list[O
 
 def _scratch_gradebook(site: GraderSite, assignment: str) -> str:
     """A copy of the SQLite gradebook without submissions: each parallel autograde gets its own."""
-    import sqlite3
-
     path = site.root / ".partyquiz" / f"scratch-{assignment}.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)

@@ -13,7 +13,6 @@ results; the parent writes the rows, so a SQLite gradebook only ever has one wri
 """
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import shutil
@@ -25,15 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..answers import answers_path, load_answers
-from ..build import HIDDEN_BEGIN
+from ..files import place, walk_files
 from ..model import QuizKey, QuizResult
 from ..scoring import auto_score, grade_quiz
 from ..settings import settings
-from .essays import essay_question_id, essay_text, filled_essay_source
+from ..testcell import essay_grade_id
+from .essays import essays_drawn, fill_essay_cells
 from .feedback import render_feedback, write_feedback
-from .gradebook import NO_RESPONSE, NotebookRows, SubmissionRows
-
-SCORE_CALL = "score_in_notebook("
+from .gradebook import NO_RESPONSE, NotebookRows, SubmissionRows, read_rows
+from .site import GraderSite
 
 
 @dataclass
@@ -97,17 +96,8 @@ class Outcome:
 
 # --- helpers shared by both engines -------------------------------------------------------
 
-def parse_key(source: str) -> str | None:
-    """The QuizKey JSON inside a quiz score cell, or None if the cell is not one."""
-    if HIDDEN_BEGIN not in source or SCORE_CALL not in source:
-        return None
-    start = source.find('r"""', source.index(SCORE_CALL))
-    end = source.find('"""', start + 4)
-    return source[start + 4:end] if start >= 0 and end > start else None
-
-
 def read_timestamp(folder: Path):
-    from nbgrader.utils import parse_utc
+    from nbgrader.utils import parse_utc  # nbgrader.utils pulls in much of nbgrader: only workers need it
 
     path = folder / "timestamp.txt"
     try:
@@ -115,27 +105,6 @@ def read_timestamp(folder: Path):
         return parse_utc(text) if text else None
     except (OSError, ValueError):
         return None
-
-
-def _ignored(name: str, ignore: list[str]) -> bool:
-    return any(fnmatch.fnmatch(name, pattern) for pattern in ignore)
-
-
-def essays_drawn(result: QuizResult) -> dict[str, str | None]:
-    """Essay question id → the learner's text (None when blank), drawn essays only."""
-    return {s.question_id: essay_text(s.value) for s in result.scores if s.needs_manual}
-
-
-def fill_essay_cells(cells: list, key: QuizKey, result: QuizResult) -> list:
-    """Cells with each drawn, answered essay written into its `essay_<qid>` cell (new dicts)."""
-    essays = essays_drawn(result)
-    out = []
-    for cell in cells:
-        qid = essay_question_id(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
-        if qid is not None and essays.get(qid):
-            cell = {**cell, "source": filled_essay_source(qid, key.questions[qid].stem, essays[qid])}
-        out.append(cell)
-    return out
 
 
 def score_notebook(nb: NotebookPlan, student: str, folder: Path) -> tuple[NotebookRows, QuizResult | None, list[str]]:
@@ -152,7 +121,7 @@ def score_notebook(nb: NotebookPlan, student: str, folder: Path) -> tuple[Notebo
     if nb.score_cell:
         scores[nb.score_cell] = auto_score(result)
     for qid, text in essays_drawn(result).items():
-        cell = f"essay_{qid}"
+        cell = essay_grade_id(qid)
         if cell in scores and text is not None:
             scores[cell] = None
             comments[cell] = None
@@ -172,35 +141,6 @@ def autograded_notebook(nb: NotebookPlan, result: QuizResult | None) -> dict:
     return {**nb.template, "cells": cells}
 
 
-def place(src: Path, target: Path) -> None:
-    """Hard-link when possible (one system call, no data copied), else copy.
-
-    Safe here: nothing edits these files in place (the answer store and nbgrader's collect
-    replace files, they never rewrite them), so a link never sees a later change.
-    """
-    try:
-        os.link(src, target)
-    except FileExistsError:
-        os.unlink(target)
-        os.link(src, target)
-    except OSError:
-        shutil.copyfile(src, target)
-
-
-def _files(folder: Path, ignore: list[str], prefix: str = "") -> list[tuple[str, os.DirEntry]]:
-    out = []
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if _ignored(entry.name, ignore):
-                continue
-            rel = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                out.extend(_files(Path(entry.path), ignore, rel + "/"))
-            elif entry.is_file(follow_symlinks=False):
-                out.append((rel, entry))
-    return out
-
-
 def autograded_text(nb: NotebookPlan, result: QuizResult | None) -> str:
     """`autograded_notebook` serialised, re-encoding only the cells this learner changed."""
     head, cells = nb.template_json()
@@ -214,7 +154,7 @@ def copy_files(plan: Plan, submitted: Path, dest: Path) -> None:
     source = Path(plan.root) / "source" / plan.assignment
     instructor = set(plan.source_files)
     made = {""}
-    for rel, entry in _files(submitted, plan.ignore):
+    for rel, entry in walk_files(submitted, plan.ignore):
         if rel.endswith(".ipynb") or rel in instructor:
             continue
         _parent(dest, rel, made)
@@ -274,8 +214,6 @@ _API_CACHE: dict[tuple, object] = {}
 
 
 def _nbgrader_api(plan: Plan, db_url: str):
-    from .site import GraderSite
-
     cache_key = (plan.root, db_url)
     if cache_key not in _API_CACHE:
         site = GraderSite(root=Path(plan.root), db_url=db_url, extra=plan.config_extra)
@@ -285,8 +223,6 @@ def _nbgrader_api(plan: Plan, db_url: str):
 
 
 def grade_nbgrader(plan: Plan, student: str) -> Outcome:
-    from .gradebook import read_rows
-
     root = Path(plan.root)
     submitted = root / "submitted" / student / plan.assignment
     outcome = Outcome(student)

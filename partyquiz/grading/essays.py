@@ -12,15 +12,12 @@ import json
 import re
 from typing import Any
 
+from ..model import QuizKey, QuizResult
 from ..scoring import is_answered
+from ..testcell import essay_question_id
 
-ESSAY_PREFIX = "essay_"
 MAX_ESSAY_CHARS = 20_000  # a longer answer is cut in the notebook (the answers file keeps it all)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def essay_question_id(grade_id: str) -> str | None:
-    return grade_id[len(ESSAY_PREFIX):] if grade_id.startswith(ESSAY_PREFIX) else None
 
 
 def essay_text(value: Any) -> str | None:
@@ -44,3 +41,20 @@ def filled_essay_source(question_id: str, stem: str, text: str) -> str:
         text = text[:MAX_ESSAY_CHARS] + " …（已截断 / truncated）"
     quoted = "\n".join("> " + escape_markdown(line) if line.strip() else ">" for line in text.splitlines())
     return f"**简答题 / Essay {question_id}**：{escape_markdown(stem)}\n\n---\n\n**学员作答 / Learner's answer：**\n\n{quoted}"
+
+
+def essays_drawn(result: QuizResult) -> dict[str, str | None]:
+    """Essay question id → the learner's text (None when blank), drawn essays only."""
+    return {s.question_id: essay_text(s.value) for s in result.scores if s.needs_manual}
+
+
+def fill_essay_cells(cells: list, key: QuizKey, result: QuizResult) -> list:
+    """Cells with each drawn, answered essay written into its `essay_<qid>` cell (new dicts)."""
+    essays = essays_drawn(result)
+    out = []
+    for cell in cells:
+        qid = essay_question_id(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+        if qid is not None and essays.get(qid):
+            cell = {**cell, "source": filled_essay_source(qid, key.questions[qid].stem, essays[qid])}
+        out.append(cell)
+    return out

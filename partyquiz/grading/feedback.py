@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ..files import place
 from ..i18n import t
 from ..model import Question, QuizKey, QuizResult
 
@@ -105,8 +106,6 @@ def write_feedback(root: Path, student: str, assignment: str, pages: dict[str, s
     """
     if not (submitted / "submission_secret.txt").exists():
         return None
-    from .engines import place
-
     folder = root / "feedback" / student / assignment
     try:
         folder.mkdir(parents=True)

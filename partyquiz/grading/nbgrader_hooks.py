@@ -12,6 +12,12 @@ from __future__ import annotations
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..answers import answers_path, load_answers
+from ..model import QuizKey
+from ..scoring import grade_quiz
+from ..testcell import essay_question_id, parse_key
+from .essays import fill_essay_cells
+
 
 class DropLearnerAddedCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
@@ -46,11 +52,6 @@ class FillEssayCells(NbGraderPreprocessor):
     """
 
     def preprocess(self, nb, resources):
-        from ..answers import answers_path, load_answers
-        from ..model import QuizKey
-        from ..scoring import grade_quiz
-        from .engines import fill_essay_cells, parse_key
-
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             source_nb = gb.find_notebook(info["notebook"], info["assignment"])
@@ -63,7 +64,7 @@ class FillEssayCells(NbGraderPreprocessor):
         # the learner's own edits to an essay cell are not kept: the answer lives in the answers file
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            if grade_id.startswith("essay_") and grade_id in sources:
+            if essay_question_id(grade_id) is not None and grade_id in sources:
                 cell.source = sources[grade_id]
         for key in keys:
             filled = fill_essay_cells(nb.cells, key, grade_quiz(key, info["student"], answers))

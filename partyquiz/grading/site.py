@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Iterator
 
 from traitlets.config import Config
 
-from ..settings import settings
+from ..settings import ensure_venv_on_path, settings
 
 COURSE_ID = "partyquiz"
 
@@ -30,13 +29,6 @@ warnings.filterwarnings("ignore", message=r".*not in session, add operation alon
 
 class NbgraderError(RuntimeError):
     pass
-
-
-def ensure_venv_on_path() -> None:
-    """nbgrader runs the `alembic` executable from PATH when it creates a gradebook."""
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
 @dataclass

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..answers import atomic_write_text
+from ..files import atomic_write_text
 from ..i18n import t
 from ..settings import ledger_url_in, settings
 from .auth import generate_passwords, write_password_file

@@ -16,7 +16,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..answers import atomic_write_text
+from ..files import atomic_write_text
 from ..settings import settings
 from .frame import APP_NOTEBOOK, APP_NOTEBOOKS, WORKBENCH_NOTEBOOK, lab_settings_files, server_config
 

@@ -14,7 +14,7 @@ from typing import Iterable
 
 from pydantic import ValidationError
 
-from ..answers import atomic_write_text
+from ..files import atomic_write_text
 from ..errors import InputError, Problem
 from ..model import Learner
 
@@ -158,7 +158,7 @@ def write_roster(roster: list[Learner], path: Path | str, *, include_id_numbers:
     header = [COLUMNS[f][0] for f in fields]
     rows = [[getattr(learner, f) for f in fields] for learner in roster]
     if path.suffix.lower() == ".xlsx":
-        from ..exports.xlsx import write_table
+        from ..tables import write_table
 
         write_table(path, "花名册", header, rows, text_columns=set(header))
     else:
@@ -187,7 +187,7 @@ def sync_to_gradebook(roster: list[Learner], gradebook_url: str) -> int:
 
     from nbgrader.api import Gradebook
 
-    from ..grading.site import ensure_venv_on_path
+    from ..settings import ensure_venv_on_path
 
     ensure_venv_on_path()
     Gradebook(gradebook_url).close()  # creates/upgrades the schema when needed

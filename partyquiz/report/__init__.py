@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..answers import atomic_write_text
+from ..files import atomic_write_text
 from ..exports import read_ledger
 from ..i18n import language, t
 from ..exports.views import hours_by_year, mask_id_number, record_dicts, yearly_status

@@ -42,7 +42,7 @@ def build_gradebook(
     `students`: id → (last_name, first_name)."""
     from nbgrader import api
 
-    from ..grading.site import ensure_venv_on_path
+    from partyquiz.settings import ensure_venv_on_path
 
     ensure_venv_on_path()
     api.Gradebook(url, course_id=course_id).close()

@@ -1,4 +1,4 @@
-"""One table → .xlsx (Chinese headers, frozen header row, column widths, number formats) and CSV.
+"""Table writing for every stage (exports, roster, question banks): one table → .xlsx (Chinese headers, frozen header row, column widths, number formats) and CSV.
 
 The xlsx is written as SpreadsheetML streamed into the zip (see write_table), so a
 200,000-row training file takes seconds. Both writers go to a temp file first and rename, so a reader never sees a torn
@@ -6,15 +6,14 @@ export.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
-import os
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
+
+from .files import atomic_path as _atomic_path
 
 # number formats by column kind
 FORMATS = {"hours": "0.0#", "score": "0.0#", "percent": "0.0%", "int": "0", "date": "yyyy-mm-dd"}
@@ -33,20 +32,6 @@ def _widths(header: Sequence[str], rows: Sequence[Sequence[Any]], sample: int = 
                 text = value.isoformat()[:10] if isinstance(value, (dt.date, dt.datetime)) else str(value)
                 widths[i] = max(widths[i], _display_width(text))
     return [min(max(w + 2, 6), 60) for w in widths]
-
-
-@contextlib.contextmanager
-def _atomic_path(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 STYLE_OF_KIND = {"hours": 2, "score": 2, "percent": 3, "int": 4, "date": 5}
@@ -228,12 +213,14 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8-sig", delimiter: str = ",") -> Path:
-    """CSV with a BOM by default, so Excel on Chinese Windows reads UTF-8 right."""
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8-sig", delimiter: str = ",",
+              errors: str = "replace") -> Path:
+    """CSV with a BOM by default, so Excel on Chinese Windows reads UTF-8 right. `errors='strict'`
+    refuses a character the encoding cannot hold (a question bank must not lose one)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows([_csv_value(v) for v in row] for row in rows)
     with _atomic_path(path) as tmp:
-        tmp.write_bytes(buf.getvalue().encode(encoding, errors="replace"))
+        tmp.write_bytes(buf.getvalue().encode(encoding, errors=errors))
     return path
