@@ -15,6 +15,9 @@ class ImportReport:
     written: Path | None
     imported: int
     problems: list[Problem] = field(default_factory=list)
+    # what was kept only in part (no refusal): e.g. Moodle fields the model has no place for
+    warnings: list[Problem] = field(default_factory=list)
+    media: list[Path] = field(default_factory=list)  # embedded files written to <course>/media
 
 
 def import_bank_files(files: list[Path], out: Path, keep_valid: bool = False) -> ImportReport:
@@ -28,14 +31,24 @@ def import_bank_files(files: list[Path], out: Path, keep_valid: bool = False) ->
         if not result.problems:
             result.problems.append(Problem(", ".join(map(str, files)), "没有找到题目 / no questions found"))
         return ImportReport(None, 0, result.problems)
-    write_bank(result.questions, out)
-    return ImportReport(out, len(result.questions), result.problems)
+    from ..banks.media import media_folder_for, write_media
+
+    media = write_media(media_folder_for(out), result.media) if result.media else []
+    warnings = result.warnings + write_bank(result.questions, out, media_folder=media_folder_for(out))
+    return ImportReport(out, len(result.questions), result.problems, warnings, media)
 
 
-def export_bank(bank: Path, fmt: str, out: Path) -> int:
-    """Write `bank` (any supported format) as `fmt`; refuses a bank with problems."""
+def export_bank(bank: Path, fmt: str, out: Path, warnings: list[Problem] | None = None) -> int:
+    """Write `bank` (any supported format) as `fmt`; refuses a bank with problems.
+
+    Moodle XML embeds the bank's `media/…` files; what a format keeps only in part is added to
+    `warnings` (when given)."""
+    from ..banks.media import media_folder_for
+
     questions = parse_bank(bank).raise_if_problems()
-    write_bank(questions, out, fmt or format_of(out))
+    found = write_bank(questions, out, fmt or format_of(out), media_folder=media_folder_for(bank))
+    if warnings is not None:
+        warnings.extend(found)
     return len(questions)
 
 

@@ -43,7 +43,7 @@ _MULTI_RESPONSE = {"MULTIRESPONSE", "MR", "MULTIRESPONSE_H", "MRH", "MULTIRESPON
 _START = re.compile(r"\{([0-9]*):([A-Z_]+):")
 _NUMBER = r"-?(?:[0-9]+[.,]?[0-9]*|[.,][0-9]+)(?:[eE][-+]?[0-9]+)?"
 _NUMERICAL = re.compile(rf"^({_NUMBER})(?::({_NUMBER}))?$")
-_FRACTION = re.compile(r"^(?:=|%(-?[0-9]+(?:[.,][0-9]*)?)%)")
+_FRACTION = re.compile(r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%")
 
 
 def _alternatives(text: str, start: int) -> tuple[list[tuple[str, str, str]], int] | None:

@@ -26,6 +26,8 @@ def safe_name(name: str, data: bytes) -> str:
     clean = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-._")[:40]
     ext = re.sub(r"[^A-Za-z0-9]", "", ext)[:8].lower()
     digest = hashlib.sha256(data).hexdigest()[:10]
+    if re.fullmatch(rf"{digest}(?:-[A-Za-z0-9_-]+)?(?:\.[a-z0-9]+)?", base):
+        return base  # already ours (a bank we wrote and read back)
     return f"{digest}-{clean}.{ext}" if clean else f"{digest}.{ext}" if ext else digest
 
 

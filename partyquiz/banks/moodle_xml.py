@@ -101,7 +101,10 @@ class _Reader:
             return raw
         fmt = MOODLE_FORMAT_NAMES.get((element.get("format") or "").strip(), default_format if not element.get("format") else "html")
         files = self.files_of(element)
-        return to_markdown(raw, fmt, self.media(files))
+        resolve = self.media(files)
+        if fmt == "markdown":  # Markdown is kept as written: only its file references change
+            raw = re.sub(r"@@PLUGINFILE@@/[^\s\"')<>]+", lambda m: resolve(m.group(0)) or "", raw)
+        return to_markdown(raw, fmt, resolve)
 
     def media(self, files: dict[str, str]):
         def resolve(src: str) -> str:

@@ -21,7 +21,8 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..model import Question
 from ..tables import write_csv, write_table
-from .common import LETTERS, BankResult, add_question, build_question, slug
+from .common import LETTERS, BankResult, add_question, build_question, fraction_of, pct, slug
+from .limits import xlsx_problem
 
 TYPE_NAMES = {
     "single": ["单选", "单选题", "单项选择", "单项选择题", "single"],
@@ -31,6 +32,8 @@ TYPE_NAMES = {
     "numeric": ["数值", "数值题", "计算题", "numeric"],
     "matching": ["匹配", "匹配题", "连线题", "matching"],
     "essay": ["简答", "简答题", "问答", "问答题", "论述", "论述题", "主观题", "心得", "essay"],
+    "description": ["说明", "说明文字", "描述", "description"],
+    "cloze": ["完形填空", "完形填空题", "嵌入式答案", "cloze"],
 }
 _TYPE_OF = {name.casefold(): kind for kind, names in TYPE_NAMES.items() for name in names}
 TYPE_LABEL = {kind: names[1] for kind, names in TYPE_NAMES.items()}
@@ -45,6 +48,8 @@ FIELD_ALIASES = {
     "points": ["分值", "分数"],
     "difficulty": ["难度"],
     "topic": ["知识点", "分类", "章节", "所属章节"],
+    "option_ids": ["选项编号"],
+    "extra": ["扩展数据", "extra"],
 }
 _FIELD_OF = {alias.casefold(): field for field, aliases in FIELD_ALIASES.items() for alias in aliases}
 
@@ -70,20 +75,27 @@ def _normalise_header(text: str) -> str:
 
 def _field_for(header: str) -> str | None:
     norm = _normalise_header(header)
-    match = re.fullmatch(r"(?:选项|option)([a-h])", norm)
+    match = re.fullmatch(r"(?:选项|option)([a-h])(反馈|feedback|权重|weight)?", norm)
     if match:
-        return "opt_" + match.group(1).upper()
+        suffix = {"反馈": "fb_", "feedback": "fb_", "权重": "w_", "weight": "w_"}.get(match.group(2) or "", "opt_")
+        return suffix + match.group(1).upper()
     return _FIELD_OF.get(norm)
 
 
 def _cell_text(value: Any) -> str:
+    """A cell as text, exactly: a leading space in a stem or option stays (structural cells
+    such as 题型, 答案 and 分值 are stripped where they are read)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value)
+
+
+_STRUCTURAL = ("id", "type", "answer", "points", "difficulty", "topic", "option_ids", "extra")
+EXTRA_FIELDS = ("blanks", "numeric_answers", "parts", "feedback_true", "feedback_false", "case_sensitive", "source", "title", "tags")
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -96,26 +108,76 @@ def decode_csv(raw: bytes) -> str:
         return raw.decode("gb18030")
 
 
-def read_rows(path: Path) -> list[list[str]]:
+def read_rows(path: Path, media: dict[str, bytes] | None = None) -> list[list[str]]:
     if path.suffix.lower() == ".csv":
         text = decode_csv(path.read_bytes())
         return [[_cell_text(c) for c in row] for row in csv.reader(io.StringIO(text))]
     from openpyxl import load_workbook
 
+    if problem := xlsx_problem(path):  # before openpyxl unpacks anything (zip bombs)
+        raise _Refused(problem)
     book = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
-        return [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    if media is not None and _has_pictures(path):
+        _add_pictures(path, rows, media)
+    return rows
+
+
+def _has_pictures(path: Path) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return any(name.startswith("xl/media/") for name in archive.namelist())
+
+
+def _add_pictures(path: Path, rows: list[list[str]], media: dict[str, bytes]) -> None:
+    """Pictures placed on cells (插入图片) become media files shown in that cell's text."""
+    from openpyxl import load_workbook
+
+    from .media import MediaSink
+
+    sink = MediaSink(media)
+    book = load_workbook(path, data_only=True)  # pictures are only read outside read-only mode
+    try:
+        for image in getattr(book.worksheets[0], "_images", []):
+            anchor = getattr(getattr(image, "anchor", None), "_from", None)
+            if anchor is None:
+                continue
+            row, col = anchor.row, anchor.col
+            data = image._data()
+            ext = (getattr(image, "format", "") or "png").lower()
+            ref = sink.add(f"picture.{ext}", data)
+            while len(rows) <= row:
+                rows.append([])
+            while len(rows[row]) <= col:
+                rows[row].append("")
+            cell = rows[row][col]
+            rows[row][col] = (cell + " " if cell else "") + f'<img src="{ref}" alt="">'
     finally:
         book.close()
 
 
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
 def parse(path: Path) -> BankResult:
+    media: dict[str, bytes] = {}
     try:
-        rows = read_rows(path)
+        rows = read_rows(path, media)
+    except _Refused as refused:
+        return BankResult([], [refused.problem])
     except Exception as exc:  # a broken xlsx/zip: name the file, keep going with other files
         return BankResult([], [Problem(str(path), f"无法读取表格 / cannot read spreadsheet: {exc}")])
-    return parse_rows(rows, str(path), slug(path.stem, "q"))
+    result = parse_rows(rows, str(path), slug(path.stem, "q"))
+    result.media.update(media)
+    return result
 
 
 def _find_header(rows: list[list[str]]) -> int | None:
@@ -146,9 +208,12 @@ def parse_rows(rows: list[list[str]], file: str, id_prefix: str = "q") -> BankRe
     grouped: list[tuple[int, dict[str, str], list[str]]] = []  # row number, cells, extra options
     for offset, row in enumerate(rows[header_index + 1:], start=header_index + 2):
         cells = {f: (row[i] if i < len(row) else "") for f, i in columns.items()}
-        if not any(cells.values()):
+        for f in _STRUCTURAL:
+            if f in cells:
+                cells[f] = cells[f].strip()
+        if not any(v.strip() for v in cells.values()):
             continue
-        if "option" in columns and not cells.get("type") and not cells.get("stem") and grouped:
+        if "option" in columns and not cells.get("type") and not cells.get("stem", "").strip() and grouped:
             grouped[-1][2].append(cells.get("option", ""))  # one option per row: continue above
             continue
         grouped.append((offset, cells, [cells["option"]] if cells.get("option") else []))
@@ -202,7 +267,17 @@ def _question_data(cells, row_options, file, row, label, id_prefix) -> tuple[dic
         for letter in letters:
             if letter not in options:
                 problems.append(Problem(file, f"答案字母 {letter} 没有对应的选项 / answer letter {letter} has no option", row, answer_col))
-        data["options"] = [{"id": c, "text": t, "correct": c in letters} for c, t in options.items()]
+        data["options"] = []
+        for c, t in options.items():
+            option: dict[str, Any] = {"id": c, "text": t, "correct": c in letters}
+            if cells.get(f"fb_{c}"):
+                option["feedback"] = cells[f"fb_{c}"]
+            if cells.get(f"w_{c}", "").strip():
+                try:
+                    option["fraction"] = fraction_of(cells[f"w_{c}"].strip().rstrip("%"))
+                except Exception:
+                    problems.append(Problem(file, f"权重 '{cells[f'w_{c}']}' 不是百分数 / weight is not a percentage", row, label(f"w_{c}")))
+            data["options"].append(option)
     elif kind == "truefalse":
         value = _truth(answer, options)
         if value is None:
@@ -210,6 +285,8 @@ def _question_data(cells, row_options, file, row, label, id_prefix) -> tuple[dic
         data["answer"] = value
     elif kind == "fill":
         data["blanks"] = [[a.strip() for a in re.split(r"[;；]", blank) if a.strip()] for blank in re.split(r"[|｜]", answer)]
+    elif kind == "numeric" and not answer and '"numeric_answers"' in cells.get("extra", ""):
+        pass  # every accepted answer is in 扩展数据
     elif kind == "numeric":
         key = parse_numeric(answer)
         if key is None:
@@ -228,10 +305,47 @@ def _question_data(cells, row_options, file, row, label, id_prefix) -> tuple[dic
             else:
                 distractors.append(right.strip())
         data["pairs"], data["distractors"] = pairs, distractors
+    elif kind == "cloze" and not cells.get("extra"):
+        problems.append(Problem(file, "完形填空题需要“扩展数据”列中的各空 / a cloze question needs its parts in the 扩展数据 column", row, label("extra")))
     elif kind == "essay" and answer:
         # Many templates keep an essay's model answer in the answer column.
         data["explanation"] = f"参考答案：{answer}" + (f"\n\n{data['explanation']}" if data["explanation"] else "")
+    _apply_ids(cells, data, problems, file, row, label)
+    _apply_extra(cells, data, problems, file, row, label)
     return data, problems
+
+
+def _apply_ids(cells, data, problems, file, row, label) -> None:
+    """选项编号 `x,y,z`: the options' (or matching pairs') own ids, in column order."""
+    if not cells.get("option_ids"):
+        return
+    ids = [i.strip() for i in re.split(r"[,，]", cells["option_ids"])]
+    items = data.get("options") or data.get("pairs") or []
+    if len(ids) != len(items):
+        problems.append(Problem(file, f"选项编号有 {len(ids)} 个，选项有 {len(items)} 个 / {len(ids)} option ids for {len(items)} options", row, label("option_ids")))
+        return
+    for item, new_id in zip(items, ids):
+        item["id"] = new_id
+
+
+def _apply_extra(cells, data, problems, file, row, label) -> None:
+    """扩展数据: JSON with what has no column of its own (weighted blanks, several numeric
+    answers, cloze parts, true/false feedback, tags…), in the model's own field names."""
+    raw = cells.get("extra", "")
+    if not raw:
+        return
+    import json
+
+    try:
+        extra = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(file, f"扩展数据不是有效的 JSON / 扩展数据 is not valid JSON: {exc.msg} (char {exc.pos})", row, label("extra")))
+        return
+    if not isinstance(extra, dict) or (unknown := sorted(set(extra) - set(EXTRA_FIELDS))):
+        shown = ", ".join(unknown) if isinstance(extra, dict) else type(extra).__name__
+        problems.append(Problem(file, f"扩展数据中有未知字段 / unknown fields in 扩展数据: {shown}", row, label("extra")))
+        return
+    data.update(extra)
 
 
 def _truth(answer: str, options: dict[str, str]) -> bool | None:
@@ -263,27 +377,67 @@ def fmt_number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
 
 
-def question_row(q: Question) -> list[Any]:
-    options = [""] * len(LETTERS)
+def _extra(q: Question) -> dict[str, Any]:
+    """What the columns cannot say, for the 扩展数据 column (model field names, JSON)."""
+    extra: dict[str, Any] = {}
+    dumped = q.model_dump(mode="json", include={"blanks", "numeric_answers", "parts"}, exclude_defaults=True)
+    if q.type == "fill" and any(not isinstance(a, str) for alts in q.blanks for a in alts):
+        extra["blanks"] = dumped["blanks"]
+    if q.numeric_answers:
+        extra["numeric_answers"] = dumped["numeric_answers"]
+    if q.parts:
+        extra["parts"] = dumped["parts"]
+    for key in ("feedback_true", "feedback_false", "case_sensitive", "source", "title", "tags"):
+        if key in Question.model_fields and getattr(q, key) != Question.model_fields[key].get_default(call_default_factory=True):
+            extra[key] = getattr(q, key)
+    return extra
+
+
+def question_row(q: Question) -> dict[str, Any]:
+    """One question as {header: cell}; `rows_for` picks the headers the bank needs."""
+    row: dict[str, Any] = {"ID": q.id, "题型": TYPE_LABEL[q.type], "题干": q.stem, "解析": q.explanation,
+                           "分值": int(q.points) if float(q.points).is_integer() else q.points, "难度": q.difficulty, "知识点": q.topic}
     answer = ""
+    ids: list[str] = []
     if q.type in ("single", "multiple"):
-        for i, opt in enumerate(q.options):
-            options[i] = opt.text
-        answer = "".join(LETTERS[i] for i, o in enumerate(q.options) if o.correct)
+        for letter, opt in zip(LETTERS, q.options):
+            row[f"选项{letter}"] = opt.text
+            if opt.feedback:
+                row[f"选项{letter}反馈"] = opt.feedback
+            if opt.fraction is not None:
+                row[f"选项{letter}权重"] = f"{pct(opt.fraction)}%"
+            ids.append(opt.id)
+        answer = "".join(letter for letter, o in zip(LETTERS, q.options) if o.correct)
     elif q.type == "truefalse":
         answer = "正确" if q.answer else "错误"
     elif q.type == "fill":
-        answer = "|".join(";".join(alts) for alts in q.blanks)
+        answer = "|".join(";".join(a if isinstance(a, str) else a.text for a in alts) for alts in q.blanks)
     elif q.type == "numeric":
         if q.range is not None:
             answer = f"{fmt_number(q.range[0])}..{fmt_number(q.range[1])}"
-        else:
+        elif q.value is not None:
             answer = fmt_number(q.value) + (f"±{fmt_number(q.tolerance)}" if q.tolerance else "")
     elif q.type == "matching":
         items = [f"{p.left} -> {p.right}" for p in q.pairs] + [f"-> {d}" for d in q.distractors]
-        options[: len(items)] = items
-    points: Any = int(q.points) if float(q.points).is_integer() else q.points
-    return [q.id, TYPE_LABEL[q.type], q.stem, *options, answer, q.explanation, points, q.difficulty, q.topic]
+        for letter, item in zip(LETTERS, items):
+            row[f"选项{letter}"] = item
+        ids = [p.id for p in q.pairs]
+    if ids and ids != list(LETTERS[: len(ids)]):
+        row["选项编号"] = ",".join(ids)
+    row["答案"] = answer
+    if extra := _extra(q):
+        import json
+
+        row["扩展数据"] = json.dumps(extra, ensure_ascii=False, separators=(",", ":"))
+    return row
+
+
+def _headers(rows: list[dict[str, Any]]) -> list[str]:
+    used = set().union(*rows) if rows else set()
+    headers = list(EXPORT_HEADERS)
+    for kind in ("反馈", "权重"):
+        headers += [f"选项{c}{kind}" for c in LETTERS if f"选项{c}{kind}" in used]
+    return headers + [h for h in ("选项编号", "扩展数据") if h in used]
 
 
 def export_problems(questions: list[Question], file: str) -> list[Problem]:
@@ -293,21 +447,25 @@ def export_problems(questions: list[Question], file: str) -> list[Problem]:
         n = len(q.options) if q.type in ("single", "multiple") else len(q.pairs) + len(q.distractors)
         if n > len(LETTERS):
             problems.append(Problem(file, f"{q.id}: 表格最多 8 个选项 / at most 8 options in a spreadsheet", None, q.id))
+        if q.type == "matching" and len(q.distractors) and any(ch in t for t in [p.left for p in q.pairs] for ch in ("->", "→")):
+            problems.append(Problem(file, f"{q.id}: 匹配题左项含有 -> / a matching item contains '->'", None, q.id))
     return problems
 
 
 def rows_for(questions: list[Question]) -> list[list[Any]]:
-    return [EXPORT_HEADERS] + [question_row(q) for q in questions]
+    rows = [question_row(q) for q in questions]
+    headers = _headers(rows)
+    return [headers] + [[row.get(h, "") for h in headers] for row in rows]
 
 
-def write(questions: list[Question], path: Path, encoding: str = "utf-8-sig") -> None:
+def write(questions: list[Question], path: Path, encoding: str = "utf-8-sig") -> list[Problem]:
     problems = export_problems(questions, str(path))
     if problems:
         raise InputError(problems)
     header, *body = rows_for(questions)
     if path.suffix.lower() == ".csv":
         write_csv(path, header, [[("" if c is None else str(c)) for c in row] for row in body], encoding=encoding, errors="strict")
-        return
+        return []
     # tables.write_table stores every string as text: a stem like "=0" never becomes a formula
     write_table(path, "题库", header, body)
-
+    return []

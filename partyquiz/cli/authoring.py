@@ -28,6 +28,15 @@ def _report(problems) -> None:
             err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
 
 
+def _warn(warnings) -> None:
+    from ..i18n import t
+
+    if warnings:
+        err.print(t("authoring.warnings", n=len(warnings)), style="bold yellow")
+        for warning in warnings:
+            err.print(f"  {warning}", markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command()
 def validate(
     courses: list[Path] = typer.Argument(..., help="课程目录 / course folders"),
@@ -94,6 +103,7 @@ def import_bank(
         _report(exc.problems)
         raise typer.Exit(1)
     _report(report.problems)
+    _warn(report.warnings)
     if report.written is None:
         err.print(t("authoring.nothing_imported"), style="red")
         raise typer.Exit(1)
@@ -115,8 +125,10 @@ def export_bank(
     from ..i18n import t
 
     _lang(lang)
+    warnings: list = []
     try:
-        n = export_one(bank, fmt, out)
+        n = export_one(bank, fmt, out, warnings)
+        _warn(warnings)
     except InputError as exc:
         _report(exc.problems)
         raise typer.Exit(1)
