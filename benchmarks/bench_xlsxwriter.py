@@ -23,19 +23,27 @@ from partyquiz.tables import FORMATS, _widths, write_table
 
 
 def training_rows(n: int) -> tuple[list[str], list[list[Any]]]:
-    """Rows shaped like views.training_file (ID numbers hidden), with the same value types."""
+    """Rows shaped like views.training_file (ID numbers hidden): each column gets the value type its
+    kind says (hours, score, date), the rest short repeated Chinese text, as a real file has."""
     rng = random.Random(3)
     header = [h for h, key in views.TRAINING_COLUMNS if key != "id_number"]
-    branches = [f"第{i}党支部" for i in range(1, 9)]
+    kinds = views.TRAINING_KINDS
+    texts = ["第1党支部", "办公室", "科员", "基准课程", "组织部", "党校", "网络培训", "合格", "是", "自主选学"]
     rows = []
     for i in range(n):
-        person, lesson = divmod(i, 40)
-        day = dt.date(2026, 3, 1) + dt.timedelta(days=rng.randint(0, 250))
-        score = float(rng.randint(0, 100))
-        rows.append([f"p{person:05d}", "张" + "三四五六"[person % 4], branches[person % 8], "办公室", "科员",
-                     f"基准课程·第{lesson + 1}课", "组织部", "党校", "2026-03-01至2026-12-31", "网络培训",
-                     1.0 if score >= 60 else 0.0, score, "合格" if score >= 60 else "不合格", "是" if score >= 60 else "否",
-                     day, "" if rng.random() < 0.9 else "逾期提交"])
+        person = i // 40
+        row: list[Any] = []
+        for c, name in enumerate(header):
+            kind = kinds.get(name)
+            if name == "工号":
+                row.append(f"p{person:05d}")
+            elif kind == "date":
+                row.append(dt.date(2026, 3, 1) + dt.timedelta(days=rng.randint(0, 250)))
+            elif kind in ("hours", "score", "percent", "int"):
+                row.append(float(rng.randint(0, 100)))
+            else:
+                row.append(f"{texts[(c + i // 40) % len(texts)]}{'' if c % 3 else i % 40 + 1}")
+        rows.append(row)
     return header, rows
 
 
@@ -86,7 +94,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     header, rows = training_rows(args.rows)
-    options = {"kinds": views.TRAINING_KINDS, "text_columns": {"工号"}}
+    options = {"kinds": views.TRAINING_KINDS, "text_columns": {"工号", "档案编号"}}
     with tempfile.TemporaryDirectory() as tmp:
         ours_path, theirs_path = Path(tmp) / "ours.xlsx", Path(tmp) / "xlsxwriter.xlsx"
         ours = timed(lambda: write_table(ours_path, "培训档案", header, rows, **options), args.repeat)

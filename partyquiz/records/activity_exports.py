@@ -1,0 +1,86 @@
+"""The activity tables as xlsx + CSV: 活动台账, 出勤明细, 三会一课, 出勤率, 量化考评, 积分.
+
+The offline hours themselves are in the main exports (培训档案, 年度学时汇总, 支部汇总); these are
+the registers a branch keeps beside them. Pure row builders; `export_activities` writes files.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..tables import write_csv, write_table
+from . import ledger as L
+from .activities import STATUS_LABEL, load_activity_rules, read_activities
+from .evaluation import INDICATOR_LABEL, INDICATORS, branch_ranking, learning_points, yearly_evaluation
+from .register import branch_register
+
+SESSIONS_HEADER = ["编号", "日期", "结束日期", "支部", "活动类型", "名称", "组织者", "形式", "时长（天）", "时长（小时）", "学时",
+                   "出席", "请假", "缺席", "来源"]
+ATTENDANCE_HEADER = ["日期", "支部", "活动类型", "名称", "工号", "姓名", "出勤", "学时", "备注"]
+REGISTER_HEADER = ["支部", "会议", "期间", "应开次数", "已开次数", "状态"]
+RATES_HEADER = ["工号", "姓名", "支部", "党内职务", "应出席", "出席", "请假", "缺席", "出勤率"]
+EVALUATION_HEADER = ["工号", "姓名", "支部", "年度", *[INDICATOR_LABEL[k] for k in INDICATORS], "综合得分", "等次", "学风", "纪律", "评语"]
+POINTS_HEADER = ["工号", "姓名", "支部", "积分"]
+RANKING_HEADER = ["名次", "支部", "人数", "积分合计", "人均积分"]
+NUMBERS = {"学时": "hours", "时长（天）": "hours", "时长（小时）": "hours", "出勤率": "percent", "综合得分": "score",
+           "积分": "hours", "积分合计": "hours", "人均积分": "hours", "年度": "int", "名次": "int",
+           **{INDICATOR_LABEL[k]: "score" for k in INDICATORS}}
+
+
+def session_tables(ledger_url: str, year: int, rules_path: Path | str | None = None) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    rules = load_activity_rules(rules_path)
+    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        sessions, attendance = read_activities(conn)
+        names = {r.id: r.name for r in conn.execute(sa.select(L.learners.c.id, L.learners.c.name))}
+    sessions = [s for s in sessions if s.date.year == year]
+    by_id = {s.id: s for s in sessions}
+    counts: dict[str, dict[str, int]] = {s.id: {k: 0 for k in STATUS_LABEL} for s in sessions}
+    detail = []
+    for a in sorted(attendance, key=lambda a: (a.session_id, a.learner_id)):
+        s = by_id.get(a.session_id)
+        if s is None:
+            continue
+        counts[s.id][a.status] += 1
+        detail.append([s.date, s.branch, s.kind, s.title, a.learner_id, names.get(a.learner_id, a.learner_id), STATUS_LABEL[a.status],
+                       rules.hours_for(s) if a.status == "attended" else 0.0, a.note])
+    detail.sort(key=lambda r: (r[0], r[1], r[3], r[4]))
+    ledger_rows = [[s.id, s.date, s.end_date, s.branch, s.kind, s.title, s.organiser, s.form, s.days, s.clock_hours, rules.hours_for(s),
+                    counts[s.id]["attended"], counts[s.id]["leave"], counts[s.id]["absent"], s.source] for s in sessions]
+    return {"活动台账": (SESSIONS_HEADER, ledger_rows), "出勤明细": (ATTENDANCE_HEADER, detail)}
+
+
+def register_tables(register: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    meetings = [[r["branch"], r["kind"], r["period"], r["required"], r["held"],
+                 "进行中" if r["in_progress"] else ("未达标" if r["behind"] else "达标")] for r in register["meetings"]]
+    rates = [[p["learner_id"], p["name"], p["branch"], p["role"], p["expected"], p["attended"], p["leave"], p["absent"], p["rate"]]
+             for p in register["people"]]
+    return {"三会一课": (REGISTER_HEADER, meetings), "出勤率": (RATES_HEADER, rates)}
+
+
+def evaluation_table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    return EVALUATION_HEADER, [[r["learner_id"], r["name"], r["branch"], r["year"], *[r["indicators"][k] for k in INDICATORS],
+                                r["score"], r["grade"], r["study_style"], r["discipline"], r["comment"]] for r in rows]
+
+
+def points_tables(points: list[dict[str, Any]]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    people = [[p["learner_id"], p["name"], p["branch"], p["points"]] for p in sorted(points, key=lambda p: (-p["points"], p["learner_id"]))
+              if p["on_roster"]]
+    ranking = [[r["rank"], r["branch"], r["members"], r["total"], r["mean"]] for r in branch_ranking(points)]
+    return {"积分": (POINTS_HEADER, people), "支部积分排名": (RANKING_HEADER, ranking)}
+
+
+def export_activities(ledger_url: str, out_dir: Path | str, year: int, *, rules_path: Path | str | None = None) -> list[Path]:
+    """Write every activity table of `year` into `out_dir` (xlsx + CSV with BOM); returns the files."""
+    out = Path(out_dir)
+    tables = session_tables(ledger_url, year, rules_path)
+    tables |= register_tables(branch_register(ledger_url, year, rules_path=rules_path))
+    tables["量化考评"] = evaluation_table(yearly_evaluation(ledger_url, year, rules_path=rules_path))
+    tables |= points_tables(learning_points(ledger_url, year, rules_path=rules_path))
+    written = []
+    for name, (header, rows) in tables.items():
+        kinds = {h: NUMBERS[h] for h in header if h in NUMBERS}
+        written.append(write_table(out / f"{name}.xlsx", name, header, rows, kinds=kinds, text_columns={"工号", "编号"}))
+        written.append(write_csv(out / f"{name}.csv", header, rows))
+    return written
