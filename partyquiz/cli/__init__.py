@@ -8,7 +8,7 @@ app = typer.Typer(help="partyquiz：党员教育与干部培训的在线学习�
 
 def _register() -> None:
     # Imported for their side effect of adding @app.command()s; one module per area.
-    from . import authoring, demo, grading, hub, records  # noqa: F401
+    from . import activities, authoring, demo, grading, hub, records  # noqa: F401
 
 
 def main() -> None:
