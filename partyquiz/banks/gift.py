@@ -122,9 +122,10 @@ def parse_text(text: str, file: str, id_prefix: str = "q") -> BankResult:
         data.setdefault("topic", category)
         if tags and "tags" in Question.model_fields:
             data["tags"] = tags
-        for key in ("points", "difficulty", "source", "case_sensitive", "range_answers"):
-            if key in meta and key in Question.model_fields:
+        for key in ("points", "difficulty", "source", "case_sensitive"):
+            if key in meta:
                 data[key] = meta[key]
+        apply_option_ids(data, meta.get("option_ids"))
         if data["type"] == "description":
             data.pop("points", None)
         add_question(result, build_question(data, file, line), seen, file, line)
@@ -362,6 +363,19 @@ def _numerical(body: str, fmt: str, data, problem) -> list[Problem]:
     return []
 
 
+def apply_option_ids(data: dict[str, Any], ids: list[str] | None) -> None:
+    """Our writers keep option ids that are not a, b, c… in their metadata: put them back."""
+    items = data.get("options") or data.get("pairs") or []
+    if ids and len(ids) == len(items):
+        for item, new_id in zip(items, ids):
+            item["id"] = new_id
+
+
+def own_option_ids(q: Question) -> list[str] | None:
+    ids = [o.id for o in q.options] or [p.id for p in q.pairs]
+    return ids if ids and ids != [option_id(i) for i in range(len(ids))] else None
+
+
 def option_id(index: int) -> str:
     # a…z, then a1, b1…: stable and in order, as Moodle numbers its answers
     return "abcdefghijklmnopqrstuvwxyz"[index % 26] + (str(index // 26) if index >= 26 else "")
@@ -461,6 +475,8 @@ def _meta_line(q: Question) -> str:
     meta = {k: getattr(q, k) for k in fields if getattr(q, k) != Question.model_fields[k].default}
     if q.type == "description":
         meta.pop("points", None)
+    if ids := own_option_ids(q):
+        meta["option_ids"] = ids
     return META_PREFIX + json.dumps(meta, ensure_ascii=False) if meta else ""
 
 

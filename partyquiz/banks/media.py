@@ -28,7 +28,7 @@ def safe_name(name: str, data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()[:10]
     if re.fullmatch(rf"{digest}(?:-[A-Za-z0-9_-]+)?(?:\.[a-z0-9]+)?", base):
         return base  # already ours (a bank we wrote and read back)
-    return f"{digest}-{clean}.{ext}" if clean else f"{digest}.{ext}" if ext else digest
+    return (f"{digest}-{clean}" if clean else digest) + (f".{ext}" if ext else "")
 
 
 @dataclass

@@ -31,6 +31,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from ..errors import InputError, Problem
 from ..model import Question
 from . import cloze
+from .gift import apply_option_ids, own_option_ids
 from .common import WILDCARD_RANGE, BankResult, add_question, build_question, grade_problems, pct, slug, snap_fraction, valid_id
 from .media import MEDIA_DIR, MediaSink, read_media, referenced
 from .text import MOODLE_FORMAT_NAMES, html_to_text, to_markdown
@@ -165,6 +166,7 @@ def parse_bytes(data: bytes, file: str, id_prefix: str = "q") -> BankResult:
             result.problems.extend(problems)
             continue
         data["topic"] = category
+        apply_option_ids(data, _meta(q).get("option_ids"))
         built = build_question(data, file, line)
         if not isinstance(built, list):
             _warn_unkept(q, built.id, reader)
@@ -466,6 +468,8 @@ def question_element(q: Question, w: _Writer) -> Element:
         tags_el = SubElement(el, "tags")
         for tag in tags:
             SubElement(SubElement(tags_el, "tag"), "text").text = tag
+    if ids := own_option_ids(q):
+        meta["option_ids"] = ids
     if meta:
         SubElement(el, "partyquiz").text = json.dumps(meta, ensure_ascii=False)
     return el
