@@ -25,28 +25,31 @@ def service_url(port: int, host: str = "127.0.0.1") -> str:
 
 
 def configure_hub(c, *, port: int, data_dir: Path | str, python: str, groups=("instructors", "learners"),
-                  max_bytes: int | None = None, extra_env: dict | None = None) -> str:
-    """Add the exchange service to hub config `c`; returns the URL servers should call."""
+                  max_bytes: int | None = None, extra_env: dict | None = None, host: str = "127.0.0.1") -> str:
+    """Add the exchange service to hub config `c`; returns the URL servers should call.
+
+    `host`: where servers reach it: 127.0.0.1 on one machine, the hub's Kubernetes service
+    name (`hub`) in a cluster, where the service then listens on every interface of the hub pod.
+    """
     env = {"PARTYQUIZ_EXCHANGE_DATA": str(data_dir), "PATH": os.environ.get("PATH", "")}
     if max_bytes:
         env["PARTYQUIZ_EXCHANGE_MAX_BYTES"] = str(max_bytes)
     env.update(extra_env or {})
     services = list(c.JupyterHub.services) if "services" in c.JupyterHub else []
-    services.append({"name": SERVICE, "url": f"http://127.0.0.1:{port}",
+    services.append({"name": SERVICE, "url": f"http://{host}:{port}",
                      "command": [python, "-m", "partyquiz.exchange.service"], "environment": env})
     c.JupyterHub.services = services
     roles = list(c.JupyterHub.load_roles) if "load_roles" in c.JupyterHub else []
-    roles += [
-        {"name": "exchange-user", "groups": list(groups), "scopes": [ACCESS_SCOPE]},
-        # the service asks the hub whether a caller is in `instructors`; nothing more
-        {"name": "exchange-service", "services": [SERVICE], "scopes": ["read:users:groups", "read:users:name"]},
-    ]
+    if groups:  # production configs give every user the scope through the default `user` role instead
+        roles.append({"name": "exchange-user", "groups": list(groups), "scopes": [ACCESS_SCOPE]})
+    # the service asks the hub whether a caller is in `instructors`; nothing more
+    roles.append({"name": "exchange-service", "services": [SERVICE], "scopes": ["read:users:groups", "read:users:name"]})
     c.JupyterHub.load_roles = roles
     scopes = list(c.Spawner.server_token_scopes) if "server_token_scopes" in c.Spawner else [
         "users:activity!user", "access:servers!server"]
     if ACCESS_SCOPE not in scopes:
         c.Spawner.server_token_scopes = [*scopes, ACCESS_SCOPE]
-    return service_url(port)
+    return service_url(port, host)
 
 
 def use_service(c, url: str) -> None:
@@ -63,3 +66,17 @@ def use_service_from_env(c) -> bool:
     if url:
         use_service(c, url)
     return bool(url)
+
+
+def publish_releases(site, data_dir: Path | str, assignments: list[str]) -> None:
+    """Put what `site` released into the service's store before the hub starts (`partyquiz serve`).
+
+    The same operation as an instructor's release through the service, done by the admin who
+    lays out the hub: the service is not running yet, and its store is on this machine.
+    """
+    from .archive import pack
+    from .store import Store
+
+    store = Store(data_dir)
+    for assignment in assignments:
+        store.release(site.course_id, assignment, pack(site.release_dir(assignment), max_bytes=store.limits.max_bytes * 5).data)

@@ -137,22 +137,23 @@ class ServiceSubmit(ServiceExchange, ExchangeSubmit):
             self.fail(f"Submission not sent: {exc}")
         for rel, why in packed.skipped:
             self.log.warning("Not submitted (%s): %s", why, rel)
-        self._check_notebooks(packed.files)
+        if self.strict:  # refuse before sending; otherwise one request, and a warning after
+            released = next((a for a in self.released_assignments() if a["assignment_id"] == self.coursedir.assignment_id), None)
+            if released is None:
+                self.fail(f"Assignment not released: {self.coursedir.assignment_id}")
+            if missing := _missing(released["notebooks"], packed.files):
+                self.fail(f"Assignment {self.coursedir.assignment_id} not submitted. Missing notebooks: {', '.join(missing)}")
         meta = self.client.json("POST", self.course_id, self.coursedir.assignment_id, "submissions", body=packed.data,
                                 headers={"X-Partyquiz-Skipped": json.dumps(packed.skipped, ensure_ascii=True)})
+        if missing := _missing(meta.get("released_notebooks", []), packed.files):
+            self.log.warning("Possible missing notebooks for assignment %s: %s", self.coursedir.assignment_id, ", ".join(missing))
         self.timestamp = meta["timestamp"]
         self.log.info("Submitted as: %s %s %s", self.course_id, self.coursedir.assignment_id, self.timestamp)
 
-    def _check_notebooks(self, files: list[str]) -> None:
-        released = next((a for a in self.released_assignments() if a["assignment_id"] == self.coursedir.assignment_id), None)
-        if released is None:
-            self.fail(f"Assignment not released: {self.coursedir.assignment_id}")
-        sent = {f[:-6] for f in files if f.endswith(".ipynb") and "/" not in f}
-        missing = sorted(set(released["notebooks"]) - sent)
-        if missing and self.strict:
-            self.fail(f"Assignment {self.coursedir.assignment_id} not submitted. Missing notebooks: {', '.join(missing)}")
-        if missing:
-            self.log.warning("Possible missing notebooks for assignment %s: %s", self.coursedir.assignment_id, ", ".join(missing))
+
+def _missing(released: list[str], files: list[str]) -> list[str]:
+    sent = {f[:-6] for f in files if f.endswith(".ipynb") and "/" not in f}
+    return sorted(set(released) - sent)
 
 
 class ServiceFetchFeedback(ServiceExchange, ExchangeFetchFeedback):

@@ -63,7 +63,6 @@ class ApiHandler(web.RequestHandler):
     """Every request: who is calling (from the token alone), and are they an instructor."""
 
     caller: str = ""
-    instructor: bool = False
 
     @property
     def store(self) -> Store:
@@ -78,10 +77,13 @@ class ApiHandler(web.RequestHandler):
         if hub_auth.access_scopes and not check_scopes(hub_auth.access_scopes, set(model.get("scopes", []))):
             raise web.HTTPError(403, "this token may not use the exchange")
         self.caller = model["name"]
-        self.instructor = self.settings["instructors_group"] in await self.settings["groups"].of(self.caller)
 
-    def require_instructor(self) -> None:
-        if not self.instructor:
+    async def is_instructor(self) -> bool:
+        # asked only where it matters: a learner's submit costs the hub one token check, not two calls
+        return self.settings["instructors_group"] in await self.settings["groups"].of(self.caller)
+
+    async def require_instructor(self) -> None:
+        if not await self.is_instructor():
             raise web.HTTPError(403, "only instructors may do this")
 
     def write_error(self, status_code, **kwargs):
@@ -116,14 +118,14 @@ class AssignmentHandler(ApiHandler):
     def get(self, course, assignment):
         self.send_zip(self.run(self.store.released_zip, course, assignment))
 
-    def put(self, course, assignment):
-        self.require_instructor()
+    async def put(self, course, assignment):
+        await self.require_instructor()
         files = self.run(self.store.release, course, assignment, self.request.body)
         log.info("%s released %s/%s (%d files)", self.caller, course, assignment, len(files))
         self.send_json({"files": files})
 
-    def delete(self, course, assignment):
-        self.require_instructor()
+    async def delete(self, course, assignment):
+        await self.require_instructor()
         self.send_json({"removed": self.run(self.store.unrelease, course, assignment)})
 
 
@@ -133,32 +135,33 @@ class SubmissionsHandler(ApiHandler):
         skipped = _skipped_header(self.request.headers.get("X-Partyquiz-Skipped", ""))
         meta = self.run(self.store.submit, course, assignment, self.caller, self.request.body, skipped)
         log.info("%s submitted %s/%s at %s", self.caller, course, assignment, meta["timestamp"])
-        self.send_json(meta)
+        released = next((a["notebooks"] for a in self.store.released(course) if a["assignment_id"] == assignment), [])
+        self.send_json({**meta, "released_notebooks": released})
 
     def get(self, course, assignment):
         self.send_json({"student": self.caller, "attempts": self.run(self.store.attempts, course, assignment, self.caller)})
 
 
 class CollectHandler(ApiHandler):
-    def get(self, course, assignment):
-        self.require_instructor()
+    async def get(self, course, assignment):
+        await self.require_instructor()
         students = self.run(self.store.students, course, assignment)
         self.send_json({"students": {s: self.run(self.store.attempts, course, assignment, s) for s in students}})
 
 
 class AttemptHandler(ApiHandler):
-    def get(self, course, assignment, student, attempt):
-        self.require_instructor()
+    async def get(self, course, assignment, student, attempt):
+        await self.require_instructor()
         self.send_zip(self.run(self.store.attempt_zip, course, assignment, student, attempt))
 
 
 class FeedbackHandler(ApiHandler):
-    def put(self, course, assignment, student, attempt):
-        self.require_instructor()
+    async def put(self, course, assignment, student, attempt):
+        await self.require_instructor()
         self.send_json({"files": self.run(self.store.release_feedback, course, assignment, student, attempt, self.request.body)})
 
-    def get(self, course, assignment, student, attempt):
-        if student != self.caller and not self.instructor:
+    async def get(self, course, assignment, student, attempt):
+        if student != self.caller and not await self.is_instructor():
             raise web.HTTPError(403, "feedback of another learner")
         self.send_zip(self.run(self.store.feedback_zip, course, assignment, student, attempt))
 
@@ -186,6 +189,17 @@ def make_app(store: Store, prefix: str, hub_auth: HubAuth, instructors_group: st
                            instructors_group=instructors_group)
 
 
+def _bind_address(host: str | None) -> str:
+    """An IP address is bound as given; a name (`hub` in Kubernetes) means every interface of this pod."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host or "")
+        return host
+    except ValueError:
+        return "localhost" if host == "localhost" else ""
+
+
 def main() -> None:
     from ..settings import settings
 
@@ -200,7 +214,7 @@ def main() -> None:
     hub_auth = HubAuth(cache_max_age=300)  # the hub's answer for a token is kept 5 minutes
     app = make_app(store, prefix, hub_auth, s.instructors_group or INSTRUCTORS_GROUP)
     server = httpserver.HTTPServer(app, max_body_size=limits.max_bytes + (1 << 20))
-    server.listen(url.port, url.hostname)
+    server.listen(url.port, _bind_address(url.hostname))
     log.info("exchange service on %s, data in %s", url.geturl(), store.root)
     ioloop.IOLoop.current().start()
 
