@@ -7,6 +7,7 @@ export.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import unicodedata
@@ -130,8 +131,10 @@ def _shared_strings(sst: dict[str, int]) -> Iterator[str]:
     yield "</sst>"
 
 
-def _package(title: str) -> dict[str, str]:
+def _package(titles: Sequence[str]) -> dict[str, str]:
     ns = "http://schemas.openxmlformats.org"
+    names = [_esc(t[:31]) for t in titles]
+    n = len(names)
     return {
         "[Content_Types].xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -139,8 +142,9 @@ def _package(title: str) -> dict[str, str]:
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                      for i in range(1, n + 1))
+            + '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
             '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
             '</Types>'),
         "_rels/.rels": (
@@ -150,17 +154,19 @@ def _package(title: str) -> dict[str, str]:
             '</Relationships>'),
         "xl/workbook.xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            f'<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships">'
-            f'<sheets><sheet name="{_esc(title[:31])}" sheetId="1" r:id="rId1"/></sheets>'
+            f'<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships"><sheets>'
+            + "".join(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(names, start=1))
             # the header row repeats on every printed page
-            f'<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">\'{_esc(title[:31])}\'!$1:$1</definedName></definedNames>'
-            "</workbook>"),
+            + "</sheets><definedNames>"
+            + "".join(f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">\'{name}\'!$1:$1</definedName>' for i, name in enumerate(names))
+            + "</definedNames></workbook>"),
         "xl/_rels/workbook.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             f'<Relationships xmlns="{ns}/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{ns}/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-            f'<Relationship Id="rId3" Type="{ns}/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+            + "".join(f'<Relationship Id="rId{i}" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                      for i in range(1, n + 1))
+            + f'<Relationship Id="rId{n + 1}" Type="{ns}/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+            f'<Relationship Id="rId{n + 2}" Type="{ns}/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
             '</Relationships>'),
         "xl/styles.xml": STYLES_XML,
     }
@@ -180,20 +186,33 @@ def write_table(
 
     The SpreadsheetML is streamed straight into the zip: openpyxl's writer costs ≈30 µs a
     cell, far too slow for a 200,000-row training file; this costs about 1 µs."""
+    return write_workbook(path, [Sheet(title, header, rows, kinds or {}, set(text_columns))])
+
+
+@dataclasses.dataclass
+class Sheet:
+    title: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    kinds: dict[str, str] = dataclasses.field(default_factory=dict)
+    text_columns: set[str] = dataclasses.field(default_factory=set)
+
+
+def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
+    """Several sheets in one workbook (e.g. 培训档案 with its 课时明细), one shared-string table."""
     import zipfile
 
-    kinds = kinds or {}
-    texts = set(text_columns)
-    styles = [STYLE_OF_KIND.get(kinds.get(h, ""), 0) for h in header]
-    text_idx = {i for i, h in enumerate(header) if h in texts}
     with _atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            for name, xml in _package(title).items():
+            for name, xml in _package([s.title for s in sheets]).items():
                 zf.writestr(name, xml)
             sst: dict[str, int] = {}
-            with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-                for part in _sheet_xml(header, rows, styles, text_idx, sst):
-                    fh.write(part.encode("utf-8"))
+            for n, sheet in enumerate(sheets, start=1):
+                styles = [STYLE_OF_KIND.get(sheet.kinds.get(h, ""), 0) for h in sheet.header]
+                text_idx = {i for i, h in enumerate(sheet.header) if h in sheet.text_columns}
+                with zf.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as fh:
+                    for part in _sheet_xml(sheet.header, sheet.rows, styles, text_idx, sst):
+                        fh.write(part.encode("utf-8"))
             zf.writestr("xl/sharedStrings.xml", "".join(_shared_strings(sst)))
     return path
 

@@ -94,7 +94,7 @@ def export(
     rules: Optional[Path] = typer.Option(None, help="学时规则 / rules file"),
     template: Optional[Path] = typer.Option(None, help="导出模板 / CSV template (grader/templates/*.yml)"),
     year: Optional[int] = typer.Option(None, help="年度 / counting year"),
-    reveal_id_numbers: bool = typer.Option(False, "--reveal-id-numbers", help="导出身份证号 / include ID numbers"),
+    reveal_id_numbers: bool = typer.Option(False, "--reveal-id-numbers", help="在导入文件（模板 CSV）中写出身份证号，培训档案中不含 / ID numbers in the import file only"),
     per_learner: bool = typer.Option(False, "--per-learner", help="另为每人生成一份培训档案 / also one file per learner"),
 ) -> None:
     """导出培训档案、年度学时汇总、支部汇总和模板 CSV / write the exports."""

@@ -17,6 +17,7 @@ FIELDS = frozenset({
     "learner_id", "name", "id_number", "branch", "unit", "position", "category", "rank", "course_id", "lesson_id",
     "course_title", "lesson_title", "training_name", "organiser", "institution", "form", "start_date", "end_date",
     "period", "hours", "score", "max_score", "percent", "result", "passed", "completed_at", "year", "notes", "batch_id",
+    "file_number", "training_category", "certificate", "lessons", "kind",
 })
 DEFAULT_TEMPLATE = PACKAGE_DATA / "templates" / "ganbu-peixun.yml"  # shipped; `settings().default_template` may differ
 
@@ -38,6 +39,8 @@ class Template:
     delimiter: str = ","
     date_format: str = "%Y-%m-%d"
     only_passed: bool = False
+    only_credited: bool = False  # rows that earned hours: a county system takes no 0-学时 training
+    rows: str = "class"  # class = one row per training class (lessons rolled up); lesson = one per lesson
 
 
 def load_template(path: Path | str) -> Template:
@@ -68,12 +71,16 @@ def load_template(path: Path | str) -> Template:
         "测".encode(encoding)
     except LookupError:
         problems.append(Problem(str(path), f"未知编码 {encoding} / unknown encoding", column="encoding"))
+    rows = str(data.get("rows", "class"))
+    if rows not in ("class", "lesson"):
+        problems.append(Problem(str(path), f"rows 应为 class 或 lesson（现为 {rows}）/ rows: class | lesson", column="rows"))
     if problems:
         raise InputError(problems)
     return Template(
         path=str(path), file=str(data.get("file") or path.with_suffix(".csv").name), columns=columns, encoding=encoding,
         delimiter=str(data.get("delimiter", ",")).replace("\\t", "\t"), date_format=str(data.get("date_format", "%Y-%m-%d")),
-        only_passed=bool(data.get("only_passed", False)),
+        only_passed=bool(data.get("only_passed", False)), only_credited=bool(data.get("only_credited", False)),
+        rows=rows,
     )
 
 
@@ -103,7 +110,8 @@ def _formatter(column: Column, template: Template, reveal_id_numbers: bool):
 def template_rows(template: Template, rows: list[dict[str, Any]], reveal_id_numbers: bool) -> tuple[list[str], list[list[Any]]]:
     """Pure: the template's header and one row per record."""
     getters = [_formatter(c, template, reveal_id_numbers) for c in template.columns]
-    body = [[get(d) for get in getters] for d in rows if not (template.only_passed and d["passed"] != "合格")]
+    body = [[get(d) for get in getters] for d in rows
+            if not (template.only_passed and d["passed"] != "合格") and not (template.only_credited and not d["hours"])]
     return [c.header for c in template.columns], body
 
 

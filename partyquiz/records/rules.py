@@ -102,6 +102,7 @@ class Rules:
     requirements: dict[str, Requirement] = field(default_factory=dict)
     category_map: dict[str, dict[str, Any]] = field(default_factory=dict)
     categories: list[str] = field(default_factory=list)
+    training_file: dict[str, Any] = field(default_factory=dict)  # 档案编号 prefix, 培训类别, 证书, who is a party member
     path: str = ""
     _offsets: dict = field(default_factory=dict, repr=False)
     _kinds: dict = field(default_factory=dict, repr=False)
@@ -128,6 +129,15 @@ class Rules:
             kind = next((k for k, names in self.forms.items() if form in names or form == k), form)
             self._kinds[form] = kind
         return kind
+
+    def training_category(self, course_id: str, form: str | None) -> str:
+        """培训类别 (调训, 自主选学 …) of a course: named per course, else by its kind of training."""
+        spec = self.training_file
+        return str((spec.get("category_by_course") or {}).get(course_id) or (spec.get("category_by_form") or {}).get(self.kind_of(form), ""))
+
+    @property
+    def party_member_categories(self) -> set[str]:
+        return set(self.training_file.get("party_member_categories") or ["党员", "预备党员", "书记和班子成员"])
 
     # --- hours ---------------------------------------------------------------------------
     def lesson_hours(self, lesson: Lesson, passed: bool, *, form: str | None = None, studied_minutes: float | None = None) -> float:
@@ -360,6 +370,7 @@ def _parse(data: dict[str, Any], path: str) -> Rules:
         rank_levels={str(k): tuple(str(r) for r in v or []) for k, v in (data.get("rank_levels") or {}).items()},
         requirements=requirements,
         category_map=dict(data.get("category_map") or {}),
+        training_file=dict(data.get("training_file") or {}),
         path=path,
     )
     if "grades" in assessment:
