@@ -42,7 +42,34 @@ def test_report_is_self_contained_with_item_analysis(ledger, tmp_path):
     # the hand-worked figures appear in the report's tables
     assert "<td class=\"n\">50.0</td><td class=\"n\">70.71</td><td class=\"n\">1.0</td>" in page
     assert "57.74" in page and "区分度低" in page
-    assert "110101********1234" in page and "110101199001011234" not in page
+    assert "110101********1237" in page and "110101199001011237" not in page
+    # the instructor's words: sections by course and lesson title, questions by number, a guide
+    assert "<h3>党章学习 · 总纲</h3>" in page and "c1-l1" not in page
+    assert "第 1 题" in page and "第 3 题" in page
+    assert "得分率，越高越容易" in page and "内部一致性 CIC" in page and "误差比" in page and "请核对答案" in page
+    # short of hours, by reason: a01 passed (4 of 4 → 100 %) but 2 online 学时 do not make 32;
+    # a02, a03, a04 failed the lesson; nobody on the roster took no part at all
+    assert "未参学（本年度没有任何学习记录）：0 人" in page
+    assert "参学但有课时不合格（需补考）：3 人" in page and "已合格但学时不足或缺少规定的培训形式：1 人" in page
+    # the branch table counts the roster and, apart, its party members (二支部: a 发展对象 and a cadre)
+    assert "其中党员" in page and "党员人数" not in page
+
+
+def test_negative_discrimination_is_flagged_check_the_key():
+    from types import SimpleNamespace
+
+    from partyquiz.report import QuestionInfo, _items
+
+    # q1: x = 0,0,1,1 and the rest R = 1,1,0,0 → corr = −1 → index −100 (those who got it right did worse)
+    marks = [(0, 1), (0, 1), (1, 0), (1, 0)]
+    items = {"c1-l1": {n: [SimpleNamespace(question_id="q1", score=a, max_score=1, position=0, value='["B"]' if a else '["A"]'),
+                           SimpleNamespace(question_id="q2", score=b, max_score=1, position=1, value="true")]
+                       for n, (a, b) in enumerate(marks)}}
+    info = {"q1": QuestionInfo("支部党员大会一般多久召开一次？", {"A": "每季度一次", "B": "每年一次"}, ["B"])}
+    page = _items(items, info, {"c1-l1": "党章学习 · 总纲"}, 20)
+    assert "-100.0" in page and "请核对答案" in page and 'class="neg"' in page
+    # options as letters with their text, the key marked, the counts after
+    assert "A. 每季度一次：2" in page and "B. 每年一次 ✓：2" in page and "支部党员大会一般多久召开一次？" in page
 
 
 def test_pseudonymised_report_has_no_names_or_ids(ledger, tmp_path):
@@ -73,6 +100,10 @@ def test_chinese_renders_in_chromium(ledger, tmp_path, chromium_path):
         boxes = page.eval_on_selector_all(".chart svg", "els => els.map(e => e.getBoundingClientRect().height)")
         assert len(boxes) >= 3 and min(boxes) > 100
         assert page.inner_text("h1") == "党员教育培训分析报告"
+        # the 提示 column keeps its words on one line (not one character per line)
+        lines = page.eval_on_selector_all("td.hint", """els => els.filter(e => e.innerText).map(e => {
+            const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length;})""")
+        assert lines and set(lines) == {1}, lines
         browser.close()
     assert (tmp_path / "report.png").stat().st_size > 20_000
 

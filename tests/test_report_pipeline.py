@@ -8,7 +8,7 @@ from partyquiz.answers import AnswerStore
 from partyquiz.build import quiz_key
 from bulk_gradebook import Sub, build_gradebook
 from partyquiz.records.ledger import branch_summary
-from partyquiz.records.pipeline import roll_in_and_publish
+from partyquiz.pipeline import roll_in_and_publish
 from partyquiz.report import _read_items, analyse_items
 from partyquiz.scoring import grade_quiz
 from partyquiz.simulate import make_roster, simulated_answers

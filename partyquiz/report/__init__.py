@@ -1,8 +1,10 @@
 """The analytics report: ONE self-contained HTML file that opens offline.
 
-Score distributions, completion and hours by branch, members short of hours, and item analysis
-per quiz (Moodle's statistics, see stats.py) with option choice counts and questions flagged for
-low discrimination. Charts are inline SVG; no script, no CDN, no web font.
+Score distributions, completion and hours by branch, members short of hours (未参学 apart from
+不合格 and 学时不足), and item analysis per course and lesson (Moodle's statistics, see stats.py):
+questions as 第 N 题 with their stem, options as A/B/C/D with their text and counts, a question of
+low discrimination flagged, a negative one flagged "请核对答案" (the key is likely wrong), and a
+guide to what each figure means. Charts are inline SVG; no script, no CDN, no web font.
 ID numbers are always masked here; `pseudonymise=True` replaces names and ids by stable codes.
 """
 from __future__ import annotations
@@ -20,11 +22,10 @@ import sqlalchemy as sa
 from ..files import atomic_write_text
 from ..exports import read_ledger
 from ..i18n import language, t
-from ..exports.views import hours_by_year, mask_id_number, record_dicts, yearly_status
+from ..exports.views import ALL_COURSES, NO_BRANCH, branch_rows, course_lessons_of, earned_by_learner, mask_id_number, record_dicts
 from ..model import Course
 from ..records import ledger as L
-from ..records.ledger import summarise_branches
-from ..records.rules import load_rules
+from ..records.rules import Earned, load_rules
 from . import charts
 from .stats import ItemStats, QuizStats, item_stats, quiz_stats
 
@@ -33,11 +34,14 @@ def T(key: str, **values: object) -> str:
 
 
 LOW_DISCRIMINATION = 20.0  # Moodle's docs call an index under 20 weak; overridable per call
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CSS = """
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
 h1{color:#b22222;border-bottom:3px solid #b22222;padding-bottom:.3em}h2{color:#8b1a1a;margin-top:2em}
-table{border-collapse:collapse;margin:1em 0;font-size:14px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}
-th{background:#f3e5e5}td.n{text-align:right}tr.flag td{background:#fff4d6}.muted{color:#777;font-size:13px}
+table{border-collapse:collapse;margin:1em 0;font-size:14px}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f3e5e5;white-space:nowrap}td.n{text-align:right;white-space:nowrap}tr.flag td{background:#fff4d6}tr.neg td{background:#fde2e2}
+td.hint{min-width:7em;white-space:nowrap;font-weight:bold}td.choices{white-space:pre-line;min-width:14em}td.stem{min-width:16em}
+.muted{color:#777;font-size:13px}dl.guide dt{font-weight:bold;margin-top:.4em}dl.guide dd{margin-left:1.5em}
 .chart svg{max-width:100%;height:auto}.cards{display:flex;gap:1em;flex-wrap:wrap}.card{border:1px solid #ddd;padding:.6em 1em;border-radius:6px}
 .card b{font-size:1.5em;display:block;color:#b22222}
 """
@@ -47,13 +51,18 @@ def _e(value: Any) -> str:
     return html.escape("—" if value is None else str(value))
 
 
-def _table(header: list[str], rows: list[list[Any]], flags: list[bool] | None = None) -> str:
+def _table(header: list[str], rows: list[list[Any]], flags: list[str] | None = None, classes: dict[int, str] | None = None) -> str:
+    """`flags`: a row class per row ("", "flag", "neg"); `classes`: a cell class per column index."""
+    classes = classes or {}
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = []
     for i, row in enumerate(rows):
-        cls = ' class="flag"' if flags and flags[i] else ""
-        cells = "".join(f'<td class="n">{_e(v)}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool) else f"<td>{_e(v)}</td>" for v in row)
-        body.append(f"<tr{cls}>{cells}</tr>")
+        cls = f' class="{flags[i]}"' if flags and flags[i] else ""
+        cells = []
+        for j, v in enumerate(row):
+            kind = "n" if isinstance(v, (int, float)) and not isinstance(v, bool) else classes.get(j, "")
+            cells.append(f'<td class="{kind}">{_e(v)}</td>' if kind else f"<td>{_e(v)}</td>")
+        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -101,11 +110,13 @@ def write_report(
     year = year or years[-1]
     parts = [f"<h1>{_e(T('title'))}</h1><p class='muted'>{_e(T('generated', time=f'{dt.datetime.now():%Y-%m-%d %H:%M}', year=year))}"
              + (_e(T("anonymised")) if pseudonymise else "") + "</p>"]
-    parts.append(_overview(people, rows))
-    parts.append(_scores(rows, data))
-    summary = summarise_branches(people, data.records, set(data.lessons))
-    parts.append(_branches(summary, people, rows, rules, year))
-    parts.append(_items(_read_items(ledger_url), _question_info(ledger_url, courses or []), low_discrimination))
+    in_year = [d for d in rows if d["year"] == year]
+    parts.append(_overview(people, in_year, rules))
+    parts.append(_scores(in_year, data))
+    titles = {cid: c.title for cid, c in data.courses.items()}
+    summary = [r for r in branch_rows(people, rows, rules, [year], titles, course_lessons_of(data)) if r["course"] == ALL_COURSES]
+    parts.append(_branches(summary, year))
+    parts.append(_items(_read_items(ledger_url), _question_info(ledger_url, courses or []), _lesson_titles(data), low_discrimination))
     parts.append(_shortfalls(people, rows, rules, year, alias, pseudonymise))
     page = (f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'><title>{_e(T('title'))}</title>"
             f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
@@ -114,12 +125,14 @@ def write_report(
     return out
 
 
-def _overview(people: list, rows: list[dict]) -> str:
+def _overview(people: list, rows: list[dict], rules) -> str:
     learners_with = {d["learner_id"] for d in rows}
     passed = sum(1 for d in rows if d["passed"] == "合格")
     hours = sum(d["hours"] for d in rows)
-    cards = [(T("card.roster"), len(people)), (T("card.learners"), len(learners_with)), (T("card.records"), len(rows)),
-             (T("card.pass_rate"), f"{100 * passed / len(rows):.1f}%" if rows else "—"), (T("card.hours"), f"{hours:g}")]
+    party = sum(1 for p in people if p.category in rules.party_member_categories)
+    cards = [(T("card.roster"), len(people)), (T("card.party"), party), (T("card.learners"), len(learners_with)),
+             (T("card.records"), len(rows)), (T("card.pass_rate"), f"{100 * passed / len(rows):.1f}%" if rows else "—"),
+             (T("card.hours"), f"{hours:g}")]
     return f"<h2>{_e(T('h.overview'))}</h2><div class='cards'>" + "".join(f"<div class='card'><b>{_e(v)}</b>{_e(k)}</div>" for k, v in cards) + "</div>"
 
 
@@ -139,28 +152,24 @@ def _scores(rows: list[dict], data) -> str:
     return "".join(out)
 
 
-def _branches(summary: list[dict], people: list, rows: list[dict], rules, year: int) -> str:
-    earned = hours_by_year(rows)
-    short: dict[str, int] = defaultdict(int)
-    for p in people:
-        if yearly_status(p, year, earned.get(p.id, {}), rules)["status"] == "未达标":
-            short[p.branch] += 1
-    labels = [s["branch"] or "（未分配支部）" for s in summary]
+def _branches(summary: list[dict], year: int) -> str:
+    """The branch figures of 支部汇总 (all courses) for `year`: the same numbers as the export."""
+    labels = [s["branch"] or NO_BRANCH for s in summary]
     out = [f"<h2>{_e(T('h.branches'))}</h2>"]
     if summary:
-        out.append("<div class='chart'>" + charts.bars(labels, [s["completion"] for s in summary], T("chart.completion"), T("chart.completion_axis"), percent=True) + "</div>")
+        out.append("<div class='chart'>" + charts.bars(labels, [s["completion"] / 100 for s in summary], T("chart.completion"), T("chart.completion_axis"), percent=True) + "</div>")
         per_member = [s["hours"] / s["learners"] if s["learners"] else 0 for s in summary]
         out.append("<div class='chart'>" + charts.bars(labels, per_member, T("chart.hours"), T("chart.hours_axis")) + "</div>")
-    table = [[lab, s["learners"], s["submitted"], s["passed"], f"{100 * s['completion']:.1f}%", s["mean_score"], s["hours"], short.get(s["branch"], 0)]
+    table = [[lab, s["learners"], s["party_members"], s["submitted"], s["passed"], f"{s['completion']:.1f}%", s["mean_score"], s["hours"], s["short"]]
              for lab, s in zip(labels, summary)]
-    out.append(_table([T(f"col.branch.{i}", year=year) for i in range(8)], table))
+    out.append(_table([T(f"col.branch.{i}", year=year) for i in range(9)], table))
     return "".join(out)
 
 
 @dataclass
 class QuestionInfo:
     stem: str
-    texts: dict[str, str]
+    texts: dict[str, str]  # option id → text, in the author's order
     correct_ids: list[str]
 
 
@@ -177,41 +186,87 @@ def _question_info(ledger_url: str, courses: list[Course]) -> dict[str, Question
     return info
 
 
-def _items(items: dict[str, dict[int, list[Any]]], info: dict[str, QuestionInfo], low: float) -> str:
-    out = [f"<h2>{_e(T('h.items'))}</h2><p class='muted'>{_e(T('items.note', low=f'{low:g}'))}</p>"]
+def _lesson_titles(data) -> dict[str, str]:
+    """assignment → "course title · lesson title", so sections read as the learners saw them."""
+    out = {}
+    for r in data.records:
+        if r.assignment in out:
+            continue
+        course, lesson = data.courses.get(r.course_id), data.lessons.get((r.course_id, r.lesson_id))
+        out[r.assignment] = f"{course.title if course else r.course_id} · {lesson.title if lesson else r.lesson_id}"
+    return out
+
+
+def hint(s: ItemStats) -> tuple[str, str]:
+    """(text, row class): a negative discrimination most often means a wrong key."""
+    if s.discrimination_index is not None and s.discrimination_index < 0:
+        return T("flag.negative"), "neg"
+    if s.low_discrimination:
+        return T("flag.low"), "flag"
+    return "", ""
+
+
+def option_lines(s: ItemStats, q: QuestionInfo | None) -> str:
+    """One line per option: "A. 每季度一次 ✓：17"; free answers (blanks) by frequency, the eight commonest."""
+    if q and q.texts:
+        lines = []
+        for n, (oid, text) in enumerate(q.texts.items()):
+            mark = " ✓" if oid in q.correct_ids else ""
+            lines.append(f"{LETTERS[n] if n < len(LETTERS) else oid}. {text}{mark}：{s.choices.get(oid, 0)}")
+        return "\n".join(lines)
+    return "\n".join(f"{k}：{v}" for k, v in s.choices.most_common(8))
+
+
+def _items(items: dict[str, dict[int, list[Any]]], info: dict[str, QuestionInfo], titles: dict[str, str], low: float) -> str:
+    out = [f"<h2>{_e(T('h.items'))}</h2><p class='muted'>{_e(T('items.note', low=f'{low:g}'))}</p>", _guide(low)]
     if not items:
         out.append(f"<p>{_e(T('no_items'))}</p>")
-    for assignment in sorted(items):
+    for assignment in sorted(items, key=lambda a: (titles.get(a, a), a)):
         test, stats = analyse_items(items[assignment], low)
-        out.append(f"<h3>{_e(assignment)}</h3>")
+        out.append(f"<h3>{_e(titles.get(assignment, assignment))}</h3>")
         out.append(_table([T(f"col.test.{i}") for i in range(7)],
                           [[test.attempts, test.questions, test.mean, test.sd, test.cic, test.error_ratio, test.standard_error]]))
         rows, flags = [], []
-        for s in stats:
+        for n, s in enumerate(stats, start=1):
             q = info.get(s.question_id)
-            stem = q.stem[:40] if q else ""
-            texts = {k: v[:12] for k, v in q.texts.items()} if q else {}
-            # options in their own order; free answers (blanks) by frequency, the eight commonest
-            picked = sorted(s.choices.items()) if texts else s.choices.most_common(8)
-            choices = " · ".join(f"{k}{'（' + texts[k] + '）' if k in texts else ''}{'✓' if q and k in q.correct_ids else ''}: {v}" for k, v in picked)
-            rows.append([s.question_id, stem, s.attempts, s.facility, s.sd, s.discrimination_index, s.discriminative_efficiency,
-                         choices + (T("unanswered", n=s.unanswered) if s.unanswered else ""), T("flag.low") if s.low_discrimination else ""])
-            flags.append(s.low_discrimination)
-        out.append(_table([T(f"col.item.{i}") for i in range(9)], rows, flags))
+            text, cls = hint(s)
+            choices = option_lines(s, q) + (T("unanswered", n=s.unanswered) if s.unanswered else "")
+            rows.append([T("number", n=n), q.stem if q else s.question_id, s.attempts, s.facility, s.sd, s.discrimination_index,
+                         s.discriminative_efficiency, choices, text])
+            flags.append(cls)
+        out.append(_table([T(f"col.item.{i}") for i in range(9)], rows, flags, {1: "stem", 7: "choices", 8: "hint"}))
     return "".join(out)
 
 
+def _guide(low: float) -> str:
+    """What each figure means and when to act, in the instructor's words."""
+    terms = ["difficulty", "discrimination", "efficiency", "cic", "error_ratio", "standard_error"]
+    return "<dl class='guide'>" + "".join(f"<dt>{_e(T(f'guide.{k}.term'))}</dt><dd>{_e(T(f'guide.{k}', low=f'{low:g}'))}</dd>" for k in terms) + "</dl>"
+
+
 def _shortfalls(people: list, rows: list[dict], rules, year: int, alias: dict[str, str], pseudonymise: bool, limit: int = 500) -> str:
-    earned = hours_by_year(rows)
-    table = []
+    """Members short of their requirement, by reason: 未参学 (no record in the year), 不合格
+    (took lessons, failed one or more), 学时不足 (passed what they took, not enough hours)."""
+    earned = earned_by_learner(rows, rules)
+    took: dict[str, list[dict]] = defaultdict(list)
+    for d in rows:
+        if d["year"] == year:
+            took[d["learner_id"]].append(d)
+    groups: dict[str, list[list[Any]]] = {"absent": [], "failed": [], "short": []}
     for p in sorted(people, key=lambda p: (p.branch, p.id)):
-        s = yearly_status(p, year, earned.get(p.id, {}), rules)
+        s = rules.assess(p, year, earned.get(p.id) or Earned())
         if s["status"] != "未达标":
             continue
+        mine = took.get(p.id, [])
+        reason = "absent" if not mine else "failed" if any(d["passed"] != "合格" for d in mine) else "short"
         who = [alias[p.id], "", ""] if pseudonymise else [p.id, p.name, mask_id_number(p.id_number)]
-        table.append([*who, p.branch, s["requirement"], s["window"], s["required"], s["earned"], s["shortfall"]])
-    out = [f"<h2>{_e(T('h.short', year=year, n=len(table)))}</h2>"]
-    if len(table) > limit:
-        out.append(f"<p class='muted'>{_e(T('short.limit', n=limit))}</p>")
-    out.append(_table([T("col.short.code") if pseudonymise else T("col.short.0"), *(T(f"col.short.{i}") for i in range(1, 9))], table[:limit]))
+        groups[reason].append([*who, p.branch, s["requirement"], s["window"], s["required"], s["earned"], s["shortfall"], s["missing"]])
+    total = sum(len(g) for g in groups.values())
+    out = [f"<h2>{_e(T('h.short', year=year, n=total))}</h2>"]
+    header = [T("col.short.code") if pseudonymise else T("col.short.0"), *(T(f"col.short.{i}") for i in range(1, 10))]
+    for reason, table in groups.items():
+        out.append(f"<h3>{_e(T(f'short.{reason}', n=len(table)))}</h3>")
+        if len(table) > limit:
+            out.append(f"<p class='muted'>{_e(T('short.limit', n=limit))}</p>")
+        out.append(_table(header, table[:limit]))
     return "".join(out)
