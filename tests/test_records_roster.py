@@ -12,14 +12,14 @@ HEADER = "工号,姓名,支部,单位,职务,人员类别,职级,身份证号\n"
 
 
 def test_csv_in_gbk_and_utf8_bom_read_the_same(tmp_path):
-    body = HEADER + "a01,张三,一支部,办公室,科员,党员,,110101199001011234\na02,李四,一支部,办公室,主任,书记和班子成员,,\n"
+    body = HEADER + "a01,张三,一支部,办公室,科员,党员,,110101199001011237\na02,李四,一支部,办公室,主任,书记和班子成员,,\n"
     gbk, bom = tmp_path / "gbk.csv", tmp_path / "bom.csv"
     gbk.write_bytes(body.encode("gbk"))
     bom.write_bytes(body.encode("utf-8-sig"))
     a, b = load_roster(gbk), load_roster(bom)
     assert a == b
     assert [(l.id, l.name, l.category) for l in a] == [("a01", "张三", "党员"), ("a02", "李四", "书记和班子成员")]
-    assert a[0].id_number == "110101199001011234"
+    assert a[0].id_number == "110101199001011237"
 
 
 def test_every_bad_row_is_reported_with_its_row_number(tmp_path):
@@ -82,7 +82,7 @@ def test_id_number_stored_as_an_excel_number_is_refused(tmp_path):
 
     wb = Workbook()
     wb.active.append(["工号", "姓名", "支部", "人员类别", "身份证号"])
-    wb.active.append(["a01", "张三", "一支部", "党员", 110101199001011234])  # Excel keeps 15 digits
+    wb.active.append(["a01", "张三", "一支部", "党员", 110101199001011237])  # Excel keeps 15 digits
     wb.save(tmp_path / "r.xlsx")
     with pytest.raises(InputError) as err:
         load_roster(tmp_path / "r.xlsx")
