@@ -7,6 +7,7 @@ widget does on a click), and submits. Then the instructor side collects, and eve
 looked for in the collected submissions: the number lost must be 0.
 
     .venv/bin/python benchmarks/bench_hub.py [--learners 30]
+    .venv/bin/python benchmarks/bench_hub.py --memory      # server + kernel per learner, before/after the frame
 Only 127.0.0.1; everything under var/bench-hub (removed first).
 """
 from __future__ import annotations
@@ -81,11 +82,135 @@ def rss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
+# --- memory per active learner: server + kernel, before and after the frame (issue 11 item 9) ---
+
+def _smaps_mb(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) in MB of one process; PSS shares libraries fairly between the processes using them."""
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss / 1024, pss / 1024
+
+
+def _learner_server(mode: str, folder: Path, notebooks: Path):
+    """A learner's Jupyter server as the hub would start it: `before` = JupyterLab landing with every
+    extension on (the old set-up), `after` = the frame (hub/frame.py: Voilà, lighter server)."""
+    import os
+    import subprocess
+
+    from partyquiz.hub.frame import server_env
+    from partyquiz.hub.home import HomeSpec, files_for
+
+    home = folder / mode
+    spec = HomeSpec(home=home, user="u0001", role="learner", course_id="partyquiz", exchange=folder / "exchange", ignore=())
+    for rel, text in files_for(spec).items():
+        (home / rel).parent.mkdir(parents=True, exist_ok=True)
+        (home / rel).write_text(text, encoding="utf-8")
+    if mode == "before":  # what learners' servers had before: only formgrader switched off, no Voilà settings
+        (home / ".jupyter/jupyter_server_config.json").write_text(json.dumps(
+            {"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": False}}}))
+    for name in ("app.ipynb", "start.ipynb"):
+        shutil.copyfile(notebooks / name, home / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PARTYQUIZ"))}
+    env.update({"HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / ".jupyter"), "PARTYQUIZ_LANG": "zh-CN",
+                "PARTYQUIZ_LEARNER": "u0001", "PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '')}"})
+    if mode == "after":
+        env.update(server_env())
+    port, token = free_port(), "bench-memory-token"
+    argv = [str(Path(sys.executable).parent / "jupyter-server"), "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}"]
+    if os.geteuid() == 0:
+        argv.append("--allow-root")
+    proc = subprocess.Popen(argv, env=env, cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return proc, f"http://127.0.0.1:{port}", token
+
+
+def _open_landing(mode: str, base: str, token: str) -> float:
+    """What a learner's first page does to the server; returns seconds until the page is rendered."""
+    import httpx
+
+    auth = {"Authorization": f"token {token}"}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/status", headers=auth, timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    t0 = time.monotonic()
+    if mode == "after":  # Voilà renders the app: one kernel runs app.ipynb
+        r = httpx.get(f"{base}/voila/render/app.ipynb", headers=auth, timeout=120)
+        r.raise_for_status()
+        return time.monotonic() - t0
+    # before: JupyterLab, then the start page's kernel running show_start_page()
+    httpx.get(f"{base}/lab", headers=auth, timeout=60).raise_for_status()
+    user = HubUser(base, "u0001", "")
+    user.token = token
+    user.url = lambda path: "/" + path.lstrip("/")  # a plain server: no /user/<name>/ prefix
+    kernel = user.start_kernel()
+    user.execute(kernel, "from partyquiz.widgets.start import show_start_page\nshow_start_page()", timeout=120)
+    user.close()
+    return time.monotonic() - t0
+
+
+def measure_memory(learners: int = 4, app: str = "real") -> dict:
+    """`learners` servers side by side (as on a hub), each after its first page; per learner: RSS
+    (counts shared libraries in full for every process) and PSS (shares them out: what one more
+    learner really costs). `app="standin"`: a one-button app page, to tell the frame's cost from
+    the learner app's."""
+    import os
+    import signal
+    import tempfile
+
+    from helpers_hub import notebooks_with
+
+    folder = Path(tempfile.mkdtemp(prefix="pq-bench-mem-"))
+    notebooks = notebooks_with(folder / "notebooks", app=app)
+    result: dict = {"app": app, "learners": learners}
+    try:
+        for mode in ("before", "after"):
+            servers = []
+            try:
+                for n in range(learners):
+                    servers.append(_learner_server(mode, folder / f"l{n}", notebooks))
+                opens = [_open_landing(mode, base, token) for _, base, token in servers]
+                time.sleep(3)  # let the kernels settle after the first page
+                per = []
+                for proc, _, _ in servers:
+                    pids = [proc.pid, *descendants(proc.pid)]
+                    per.append([sum(x) for x in zip(*(_smaps_mb(p) for p in pids))])
+                result[mode] = {"rss_mb": round(statistics.median(r for r, _ in per), 1),
+                                "pss_mb": round(sum(p for _, p in per) / learners, 1),
+                                "open_p50_s": round(statistics.median(opens), 1),
+                                "learners_per_gib_active": round(1024 / (sum(p for _, p in per) / learners), 1)}
+            finally:
+                for proc, _, _ in servers:
+                    for pid in [*descendants(proc.pid), proc.pid]:
+                        try:
+                            os.kill(pid, signal.SIGTERM)
+                        except ProcessLookupError:
+                            pass
+                    proc.wait(30)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return result
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--learners", type=int, default=30)
+    parser.add_argument("--memory", action="store_true", help="memory per active learner, before/after the frame")
+    parser.add_argument("--app", choices=["real", "standin"], default="real", help="with --memory: the learner app or a one-button page")
     args = parser.parse_args()
     ensure_venv_on_path()
+    if args.memory:
+        print(json.dumps(measure_memory(app=args.app), indent=1))
+        return
     hub_dir = REPO / "var" / "bench-hub"
     shutil.rmtree(hub_dir, ignore_errors=True)
     setup = HubSetup(hub_dir=hub_dir, port=free_port(), learners=args.learners, courses=[COURSE])
