@@ -189,3 +189,22 @@ def test_bad_rules_name_the_file_and_field(tmp_path, change, words):
     with pytest.raises(InputError) as err:
         load_rules(bad)
     assert str(bad) in str(err.value) and words in str(err.value)
+
+
+def test_study_time_is_read_from_the_collected_answers_files(tmp_path, rules):
+    from partyquiz.answers import AnswerStore
+    from partyquiz.records.rollin import study_minutes_in
+
+    def studied(learner, assignment, notebook, seconds):
+        store = AnswerStore(tmp_path / learner / assignment, notebook)
+        store.update_meta(lambda meta: meta.update(study={"active_seconds": seconds}))
+
+    studied("a01", "c1-l1", "l1", 1800)  # 30 minutes
+    studied("a01", "c1-l1", "extra", 900)  # a second notebook of the same lesson: 15 more
+    studied("a02", "c1-l1", "l1", 2700)
+    (tmp_path / "a03" / "c1-l1").mkdir(parents=True)
+    (tmp_path / "a03" / "c1-l1" / "l1.answers.json").write_text("{broken", encoding="utf-8")
+    minutes = study_minutes_in(tmp_path, ["c1-l1"])
+    assert minutes == {("a01", "c1-l1"): 45.0, ("a02", "c1-l1"): 45.0}
+    # 45 minutes on the 45-minute, 2-学时 lesson: 0.75 学时
+    assert rules.lesson_hours(LESSON_45, True, form="在线", studied_minutes=minutes[("a01", "c1-l1")]) == 0.75

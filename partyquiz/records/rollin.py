@@ -266,3 +266,22 @@ def _store_items(conn: sa.Connection, results: list[QuizResult], index: dict[str
     if rows:
         conn.execute(L.items.insert(), rows)
     summary.items += len(rows)
+
+
+def study_minutes_in(submitted: Path | str, assignments: list[str] | None = None) -> dict[tuple[str, str], float]:
+    """(learner, assignment) → minutes of active study the learner app recorded, read from the
+    answers files nbgrader collected (`<submitted>/<learner>/<assignment>/*.answers.json`, field
+    `study.active_seconds`); the notebooks of one assignment add up. Unreadable files are skipped:
+    their lesson then falls back as `online.missing_study_time` says."""
+    root = Path(submitted)
+    out: dict[tuple[str, str], float] = {}
+    for path in sorted(root.glob("*/*/*.answers.json")):
+        learner, assignment = path.parent.parent.name, path.parent.name
+        if assignments is not None and assignment not in assignments:
+            continue
+        try:
+            seconds = float((json.loads(path.read_text(encoding="utf-8")).get("study") or {}).get("active_seconds", 0))
+        except (OSError, ValueError, AttributeError):
+            continue
+        out[(learner, assignment)] = out.get((learner, assignment), 0.0) + seconds / 60
+    return {k: round(v, 2) for k, v in out.items()}
