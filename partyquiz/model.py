@@ -12,13 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-QuestionType = Literal["single", "multiple", "truefalse", "fill", "numeric", "matching", "essay", "description", "cloze"]
-QUESTION_TYPES: tuple[str, ...] = ("single", "multiple", "truefalse", "fill", "numeric", "matching", "essay", "description", "cloze")
-AUTO_GRADED_TYPES = frozenset({"single", "multiple", "truefalse", "fill", "numeric", "matching"})
+if TYPE_CHECKING:
+    from .qtypes.base import QuestionKind
+
+# A question type is a name in the registry of question kinds (`partyquiz.qtypes`, one module
+# per type); `QUESTION_TYPES` lists the registered names.
+QuestionType = str
+
+
+def _type_enum(schema: dict[str, Any]) -> None:
+    schema["enum"] = list(_registry().names())
+
+
+def __getattr__(name: str) -> Any:
+    if name == "QUESTION_TYPES":
+        return _registry().names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # all_or_nothing: a question scores full points or 0 (every blank must be right).
 # strict: choice questions all-or-nothing; blanks earn their share each.
@@ -109,7 +122,7 @@ class MatchPair(_Model):
 
 class Question(_Model):
     id: StableId
-    type: QuestionType
+    type: QuestionType = Field(json_schema_extra=_type_enum)
     stem: str
     options: list[Option] = []
     # truefalse key, and the feedback shown when the learner answered true / false
@@ -135,6 +148,9 @@ class Question(_Model):
     difficulty: str = ""
     topic: str = ""
     source: str = ""
+    # Moodle's question name when it is not a valid id (e.g. Chinese), and its tags (GIFT [tag:…])
+    title: str = ""
+    tags: list[str] = []
 
     @field_validator("stem")
     @classmethod
@@ -143,39 +159,30 @@ class Question(_Model):
             raise ValueError("题干为空 / empty stem")
         return v
 
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, v: str) -> str:
+        if not _registry().known(v):
+            raise ValueError(f"未知题型 '{v}'（可用：{'、'.join(_registry().names())}）/ unknown question type")
+        return v
+
     @model_validator(mode="after")
     def _key_fits_type(self) -> "Question":
         ids = [o.id for o in self.options]
         if len(set(ids)) != len(ids):
             raise ValueError(f"选项 id 重复 / duplicate option ids in {self.id}")
-        if self.type in ("single", "multiple"):
-            if len(self.options) < 2:
-                raise ValueError(f"{self.id}: 选择题至少需要两个选项 / needs at least two options")
-            right = [o for o in self.options if o.correct]
-            if not right:
-                raise ValueError(f"{self.id}: 没有正确选项 / no correct option")
-            if self.type == "single" and len(right) != 1:
-                raise ValueError(f"{self.id}: 单选题只能有一个正确选项 / single choice needs exactly one")
-        elif self.type == "truefalse":
-            if self.answer is None:
-                raise ValueError(f"{self.id}: 判断题缺少答案 / true/false without answer")
-        elif self.type == "fill":
-            if not self.blanks or any(not alts for alts in self.blanks):
-                raise ValueError(f"{self.id}: 填空题缺少答案 / blank without accepted answer")
-        elif self.type == "numeric":
-            if self.value is None and self.range is None and not self.numeric_answers:
-                raise ValueError(f"{self.id}: 数值题缺少答案 / numeric without value or range")
-        elif self.type == "description":
-            self.points = 0.0  # a text item: shown, never scored
-            return self
-        elif self.type == "cloze":
-            _check_cloze(self)
-        elif self.type == "matching":
-            if len(self.pairs) < 2:
-                raise ValueError(f"{self.id}: 匹配题至少需要两组 / matching needs at least two pairs")
-        if self.points <= 0:
+        kind = self.kind
+        kind.check(self)
+        if not kind.scored:
+            self.points = 0.0  # a text item: shown, never scored, whatever the bank says
+        elif self.points <= 0:
             raise ValueError(f"{self.id}: 分值必须为正 / points must be positive")
         return self
+
+    @property
+    def kind(self) -> "QuestionKind":
+        """This question's type in the registry (`partyquiz.qtypes`): every layer asks it."""
+        return _registry().get(self.type)
 
     @property
     def correct_ids(self) -> list[str]:
@@ -183,17 +190,7 @@ class Question(_Model):
 
     def key(self) -> dict[str, Any]:
         """The key alone: what must never reach a learner in graded mode."""
-        if self.type in ("single", "multiple"):
-            return {"options": self.correct_ids}
-        if self.type == "truefalse":
-            return {"answer": self.answer}
-        if self.type == "fill":
-            return {"blanks": self.blanks, "case_sensitive": self.case_sensitive}
-        if self.type == "numeric":
-            return {"value": self.value, "tolerance": self.tolerance, "range": self.range}
-        if self.type == "matching":
-            return {"pairs": {p.id: p.right for p in self.pairs}}
-        return {}
+        return self.kind.key(self)
 
     def public(self, with_key: bool = False) -> dict[str, Any]:
         """Learner-side view. `with_key` only for practice quizzes."""
@@ -205,50 +202,22 @@ class Question(_Model):
         }
         if self.options:
             view["options"] = [o.public() for o in self.options]
-        if self.type == "fill":
-            view["n_blanks"] = len(self.blanks)
-        if self.type == "matching":
-            # rights sorted so their order gives nothing away; the widget shuffles per learner
-            view["lefts"] = [{"id": p.id, "text": p.left} for p in self.pairs]
-            view["rights"] = sorted({p.right for p in self.pairs} | set(self.distractors))
+        view.update(self.kind.public(self))
         if with_key:
             view["key"] = self.key()
             view["explanation"] = self.explanation
         return view
 
 
+# a cloze stem marks each blank `{{<part id>}}` where it stands
 CLOZE_MARKER = re.compile(r"\{\{([A-Za-z0-9][A-Za-z0-9_.-]*)\}\}")
 
 
-def _full_credit(weights: list[float]) -> bool:
-    return any(abs(w - 1.0) < 1e-9 for w in weights)
+def _registry():
+    # imported on first use: the kinds import this module for Option, Alternative, …
+    from .qtypes import registry
 
-
-def _check_cloze(q: "Question") -> None:
-    ids = [p.id for p in q.parts]
-    if not ids:
-        raise ValueError(f"{q.id}: 完形填空题没有空 / cloze without parts")
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"{q.id}: 空的 id 重复 / duplicate part ids")
-    markers = CLOZE_MARKER.findall(q.stem)
-    for pid in ids:
-        if markers.count(pid) != 1:
-            raise ValueError(f"{q.id}: 题干中空 {{{{{pid}}}}} 应恰好出现一次 / marker {{{{{pid}}}}} must appear once in the stem")
-    unknown = sorted(set(markers) - set(ids))
-    if unknown:
-        raise ValueError(f"{q.id}: 题干中有未定义的空 / stem marks undefined parts: {', '.join(unknown)}")
-    for part in q.parts:
-        where = f"{q.id}.{part.id}"
-        if part.kind == "shortanswer" and not _full_credit([a.fraction for a in part.alternatives]):
-            raise ValueError(f"{where}: 简答空需要一个满分答案 / short-answer part needs a 100% alternative")
-        if part.kind == "numerical" and not _full_credit([a.fraction for a in part.numeric_answers]):
-            raise ValueError(f"{where}: 数值空需要一个满分答案 / numerical part needs a 100% answer")
-        if part.kind == "multichoice":
-            if len(part.options) < 2 or len({o.id for o in part.options}) != len(part.options):
-                raise ValueError(f"{where}: 选择空至少需要两个不同的选项 / multichoice part needs two distinct options")
-            weights = [o.fraction if o.fraction is not None else float(o.correct) for o in part.options]
-            if not _full_credit(weights):
-                raise ValueError(f"{where}: 选择空需要一个满分选项 / multichoice part needs a 100% option")
+    return registry
 
 
 class Section(_Model):
@@ -353,13 +322,14 @@ class QuizKey(_Model):
     def max_score(self) -> float:
         total = 0.0
         for section in self.quiz.sections:
-            n = section.draw or len(section.pool)
-            if section.points is not None:
-                total += n * section.points
+            # text items (descriptions) have no points: they never count in the maximum
+            scored = [q for q in section.pool if self.questions[q].kind.scored]
+            if not scored:
+                continue
+            if section.draw:  # validated uniform when drawing (and drawn pools hold no text items)
+                total += section.draw * (section.points if section.points is not None else self.questions[scored[0]].points)
             else:
-                # validated uniform when drawing; otherwise the sum of the pool
-                pts = [self.questions[q].points for q in section.pool]
-                total += pts[0] * n if section.draw else sum(pts)
+                total += sum(section.points if section.points is not None else self.questions[q].points for q in scored)
         return round(total, 6)
 
 
@@ -367,7 +337,8 @@ class Answer(_Model):
     """One saved answer: value shape depends on the question type.
 
     single: [option_id]; multiple: [option_id, ...]; truefalse: bool; fill: [str per blank];
-    numeric: float or str as typed; matching: {pair_id: right text}; essay: str.
+    numeric: float or str as typed; matching: {pair_id: right text}; essay: str;
+    cloze: {part_id: str as typed, or option id}; description: none (nothing is asked).
     """
 
     value: Any = None
@@ -435,3 +406,17 @@ class Learner(_Model):
     category: str = "党员"  # 人员类别
     rank: str = ""  # 职级 (乡科级, 县处级 …)
     id_number: str = ""  # 身份证号: personal data, masked unless an organisation turns it on
+    joined_on: dt.date | None = None  # 入党日期 (政治生日); new-member rules count from it
+    role: str = ""  # 支部书记 / 支部副书记 / 支部委员 …: branch secretaries and committee members
+
+    @field_validator("joined_on", mode="before")
+    @classmethod
+    def _date_as_rosters_write_it(cls, value: Any) -> Any:
+        # 2010年7月1日, 2010/7/1, 2010.7.1, an Excel date cell read as text ("2010-07-01 00:00:00")
+        if isinstance(value, str):
+            found = re.search(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", value)
+            if not value.strip():
+                return None
+            if found:
+                return dt.date(*(int(g) for g in found.groups()))
+        return value

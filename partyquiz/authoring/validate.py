@@ -154,7 +154,10 @@ def _check_sections(sections: Any, at: tuple, file: str, line: _Lines, questions
             continue
         known = [questions[str(q)] for q in pool if str(q) in questions]
         where = ".".join(map(str, (*at, j, "draw")))
-        essays = [q.id for q in known if q.type == "essay"]
+        essays = [q.id for q in known if q.kind.manual]
+        texts = [q.id for q in known if not q.kind.scored]
+        if texts:
+            problems.append(Problem(file, f"抽题的题目池不能含说明文字（请放在不抽题的一节）：{', '.join(texts)} / descriptions are not allowed in a drawn pool (put them in a section without draw)", line(*at, j, "draw"), where))
         if essays:
             problems.append(Problem(file, f"抽题的题目池不能含简答题（总分会随抽题变化）：{', '.join(essays)} / essays are not allowed in a drawn pool (the maximum would depend on the draw)", line(*at, j, "draw"), where))
         if section.get("points") is None and len({q.points for q in known}) > 1:

@@ -30,34 +30,11 @@ h1{color:#b71c1c;font-size:1.4em}.q{border:1px solid #ddd;border-radius:6px;padd
 def _answer_text(question: Question, value: Any, lang: str | None) -> str:
     if value is None or value == "" or value == []:
         return t("grading.feedback.blank", lang)
-    if question.type in ("single", "multiple"):
-        texts = {o.id: o.text for o in question.options}
-        picked = value if isinstance(value, list) else [value]
-        return "；".join(texts.get(str(v), str(v)) for v in picked)
-    if question.type == "truefalse":
-        return t("quiz.true", lang) if value is True else t("quiz.false", lang) if value is False else str(value)
-    if question.type == "fill" and isinstance(value, list):
-        return " | ".join(str(v) for v in value)
-    if question.type == "matching" and isinstance(value, dict):
-        lefts = {p.id: p.left for p in question.pairs}
-        return "；".join(f"{lefts.get(k, k)} → {v}" for k, v in value.items() if k in lefts)
-    return str(value)
+    return question.kind.answer_text(question, value, lang)
 
 
 def _key_text(question: Question, lang: str | None) -> str:
-    if question.type in ("single", "multiple"):
-        return "；".join(o.text for o in question.options if o.correct)
-    if question.type == "truefalse":
-        return t("quiz.true", lang) if question.answer else t("quiz.false", lang)
-    if question.type == "fill":
-        return " | ".join(" / ".join(alts) for alts in question.blanks)
-    if question.type == "numeric":
-        if question.range is not None:
-            return f"{question.range[0]} – {question.range[1]}"
-        return f"{question.value}" + (f" ± {question.tolerance}" if question.tolerance else "")
-    if question.type == "matching":
-        return "；".join(f"{p.left} → {p.right}" for p in question.pairs)
-    return ""
+    return question.kind.key_text(question, lang)
 
 
 def render_feedback(key: QuizKey, result: QuizResult, lang: str | None = None) -> str:

@@ -21,7 +21,8 @@ from .. import i18n
 from ..answers import AnswerStore
 from ..draw import drawn_questions, option_order, seed_for
 from ..identity import current_learner
-from ..model import Answer, MatchPair, Option, Question, Quiz
+from ..model import Answer, Option, Question, Quiz
+from ..qtypes import registry
 from ..scoring import is_answered, score_question
 from ..settings import settings
 from .markdown import render_markdown
@@ -52,22 +53,12 @@ def clock_time(iso: str) -> str:
 def question_from_public(view: dict) -> Question:
     """Rebuild a Question from a practice quiz's public view (which holds the key)."""
     key = view.get("key") or {}
-    qtype = view["type"]
-    right = set(key.get("options") or [])
+    kind = registry.get(view["type"])
     fields: dict[str, Any] = {
-        "id": view["id"], "type": qtype, "stem": view["stem"], "points": view.get("points", 1.0),
-        "options": [Option(id=o["id"], text=o["text"], correct=o["id"] in right) for o in view.get("options", [])],
+        "id": view["id"], "type": view["type"], "stem": view["stem"], "points": view.get("points", 1.0),
+        "options": [Option(id=o["id"], text=o["text"], correct=o["id"] in set(key.get("options") or [])) for o in view.get("options", [])],
     }
-    if qtype == "truefalse":
-        fields["answer"] = key.get("answer")
-    elif qtype == "fill":
-        fields["blanks"] = key.get("blanks") or []
-        fields["case_sensitive"] = bool(key.get("case_sensitive", False))
-    elif qtype == "numeric":
-        fields.update(value=key.get("value"), tolerance=key.get("tolerance") or 0.0, range=key.get("range"))
-    elif qtype == "matching":
-        rights = key.get("pairs") or {}
-        fields["pairs"] = [MatchPair(id=p["id"], left=p["text"], right=rights.get(p["id"], "")) for p in view.get("lefts", [])]
+    fields.update(kind.from_public(view, key))
     return Question(**fields)
 
 
@@ -88,24 +79,27 @@ class QuestionView:
         self.qid = qid
         self.question = question
         lang = quiz.lang
-        options = [o["id"] for o in question.get("options", [])]
-        if question["type"] == "matching":
-            options = list(question.get("rights", []))
-        order = option_order(quiz.quiz, quiz.seed, qid, options)
+        kind = registry.get(question["type"])
+        order = option_order(quiz.quiz, quiz.seed, qid, kind.option_ids(question))
         self.control: Control = make_control(question, order, lang, saved.value if saved else None)
-        head = (
-            f"<div class='pq-head'><b>{html.escape(i18n.t('widgets.question', lang, n=number))}</b> "
-            f"<span class='pq-type'>{html.escape(i18n.t('widgets.type.' + question['type'], lang))}</span>"
-            f"{html.escape(i18n.t('widgets.points', lang, points=_fmt(question.get('points', 1))))}</div>"
-        )
-        self.stem = quiz.html(head + f"<div class='pq-stem'>{render_markdown(question['stem'], quiz.folder)}</div>")
+        type_label = f"<span class='pq-type'>{html.escape(i18n.t(kind.label_key, lang))}</span>"
+        if kind.answerable:
+            head = (
+                f"<div class='pq-head'><b>{html.escape(i18n.t('widgets.question', lang, n=number))}</b> {type_label}"
+                f"{html.escape(i18n.t('widgets.points', lang, points=_fmt(question.get('points', 1))))}</div>"
+            )
+        else:  # a description: text only, no number, no points
+            head = f"<div class='pq-head'>{type_label}</div>"
+        # a cloze control shows the stem itself, with its blanks inside the text
+        stem = "" if kind.renders_stem else f"<div class='pq-stem'>{render_markdown(question['stem'], quiz.folder)}</div>"
+        self.stem = quiz.html(head + stem)
         self.stem.add_class("pq-stem-box")
         self.saved_label = quiz.html()
         self.saved_label.add_class("pq-saved")
-        parts: list[w.Widget] = [self.stem, self.control.widget, self.saved_label]
+        parts: list[w.Widget] = [self.stem, self.control.widget] + ([self.saved_label] if kind.answerable else [])
         # graded mode never shows a verdict: no feedback widget at all (fewer widgets, faster page)
         self.feedback: w.HTML | None = None
-        if quiz.practice:
+        if quiz.practice and kind.answerable:
             self.feedback = quiz.html()
             self.feedback.add_class("pq-feedback")
             self.check = w.Button(description=i18n.t("widgets.check", lang), tooltip=i18n.t("widgets.check", lang))
@@ -145,7 +139,8 @@ class QuestionView:
         value = self.control.value
         assert self.feedback is not None, "feedback is for practice quizzes only"
         parts = []
-        if self.question["type"] != "essay":
+        kind = registry.get(self.question["type"])
+        if kind.scored and not kind.manual:
             question = question_from_public(self.question)
             score = score_question(question, value, self.quiz.quiz.rule, question.points)
             if score >= question.points - 1e-9:
@@ -191,7 +186,10 @@ class QuizView:
         self.problems = list(self.store.problems)
         self.started_at = self._start_clock()
         self.answered = {qid for qid, a in saved.items() if is_answered(a.value)}
-        self.views = [QuestionView(self, n, qid, self.spec["questions"][qid], saved.get(qid)) for n, qid in enumerate(self.drawn, 1)]
+        # what the learner is asked: descriptions are shown but count as neither answered nor not
+        self.asked = [q for q in self.drawn if registry.get(self.spec["questions"][q]["type"]).answerable]
+        numbers = {qid: n for n, qid in enumerate(self.asked, 1)}
+        self.views = [QuestionView(self, numbers.get(qid, 0), qid, self.spec["questions"][qid], saved.get(qid)) for qid in self.drawn]
         self.progress = self.html()
         self.progress.add_class("pq-progress")
         self.timer = self.html()
@@ -249,11 +247,11 @@ class QuizView:
         return answer
 
     def refresh_progress(self) -> None:
-        answered = len(self.answered & set(self.drawn))
-        text = i18n.t("widgets.progress", self.lang, answered=answered, total=len(self.drawn))
+        answered = len(self.answered & set(self.asked))
+        text = i18n.t("widgets.progress", self.lang, answered=answered, total=len(self.asked))
         self.progress.value = (
             f"<div role='status'>{html.escape(text)} "
-            f"<progress max='{len(self.drawn)}' value='{answered}' aria-label='{html.escape(text)}'></progress></div>"
+            f"<progress max='{len(self.asked)}' value='{answered}' aria-label='{html.escape(text)}'></progress></div>"
         )
 
     def refresh_timer(self) -> bool:

@@ -1,0 +1,79 @@
+"""Description: text between questions (Moodle's "description"). Shown, never answered, never
+scored, never in the maximum; its points are 0 whatever the bank says."""
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import t
+from .base import Control, QuestionKind, ipw
+from .registry import register
+
+if TYPE_CHECKING:
+    from ..model import Question, ScoringRule
+
+
+class DescriptionControl(Control):
+    """No input: the stem above it is the whole item."""
+
+    qtype = "description"
+
+    def _build(self, saved: Any):
+        return ipw().Box([])
+
+    def _inputs(self) -> list:
+        return []
+
+    @property
+    def value(self) -> Any:
+        return None
+
+    def clear(self) -> None:
+        return None
+
+    def fill(self, value: Any) -> None:
+        return None
+
+
+@register
+class Description(QuestionKind):
+    name = "description"
+    position = 90
+    control = DescriptionControl
+    scored = False
+
+    def check(self, q: "Question") -> None:
+        return None  # the stem is the text, and an empty stem is refused by the model
+
+    def key(self, q: "Question") -> dict[str, Any]:
+        return {}
+
+    def public(self, q: "Question") -> dict[str, Any]:
+        return {}
+
+    def from_public(self, view: dict, key: dict) -> dict[str, Any]:
+        return {}
+
+    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+        return 0.0
+
+    def is_answered(self, value: Any) -> bool:
+        return False
+
+    def answer_text(self, q: "Question", value: Any, lang: str | None) -> str:
+        return t("widgets.no_answer_needed", lang)
+
+    def key_text(self, q: "Question", lang: str | None) -> str:
+        return t("widgets.no_answer_needed", lang)
+
+    def example(self) -> "Question":
+        from ..model import Question
+
+        return Question(id="ex-description", type="description", stem="以下几题围绕**“三会一课”**制度：支部党员大会、支委会、党小组会和党课。",
+                        explanation="说明文字，不计分。")
+
+    def right_answer(self, q: "Question") -> Any:
+        return None
+
+    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+        return None

@@ -1,0 +1,75 @@
+"""Single choice: one right option among several; answer value `[option_id]`."""
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import t
+from ._choice import ChoiceKind
+from .base import LABEL_STYLE, Control, ipw, option_weight, wide_layout
+from .registry import register
+
+if TYPE_CHECKING:
+    from ..model import Question, ScoringRule
+
+
+class SingleChoice(Control):
+    qtype = "single"
+
+    def _build(self, saved: Any):
+        labels = {o["id"]: o["text"] for o in self.question.get("options", [])}
+        chosen = saved[0] if isinstance(saved, list) and saved and saved[0] in labels else None
+        return ipw().RadioButtons(
+            options=[(labels[i], i) for i in self.order], value=chosen,
+            description=t("widgets.answer_label", self.lang), style=LABEL_STYLE, layout=wide_layout(),
+        )
+
+    @property
+    def value(self) -> Any:
+        return [self.widget.value] if self.widget.value is not None else None
+
+    def clear(self) -> None:
+        self.widget.value = None
+
+    def fill(self, value: Any) -> None:
+        self.widget.value = value[0] if value else None
+
+
+@register
+class Single(ChoiceKind):
+    name = "single"
+    position = 10
+    control = SingleChoice
+
+    def check(self, q: "Question") -> None:
+        super().check(q)
+        if len(q.correct_ids) != 1:
+            raise ValueError(f"{q.id}: 单选题只能有一个正确选项 / single choice needs exactly one")
+
+    def key(self, q: "Question") -> dict[str, Any]:
+        key = super().key(q)
+        if any(o.fraction is not None for o in q.options):
+            key["fractions"] = {o.id: o.fraction for o in q.options if o.fraction is not None}
+        return key
+
+    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+        picked = set(self.picked(value) or [])
+        if not picked or not picked <= {o.id for o in q.options}:
+            return 0.0
+        if rule == "fraction":
+            if len(picked) != 1:
+                return 0.0
+            option = next(o for o in q.options if o.id in picked)
+            return max(0.0, option_weight(option))
+        return 1.0 if picked == set(q.correct_ids) else 0.0
+
+    def example(self) -> "Question":
+        from ..model import Option, Question
+
+        return Question(id="ex-single", type="single", stem="支部党员大会一般多久召开一次？",
+                        options=[Option(id="month", text="每月一次"), Option(id="quarter", text="每季度一次", correct=True, feedback="对，每季度一次。"),
+                                 Option(id="year", text="每年一次")],
+                        explanation="支部党员大会每季度召开一次。")
+
+    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+        return [rng.choice([o.id for o in q.options if not o.correct])]

@@ -1,0 +1,82 @@
+"""True/false: answer value `True` or `False`; feedback per verdict (Moodle's true/false feedback)."""
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from ..i18n import t
+from .base import LABEL_STYLE, Control, QuestionKind, ipw
+from .registry import register
+
+if TYPE_CHECKING:
+    from ..model import Question, ScoringRule
+
+
+class TrueFalseControl(Control):
+    qtype = "truefalse"
+
+    def _build(self, saved: Any):
+        return ipw().RadioButtons(
+            options=[(t("widgets.true", self.lang), True), (t("widgets.false", self.lang), False)],
+            value=saved if isinstance(saved, bool) else None,
+            description=t("widgets.answer_label", self.lang), style=LABEL_STYLE,
+        )
+
+    @property
+    def value(self) -> Any:
+        return self.widget.value
+
+    def clear(self) -> None:
+        self.widget.value = None
+
+    def fill(self, value: Any) -> None:
+        self.widget.value = value if isinstance(value, bool) else None
+
+
+@register
+class TrueFalse(QuestionKind):
+    name = "truefalse"
+    position = 30
+    control = TrueFalseControl
+
+    def check(self, q: "Question") -> None:
+        if q.answer is None:
+            raise ValueError(f"{q.id}: 判断题缺少答案 / true/false without answer")
+
+    def key(self, q: "Question") -> dict[str, Any]:
+        return {"answer": q.answer}
+
+    def public(self, q: "Question") -> dict[str, Any]:
+        return {}
+
+    def from_public(self, view: dict, key: dict) -> dict[str, Any]:
+        return {"answer": key.get("answer")}
+
+    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+        return 1.0 if isinstance(value, bool) and value == q.answer else 0.0
+
+    def answer_text(self, q: "Question", value: Any, lang: str | None) -> str:
+        if isinstance(value, bool):
+            return t("quiz.true", lang) if value else t("quiz.false", lang)
+        return t("widgets.unreadable_answer", lang, value=str(value))
+
+    def key_text(self, q: "Question", lang: str | None) -> str:
+        return t("quiz.true", lang) if q.answer else t("quiz.false", lang)
+
+    def answer_feedback(self, q: "Question", value: Any) -> list[str]:
+        if not isinstance(value, bool):
+            return []
+        text = q.feedback_true if value else q.feedback_false
+        return [text] if text else []
+
+    def example(self) -> "Question":
+        from ..model import Question
+
+        return Question(id="ex-truefalse", type="truefalse", stem="“三会一课”是最基本的党内组织生活制度。", answer=True,
+                        feedback_true="正确：材料原文如此。", feedback_false="再读一遍材料第二段。", explanation="材料原文如此。")
+
+    def right_answer(self, q: "Question") -> Any:
+        return q.answer
+
+    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+        return not q.answer
