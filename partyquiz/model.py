@@ -145,6 +145,8 @@ class Question(_Model):
     distractors: list[str] = []
     points: float = 1.0
     explanation: str = ""
+    # essay: the reference answer or marking rubric (参考答案 / 评分要点), shown to markers only, never to learners
+    reference: str = ""
     difficulty: str = ""
     topic: str = ""
     source: str = ""
