@@ -23,7 +23,9 @@ node_modules/.bin/configurable-http-proxy: package.json
 demo: install
 	$(BIN)/partyquiz demo
 
+# lint-imports checks the stage order in .importlinter (a lower stage importing a higher one fails the build)
 test: install node_modules/.bin/configurable-http-proxy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 serve: install node_modules/.bin/configurable-http-proxy

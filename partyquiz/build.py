@@ -23,7 +23,7 @@ from .files import atomic_write_text
 from .model import Course, Lesson, QuizKey
 from .scoring import auto_max, points_for
 from .testcell import essay_grade_id, test_cell_source
-from .widgets.markdown import fix_cjk_emphasis
+from .markdown import fix_cjk_emphasis
 
 NBGRADER_SCHEMA = 3
 
@@ -81,7 +81,7 @@ def essay_cell_source(question_id: str, stem: str) -> str:
 
 
 def lesson_notebook(course: Course, lesson: Lesson) -> nbformat.NotebookNode:
-    # bold/italic next to Chinese punctuation written as tags: CommonMark would show `**` (see widgets/markdown.py)
+    # bold/italic next to Chinese punctuation written as tags: CommonMark would show `**` (see markdown.py)
     text = fix_cjk_emphasis(course.lesson_text.get(lesson.id, f"# {lesson.title}\n"))
     # One Markdown cell per heading: a long lesson reads section by section in JupyterLab.
     nb = jupytext.reads(text, fmt={"extension": ".md", "format_name": "markdown", "split_at_heading": True})

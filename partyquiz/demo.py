@@ -79,9 +79,9 @@ def run_demo(
     seed: int = 2026,
     console: Console | None = None,
 ) -> DemoResult:
-    from .grading.batch import grade_assignment
+    from .pipeline import grade_and_roll_in  # grading and records load nbgrader and SQLAlchemy: only when the demo runs
+    from .publish import write_exports_and_report
     from .records.ledger import branch_summary
-    from .records.pipeline import write_exports_and_report
     from .records.roster import write_roster
 
     console = console or Console()
@@ -104,7 +104,7 @@ def run_demo(
     submitted = simulate_cohort(site, course, roster, var / "homes", seed)
     console.print(f"3. {t('demo.step.grade')} / {t('demo.step.rollin')}")
     for assignment in assignments:
-        summary = grade_assignment(site, course, assignment, engine=engine, ledger_url=ledger_url, roster=roster, progress=True)
+        summary, _ = grade_and_roll_in(site, course, assignment, engine=engine, ledger_url=ledger_url, roster=roster, progress=True)
         console.print(summary)
     console.print(f"4. {t('demo.step.export')}")
     files = [roster_file, *write_exports_and_report(ledger_url, out, courses=[course])]

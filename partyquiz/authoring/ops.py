@@ -5,9 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..banks import BankResult, format_of, import_banks, parse_bank, write_bank
-from ..build import BuiltAssignment, build_course
 from ..errors import InputError, Problem
-from . import load_course
 
 
 @dataclass
@@ -52,10 +50,5 @@ def export_bank(bank: Path, fmt: str, out: Path, warnings: list[Problem] | None 
     return len(questions)
 
 
-def build(course_folder: Path, root: Path) -> list[BuiltAssignment]:
-    """course → `<root>/source/<course>-<lesson>/`; identical input gives identical files."""
-    course = load_course(course_folder)
-    return build_course(course, root / "source")
-
-
-__all__ = ["ImportReport", "import_bank_files", "export_bank", "build", "InputError"]
+# building a course is the next stage's job: partyquiz.pipeline.build_course_folder
+__all__ = ["ImportReport", "import_bank_files", "export_bank", "InputError"]

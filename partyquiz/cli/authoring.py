@@ -66,7 +66,7 @@ def build(
     lang: str = typer.Option(None, help="zh-CN or en"),
 ) -> None:
     """把课程生成为 nbgrader 源作业（可重复运行）/ build courses into nbgrader source notebooks (safe to re-run)."""
-    from ..authoring.ops import build as build_one
+    from ..pipeline import build_course_folder as build_one
     from ..errors import InputError
     from ..i18n import t
 

@@ -29,8 +29,8 @@ def grade(
 
     from ..authoring import load_course
     from ..errors import InputError
-    from ..grading.batch import grade_assignment
     from ..grading.site import GraderSite, NbgraderError
+    from ..pipeline import grade_and_roll_in
     from ..i18n import set_language, t
 
     set_language(lang)
@@ -41,12 +41,12 @@ def grade(
         if loaded is None and course != settings().default_course:
             raise typer.BadParameter(t("grading.cli.course_missing", path=course))
         site = GraderSite(root=root, db_url=db_url or settings().gradebook_url)
-        summary = grade_assignment(site, loaded, assignment, engine=engine, workers=workers, scheduler=scheduler,
-                                   ledger_url=ledger, collect=collect, console=console)
+        summary, rolled = grade_and_roll_in(site, loaded, assignment, ledger_url=ledger, engine=engine, workers=workers,
+                                            scheduler=scheduler, collect=collect, console=console)
     except (InputError, NbgraderError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     console.print(summary)
-    if summary.rollin is not None:
-        console.print(summary.rollin)
+    if rolled is not None:
+        console.print(rolled)
     raise typer.Exit(1 if summary.failed else 0)

@@ -1,4 +1,7 @@
-"""`grade_assignment`: collect → grade → learner feedback → roll-in, for one assignment.
+"""`grade_assignment`: collect → grade → learner feedback, for one assignment.
+
+Roll-in is the next stage's job: the summary carries the results and the batch id, and
+`partyquiz.pipeline` (CLI, demo, hub) hands them to `records.rollin.roll_in`.
 
 The parent process plans (reads the assignment from the gradebook and the key from the source
 notebook once), decides which submissions changed since they were last graded, hands chunks of
@@ -30,7 +33,7 @@ from rich.text import Text
 from ..build import quiz_key
 from ..files import atomic_write_text, walk_files
 from ..i18n import language, t
-from ..model import Course, Learner, QuizResult
+from ..model import Course, QuizResult
 from ..testcell import essay_question_id, parse_key
 from . import gradebook as gbk
 from .engines import NotebookPlan, Outcome, Plan, grade_chunk
@@ -54,7 +57,6 @@ class BatchSummary:
     feedback: int = 0
     seconds: float = 0.0
     batch_id: str = ""
-    rollin: object | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, cumulative
 
     @property
@@ -289,15 +291,13 @@ def grade_assignment(
     engine: str = "auto",
     workers: int = 1,
     scheduler: object | None = None,
-    ledger_url: str | None = None,
-    roster: list[Learner] | None = None,
     progress: bool = True,
     collect: bool = True,
     release_feedback: bool = True,
     students: Iterable[str] | None = None,
     console: Console | None = None,
 ) -> BatchSummary:
-    """Collect, grade (only what changed), write feedback, release it, roll in. Returns the summary."""
+    """Collect, grade (only what changed), write feedback, release it. Returns the summary."""
     started = time.perf_counter()
     site.prepare()
     summary = BatchSummary(assignment=assignment, engine=engine, batch_id=f"{assignment}-{uuid.uuid4().hex[:8]}")
@@ -337,8 +337,6 @@ def grade_assignment(
     if release_feedback and summary.feedback:
         _release(site, assignment, summary)
     summary.timings["release"] = time.perf_counter() - started - summary.timings["grade"]
-    if ledger_url:
-        summary.rollin = _roll_in(site, course, assignment, ledger_url, roster, summary)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -394,14 +392,3 @@ def _release(site: GraderSite, assignment: str, summary: BatchSummary) -> None:
             summary.problems.append(("*", t("grading.error.release", error=(result.get("error") or "").strip().splitlines()[-1:] or "")))
     except Exception as exc:
         summary.problems.append(("*", t("grading.error.release", error=str(exc))))
-
-
-def _roll_in(site, course, assignment, ledger_url, roster, summary):
-    try:
-        from ..records.rollin import roll_in
-    except ImportError:
-        summary.problems.append(("*", t("grading.error.no_rollin")))
-        return None
-    courses = [course] if course is not None else []
-    return roll_in(ledger_url, site.gradebook_url, courses, results=summary.results, roster=roster,
-                   assignments=[assignment], batch_id=summary.batch_id)

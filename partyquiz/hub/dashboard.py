@@ -72,7 +72,7 @@ def released_assignments(site) -> set[str]:
 
 def grade_all(ins: Instructor, progress: bool = True, engine: str = "auto") -> list:
     """Grade every lesson of every course that learners have submitted; returns BatchSummary list."""
-    from ..grading.batch import grade_assignment
+    from ..pipeline import grade_and_roll_in
 
     site, roster, summaries = ins.site(), ins.roster(), []
     released = released_assignments(site)
@@ -80,8 +80,9 @@ def grade_all(ins: Instructor, progress: bool = True, engine: str = "auto") -> l
         for lesson in course.lessons:
             if course.assignment_name(lesson) not in released:
                 continue  # a course added after the hub started has nothing to grade yet
-            summaries.append(grade_assignment(site, course, course.assignment_name(lesson), engine=engine,
-                                              ledger_url=ins.ledger_url, roster=roster, progress=progress))
+            summary, _ = grade_and_roll_in(site, course, course.assignment_name(lesson), engine=engine,
+                                           ledger_url=ins.ledger_url, roster=roster, progress=progress)
+            summaries.append(summary)
     return summaries
 
 
@@ -95,7 +96,7 @@ def analytics(ins: Instructor):
 
 
 def write_exports(ins: Instructor, out: Path | None = None) -> list[Path]:
-    from ..records.pipeline import write_exports_and_report
+    from ..publish import write_exports_and_report
 
     return write_exports_and_report(ins.ledger_url, out or Path.home() / "exports", courses=ins.courses())
 
