@@ -19,6 +19,7 @@ from jupyterhub.services.auth import HubAuthenticated
 from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
 
+from ..app.records import person_for
 from ..settings import settings
 
 
@@ -37,7 +38,8 @@ class MyRecordsHandler(HubAuthenticated, web.RequestHandler):
         learner = self.current_user["name"]
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-        self.write(json.dumps({"learner": learner, "records": records_for(self.settings["ledger_url"], learner)}, ensure_ascii=False))
+        url = self.settings["ledger_url"]
+        self.write(json.dumps({"learner": learner, "records": records_for(url, learner), "person": person_for(url, learner)}, ensure_ascii=False))
 
 
 def make_app(ledger_url: str, prefix: str) -> web.Application:

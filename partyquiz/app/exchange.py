@@ -1,0 +1,115 @@
+"""The learner's side of the exchange, only through nbgrader's exchange interface.
+
+Configuration is loaded the way nbgrader's own Assignment List does it (the learner's
+`~/.jupyter/nbgrader_config.py` and one in the home folder), and every class comes from
+`ExchangeFactory`, so a deployment that swaps the filesystem exchange for another
+implementation (config `ExchangeFactory.fetch_assignment = …`) changes nothing here.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+
+class ExchangeProblem(RuntimeError):
+    """An exchange operation failed; the message is for the learner's page."""
+
+
+@contextlib.contextmanager
+def _cwd(folder: Path) -> Iterator[None]:
+    old = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def load_learner_config(home: Path):
+    """nbgrader's configuration as its Assignment List loads it: Jupyter's config path, then `home`."""
+    from jupyter_core.paths import jupyter_config_path
+    from nbgrader.apps import NbGrader
+
+    with _cwd(home):
+        paths = jupyter_config_path()
+        paths.insert(0, str(home))
+        app = NbGrader()
+        app.config_file_paths.append(paths)
+        app.load_config_file()
+        config = app.config
+    config.Exchange.assignment_dir = str(home)
+    return config
+
+
+@dataclass
+class LearnerExchange:
+    home: Path
+
+    def __post_init__(self) -> None:
+        self.home = Path(self.home).resolve()
+        self.config = load_learner_config(self.home)
+
+    @property
+    def student_id(self) -> str:
+        return str(self.config.CourseDirectory.get("student_id", "") or "")
+
+    def _app(self, kind: str, assignment: str | None = None, **traits: Any):
+        from nbgrader.auth import Authenticator
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.exchange import ExchangeFactory
+
+        config = self.config.copy()
+        for name, value in traits.items():
+            section, trait = name.split("__")
+            setattr(getattr(config, section), trait, value)
+        coursedir = CourseDirectory(config=config)
+        if assignment:
+            coursedir.assignment_id = assignment
+        cls = getattr(ExchangeFactory(config=config), kind)
+        app = cls(coursedir=coursedir, authenticator=Authenticator(config=config), config=config)
+        app.log.setLevel(logging.ERROR)
+        return app
+
+    def _run(self, app, what: str):
+        from nbgrader.exchange import ExchangeError
+
+        with _cwd(self.home):
+            try:
+                return app.start()
+            except ExchangeError as exc:
+                raise ExchangeProblem(f"{what}: {exc}") from exc
+            except (OSError, RuntimeError) as exc:
+                raise ExchangeProblem(f"{what}: {exc}") from exc
+
+    # --- what is there ---------------------------------------------------------------------
+    def released(self) -> list[dict]:
+        """Every released assignment, `status` released / fetched (nbgrader's list)."""
+        return self._run(self._app("List"), "list") or []
+
+    def submitted(self) -> list[dict]:
+        """This learner's submissions, each assignment with its `submissions` (oldest first)."""
+        return self._run(self._app("List", ExchangeList__cached=True), "list submitted") or []
+
+    # --- doing -------------------------------------------------------------------------------
+    def fetch(self, assignment: str) -> Path:
+        app = self._app("FetchAssignment", assignment)
+        app.replace_missing_files = True
+        self._run(app, f"fetch {assignment}")
+        return self.assignment_folder(assignment)
+
+    def submit(self, assignment: str) -> None:
+        self._run(self._app("Submit", assignment), f"submit {assignment}")
+
+    def fetch_feedback(self, assignment: str) -> Path:
+        self._run(self._app("FetchFeedback", assignment), f"fetch feedback {assignment}")
+        return self.assignment_folder(assignment) / "feedback"
+
+    def assignment_folder(self, assignment: str) -> Path:
+        course = str(self.config.CourseDirectory.get("course_id", "") or "")
+        if self.config.Exchange.get("path_includes_course", False) and course:
+            return self.home / course / assignment
+        return self.home / assignment

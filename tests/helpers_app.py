@@ -1,0 +1,174 @@
+"""Helpers for the learner app tests and benchmark: a released course, a learner's home, a real
+Jupyter server with Voilà (its own server extension, as inside the hub) and a Chromium page."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from helpers_widgets import every_type_questions, free_port
+
+from partyquiz.build import build_course
+from partyquiz.grading.site import GraderSite
+from partyquiz.model import Course, Lesson, Option, Question, Quiz, Section
+
+REPO = Path(__file__).resolve().parents[1]
+LEARNER = "u0001"
+COURSE_ID = "partyquiz"
+
+
+def app_course() -> Course:
+    """l1: every question type (an essay too), 40 min; l2: two questions, two attempts (补考),
+    elective with a deadline; l3: one question and a 6-second limit that submits itself."""
+    questions = every_type_questions()
+    retake = [Question(id=f"r{i}", type="single", stem=f"第 {i} 题：“三会一课”中的“一课”指什么？",
+                       options=[Option(id="dangke", text="党课", correct=True), Option(id="huiyi", text="党员大会")])
+              for i in (1, 2)]
+    quick = [Question(id="k1", type="truefalse", stem="党支部每月开展一次主题党日活动。", answer=True)]
+    all_types = Quiz(id="quiz1", title="随堂测验", time_limit_minutes=40, sections=[Section(pool=[q.id for q in questions])])
+    two = Quiz(id="quiz2", title="补考测验", attempts=2, counts="highest", sections=[Section(pool=["r1", "r2"])])
+    timed = Quiz(id="quiz3", title="限时测验", time_limit_minutes=0.1, time_up="submit", sections=[Section(pool=["k1"])])
+    course = Course(id="app", title="党员教育示例课程", year=2026, pass_mark=60, lessons=[
+        Lesson(id="l1", title="三会一课", file="lessons/l1.md", hours=2, quiz=all_types, deadline=dt.date(2026, 12, 31)),
+        Lesson(id="l2", title="党课的要求", file="lessons/l2.md", hours=1, quiz=two, required=False),
+        Lesson(id="l3", title="主题党日", file="lessons/l3.md", hours=0.5, quiz=timed),
+    ])
+    course.questions = {q.id: q for q in questions + retake + quick}
+    course.lesson_text = {
+        "l1": "# 三会一课\n\n**营造深厚的学习风气。**在全党形成浓厚氛围。\n\n## 第一节\n\n“三会一课”是党的组织生活的基本制度。\n\n## 第二节\n\n支部党员大会每季度召开一次。\n",
+        "l2": "# 党课的要求\n\n党课每季度至少一次。\n",
+        "l3": "# 主题党日\n\n每月固定一天。\n",
+    }
+    return course
+
+
+def release(site: GraderSite, course: Course) -> list[str]:
+    site.prepare()
+    built = build_course(course, site.source)
+    for assignment in built:
+        site.generate_and_release(assignment.name)
+    return [b.name for b in built]
+
+
+def learner_home(root: Path, site: GraderSite, learner: str = LEARNER) -> Path:
+    """A learner's home as `partyquiz serve` lays it out: nbgrader config + app.ipynb."""
+    home = root / learner
+    (home / ".jupyter").mkdir(parents=True, exist_ok=True)
+    (home / ".jupyter" / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {site.course_id!r}\n"
+        f"c.CourseDirectory.student_id = {learner!r}\n"
+        f"c.CourseDirectory.ignore = ['.ipynb_checkpoints', '*.pyc', '__pycache__', 'feedback', '.*.lock', '*.damaged-*']\n"
+        f"c.Exchange.root = {str(site.exchange)!r}\n", encoding="utf-8")
+    shutil.copyfile(REPO / "notebooks" / "app.ipynb", home / "app.ipynb")
+    return home
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+    home: Path
+    process: subprocess.Popen
+    log: Path
+
+    def app_url(self) -> str:
+        return f"{self.url}/voila/render/app.ipynb?token={self.token}"
+
+
+def server_env(home: Path, learner: str, ledger_url: str, extra: dict | None = None) -> dict:
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PARTYQUIZ_LEARNER": learner, "PARTYQUIZ_LANG": "zh-CN", "PARTYQUIZ_LEDGER_URL": ledger_url,
+           "JUPYTER_CONFIG_DIR": str(home / ".jupyter"), "HOME": str(home),
+           "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    for name in ("PARTYQUIZ_RECORDS_URL", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_USER", "PARTYQUIZ_HOME"):
+        env.pop(name, None)
+    env.update(extra or {})
+    return env
+
+
+@contextlib.contextmanager
+def running_voila(home: Path, ledger_url: str, learner: str = LEARNER, timeout: float = 90, extra_env: dict | None = None) -> Iterator[Server]:
+    """A Jupyter server with Voilà's server extension, rooted at the learner's home."""
+    port, token = free_port(), secrets.token_hex(16)
+    bin_dir = Path(sys.executable).parent
+    cmd = [str(bin_dir / "jupyter"), "server", "--allow-root", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+           f"--ServerApp.token={token}", f"--ServerApp.root_dir={home}", "--ServerApp.port_retries=0",
+           # Voilà's own kernel culling and the preheat pool are H4a's hub settings; here one page = one kernel
+           "--VoilaConfiguration.show_tracebacks=True"]
+    log_path = home.parent / f".server-{learner}-{secrets.token_hex(3)}.log"
+    log = open(log_path, "wb")
+    process = subprocess.Popen(cmd, env=server_env(home, learner, ledger_url, extra_env), stdout=log, stderr=subprocess.STDOUT, cwd=home)
+    server = Server(f"http://127.0.0.1:{port}", token, home, process, log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{server.url}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"Jupyter server did not start: {log_path.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+# --- driving the app ---------------------------------------------------------------------------
+class Actions:
+    """Counts what the learner does (clicks, taps, typing into one field, choosing in a list)."""
+
+    def __init__(self, page, touch: bool = False):
+        self.page, self.touch, self.count, self.log = page, touch, 0, []
+
+    def press(self, locator, what: str) -> None:
+        self.count += 1
+        self.log.append(what)
+        if self.touch:
+            locator.tap()
+        else:
+            locator.click()
+
+    def type(self, locator, text: str, what: str) -> None:
+        self.count += 1
+        self.log.append(what)
+        if self.touch:
+            locator.tap()
+        else:
+            locator.click()
+        locator.press_sequentially(text)
+
+    def select(self, locator, label: str, what: str) -> None:
+        self.count += 1
+        self.log.append(what)
+        locator.select_option(label=label)
+
+
+def card(page, assignment: str, notebook: str):
+    return page.locator(f".pq-card-{assignment}-{notebook}")
+
+
+def open_app(page, server: Server, timeout_ms: float = 120_000) -> None:
+    page.goto(server.app_url(), wait_until="commit")  # the page streams while the kernel runs the cell
+    page.locator(".pq-page-centre").wait_for(timeout=timeout_ms)
+
+
+def grade(site: GraderSite, course: Course, assignment: str, ledger_url: str):
+    from partyquiz.pipeline import grade_and_roll_in
+
+    return grade_and_roll_in(site, course, assignment, engine="fast", ledger_url=ledger_url, progress=False)[0]
