@@ -114,7 +114,6 @@ def evaluations(ledger_url: str, year: int) -> dict[str, dict[str, Any]]:
 def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | None = None) -> list[dict[str, Any]]:
     """Per roster member: the five indicators (0–100 or None), composite score, grade, and the
     qualitative fields, for `year` (counting years and time zone of the hour rules)."""
-    from .activities import training_dicts
     from .rules import load_rules
 
     hour_rules = load_rules(rules_path)
@@ -122,14 +121,21 @@ def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | No
     activity_rules = load_activity_rules(rules_path)
     with L.engine_for(ledger_url) as engine, engine.connect() as conn:
         people_list = L.load_learners(conn)
-        rows = [{"learner_id": r.learner_id, "course_id": r.course_id, "lesson_id": r.lesson_id, "hours": r.hours,
-                 "year": hour_rules.year_of(hour_rules.local(r.completed_at)),
-                 "percent": 100.0 * r.score / r.max_score if r.max_score else 0.0} for r in L.current_rows(conn)]
-    rows += training_dicts(ledger_url, hour_rules, people_list, activity_rules=activity_rules)
-    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        records = L.current_rows(conn)
         sessions, attendance = read_activities(conn)
         members = [dict(r) for r in conn.execute(sa.select(L.learners)).mappings() if r["on_roster"]]
         tests = {(r.course_id, r.lesson_id) for r in conn.execute(sa.select(L.lessons).where(L.lessons.c.kind == "test"))}
+    years = {when: hour_rules.year_of(hour_rules.local(when)) for when in {r.completed_at for r in records}}
+    rows = [{"learner_id": r.learner_id, "course_id": r.course_id, "lesson_id": r.lesson_id, "hours": r.hours,
+             "year": years[r.completed_at], "percent": 100.0 * r.score / r.max_score if r.max_score else 0.0} for r in records]
+    # offline hours of the year: the same split by year as the exports (activities.offline_dicts)
+    shares = {}
+    for s in sessions:
+        end = s.end_date or s.date
+        hours = activity_rules.hours_for(s)
+        shares[s.id] = (hour_rules.split_hours(s.date, end, hours) if end != s.date else {hour_rules.year_of(s.date): hours}).get(year, 0.0)
+    rows += [{"learner_id": a.learner_id, "course_id": "", "lesson_id": a.session_id, "hours": shares[a.session_id], "year": year,
+              "offline": True} for a in attendance if a.status == ATTENDED and shares.get(a.session_id)]
     qualitative = evaluations(ledger_url, year)
     rates = {p["learner_id"]: p["rate"] for p in attendance_rates(sessions, attendance, members, year, activity_rules)}
     study_kind = {s.id for s in sessions if s.kind == "集体学习" and s.date.year == year}
@@ -138,14 +144,19 @@ def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | No
         if a.session_id in study_kind and a.status == ATTENDED:
             collective[a.learner_id] += 1
     people = {p.id: p for p in people_list}
-    return [_person_evaluation(m, people.get(m["id"]), year, rows, tests, rates, collective, qualitative.get(m["id"], {}),
-                               hour_rules, rules) for m in sorted(members, key=lambda m: (m["branch"], m["id"]))]
+    by_learner: dict[str, list[dict[str, Any]]] = defaultdict(list)  # grouped once: 5,000 people × 400,000 rows
+    for d in rows:
+        if d["year"] == year:
+            by_learner[d["learner_id"]].append(d)
+    return [_person_evaluation(m, people.get(m["id"]), year, by_learner.get(m["id"], []), tests, rates, collective,
+                               qualitative.get(m["id"], {}), hour_rules, rules)
+            for m in sorted(members, key=lambda m: (m["branch"], m["id"]))]
 
 
-def _person_evaluation(member: dict[str, Any], learner: Any, year: int, rows: list[dict[str, Any]], tests: set,
+def _person_evaluation(member: dict[str, Any], learner: Any, year: int, mine: list[dict[str, Any]], tests: set,
                        rates: dict[str, float | None], collective: dict[str, int], qualitative: dict[str, Any],
                        hour_rules: Any, rules: EvaluationRules) -> dict[str, Any]:
-    mine = [d for d in rows if d["learner_id"] == member["id"] and d["year"] == year]
+    """One member's indicators from `mine`, their rows of the year."""
     online = [d for d in mine if not d.get("offline")]
     quiz = [d["percent"] for d in online if (d["course_id"], d["lesson_id"]) not in tests]
     stage = [d["percent"] for d in online if (d["course_id"], d["lesson_id"]) in tests]
@@ -183,15 +194,23 @@ def learning_points(ledger_url: str, year: int | None = None, *, rules_path: Pat
         records = L.current_rows(conn)
         sessions, attendance = read_activities(conn)
     detail: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for r in records:
-        if year is not None and hour_rules.year_of(hour_rules.local(r.completed_at)) != year:
+    completed, passed_points, test_points = (float(spec.get(k, 0)) for k in ("lesson_completed", "quiz_passed", "stage_test_passed"))
+    years: dict[Any, int | None] = {}  # a few hundred distinct times among 200,000 records
+    for learner_id, course_id, lesson_id, passed, when in ((r.learner_id, r.course_id, r.lesson_id, r.passed, r.completed_at) for r in records):
+        if year is not None:
+            got = years.get(when, -1)
+            if got == -1:
+                got = years[when] = hour_rules.year_of(hour_rules.local(when))
+            if got != year:
+                continue
+        mine = detail[learner_id]
+        if (course_id, lesson_id) in tests:
+            if passed:
+                mine["stage_test_passed"] += test_points
             continue
-        is_test = (r.course_id, r.lesson_id) in tests
-        if not is_test:
-            detail[r.learner_id]["lesson_completed"] += float(spec.get("lesson_completed", 0))
-        if r.passed:
-            key = "stage_test_passed" if is_test else "quiz_passed"
-            detail[r.learner_id][key] += float(spec.get(key, 0))
+        mine["lesson_completed"] += completed
+        if passed:
+            mine["quiz_passed"] += passed_points
     kind_of = {s.id: s for s in sessions}
     for a in attendance:
         s = kind_of.get(a.session_id)
