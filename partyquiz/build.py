@@ -19,7 +19,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from .files import atomic_write_text
+from .files import atomic_write_bytes, atomic_write_text
 from .model import Course, Lesson, QuizKey
 from .scoring import auto_max, points_for
 from .testcell import essay_grade_id, test_cell_source
@@ -97,7 +97,7 @@ def lesson_notebook(course: Course, lesson: Lesson) -> nbformat.NotebookNode:
         key = quiz_key(course, lesson)
         nb.cells.append(nbformat.v4.new_code_cell(widget_cell_source(lesson), metadata=_meta(f"quiz_{key.quiz.id}_widget", locked=True)))
         for qid, question in key.questions.items():
-            if question.type == "essay":
+            if question.kind.manual:  # essays: one manually graded cell each
                 cell = nbformat.v4.new_markdown_cell(essay_cell_source(qid, question.stem))
                 cell.metadata.update(_meta(essay_grade_id(qid), grade=True, solution=True, points=question.points))
                 nb.cells.append(cell)
@@ -126,7 +126,42 @@ def build_course(course: Course, source_root: Path) -> list[BuiltAssignment]:
         nb = lesson_notebook(course, lesson)
         notebook = folder / f"{lesson.id}.ipynb"
         atomic_write_text(notebook, nbformat.writes(nb) + "\n")
+        shown = [course.lesson_text.get(lesson.id, "")]
         if lesson.quiz is not None:
-            atomic_write_text(folder / f"{lesson.id}.quiz.json", json.dumps(public_quiz(course, lesson), ensure_ascii=False, indent=1))
+            public = public_quiz(course, lesson)
+            atomic_write_text(folder / f"{lesson.id}.quiz.json", json.dumps(public, ensure_ascii=False, indent=1))
+            shown += _texts(public["questions"])
+        copy_media(course, shown, folder)
         built.append(BuiltAssignment(name, folder, notebook))
     return built
+
+
+def _texts(data: object) -> list[str]:
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [t for v in data.values() for t in _texts(v)]
+    if isinstance(data, list):
+        return [t for v in data for t in _texts(v)]
+    return []
+
+
+def copy_media(course: Course, texts: list[str], folder: Path) -> list[Path]:
+    """Copy the course media files these texts show (`media/<name>`) into the assignment folder,
+    so nbgrader releases them with the notebook and the widgets show them offline. Only what
+    the learner's side shows is copied: an image in a graded quiz's explanation stays behind."""
+    from .banks.media import MEDIA_DIR, read_media, referenced
+
+    if not course.folder:
+        return []
+    source = Path(course.folder) / MEDIA_DIR
+    copied = []
+    for ref in sorted({r for text in texts for r in referenced(text)}):
+        data = read_media(source, ref)
+        if data is None:
+            continue  # a missing file is named by the course check, not here
+        target = folder / ref
+        if not target.exists() or target.read_bytes() != data:
+            atomic_write_bytes(target, data)
+        copied.append(target)
+    return copied

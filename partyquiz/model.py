@@ -286,6 +286,7 @@ class Course(_Model):
     # filled by the loader, not written in course.yml
     questions: dict[str, Question] = Field(default_factory=dict, exclude=True)
     lesson_text: dict[str, str] = Field(default_factory=dict, exclude=True)
+    folder: str = Field(default="", exclude=True)  # the course folder (its media/ holds bank images)
 
     def lesson(self, lesson_id: str) -> Lesson:
         for lesson in self.lessons:

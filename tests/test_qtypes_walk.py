@@ -226,9 +226,11 @@ def test_feedback_texts(name: str, released):
         if kind.scored:
             result = grade_quiz(key, LEARNER, {q.id: Answer(value=right, saved_at=now_iso())})
             page = render_feedback(key, result, lang)
-            assert escape(answer_text) in page
+            assert escape(answer_text) in page and "{{" not in page
             if not kind.manual:
                 assert escape(key_text) in page
+            for note in kind.answer_feedback(q, right):  # the bank's feedback on this answer
+                assert escape(note) in page
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))

@@ -19,7 +19,7 @@ BANK_SCHEMA = HERE / "bank.schema.json"
 
 def course_schema() -> dict:
     schema = Course.model_json_schema()
-    for loader_only in ("questions", "lesson_text"):  # filled by the loader, never written
+    for loader_only in ("questions", "lesson_text", "folder"):  # filled by the loader, never written
         schema["properties"].pop(loader_only, None)
     schema["title"] = "partyquiz course.yml"
     return schema

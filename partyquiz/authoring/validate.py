@@ -69,6 +69,7 @@ def check_course(folder: Path | str) -> CourseCheck:
     if course is not None and not check.problems:
         course.questions = check.questions
         course.lesson_text = lesson_text
+        course.folder = str(Path(folder))
         check.course = course
     return check
 

@@ -59,8 +59,10 @@ def render_feedback(key: QuizKey, result: QuizResult, lang: str | None = None) -
             css, verdict = "part", t("grading.feedback.partial", lang)
         else:
             css, verdict = "wrong", t("quiz.wrong", lang)
-        block = [f'<div class="q {css}"><p><b>{escape(t("quiz.question", lang, n=n))}</b> {escape(question.stem)}</p>',
+        block = [f'<div class="q {css}"><p><b>{escape(t("quiz.question", lang, n=n))}</b> {escape(question.kind.stem_text(question))}</p>',
                  f"<p>{escape(t('grading.feedback.your_answer', lang))}{escape(_answer_text(question, qs.value, lang))}</p>"]
+        # what the bank says about this particular answer (option, blank or verdict feedback)
+        block += [f'<p class="note">{escape(note)}</p>' for note in question.kind.answer_feedback(question, qs.value)]
         score = t("grading.feedback.score_manual", lang, max=qs.max_score) if qs.needs_manual else t("grading.feedback.score", lang, score=qs.score, max=qs.max_score)
         block.append(f'<p class="meta">{escape(verdict)} · {escape(score)}</p>')
         if key.quiz.reveal_answers and not qs.needs_manual:

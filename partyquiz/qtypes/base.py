@@ -250,6 +250,10 @@ class QuestionKind(ABC):
     def key_text(self, q: "Question", lang: str | None) -> str:
         """The right answer as a person reads it."""
 
+    def stem_text(self, q: "Question") -> str:
+        """The stem as plain text for pages that show no control (feedback, reports)."""
+        return q.stem
+
     def answer_feedback(self, q: "Question", value: Any) -> list[str]:
         """Per-answer feedback the bank attached to what the learner answered."""
         return []

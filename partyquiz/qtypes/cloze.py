@@ -243,6 +243,11 @@ class Cloze(QuestionKind):
     def key_text(self, q: "Question", lang: str | None) -> str:
         return "；".join(f"{t('widgets.cloze_part', lang, n=n)}：{part_key_text(p)}" for n, p in enumerate(q.parts, 1))
 
+    def stem_text(self, q: "Question") -> str:
+        # each blank as its number, so the answer text ("第 1 空：…") can be read against it
+        numbers = {p.id: n for n, p in enumerate(q.parts, 1)}
+        return _marker().sub(lambda m: f"（{numbers.get(m.group(1), '?')}）____", q.stem)
+
     def answer_feedback(self, q: "Question", value: Any) -> list[str]:
         if not isinstance(value, dict):
             return []
@@ -284,9 +289,3 @@ class Cloze(QuestionKind):
                 wrong = [o.id for o in p.options if option_weight(o) < _FULL]
                 answers[p.id] = rng.choice(wrong)
         return answers
-
-
-def stem_text(q: "Question") -> str:
-    """The stem with each blank shown as ____ (for reports and feedback pages)."""
-    return _marker().sub("____", q.stem)
-
