@@ -38,6 +38,8 @@ class GraderSite:
     db_url: str | None = None
     course_id: str = COURSE_ID
     extra: dict = field(default_factory=dict)
+    # Under the hub: the exchange service (partyquiz/exchange); unset: nbgrader's folder exchange.
+    exchange_url: str | None = field(default_factory=lambda: settings().exchange_url)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
@@ -67,9 +69,20 @@ class GraderSite:
         c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and scored
         # The grading kernel runs on this machine only; its warning about unencrypted local TCP
         # would be printed once per submission into the instructor's terminal.
-        c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+        c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR", "--IPKernelApp.ignore_cwd=True"]
+        # The grading kernel starts in a scratch folder holding the answers file and the
+        # instructor's files only: nothing a learner sent can run there (grading/nbgrader_hooks.py).
+        c.Autograde.autograde_preprocessors = _autograde_preprocessors()
+        c.IsolatedExecute.course_root = str(self.root)
+        c.DropLearnerAddedCells.course_root = str(self.root)
+        # formgrader renders Markdown through nbconvert: learner HTML (<script>, onerror=) is cleaned.
+        c.HTMLExporter.sanitize_html = True
         if student_id:
             c.CourseDirectory.student_id = student_id
+        if self.exchange_url:  # the service names the student from the hub token, not from student_id
+            from ..exchange.hub import use_service
+
+            use_service(c, self.exchange_url)
         for section, values in self.extra.items():
             for name, value in values.items():
                 setattr(getattr(c, section), name, value)
@@ -155,6 +168,15 @@ def _sanitize_preprocessors() -> list:
     # drop learner code first; fill essays after OverwriteCells has put back missing cells
     at = default.index(next(p for p in default if p.__name__ == "OverwriteCells")) + 1
     return [default[0], DropLearnerAddedCells, *default[1:at], FillEssayCells, *default[at:]]
+
+
+def _autograde_preprocessors() -> list:
+    from nbgrader.converters.autograde import Autograde
+
+    from .nbgrader_hooks import IsolatedExecute
+
+    default = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    return [IsolatedExecute if p.__name__ == "Execute" else p for p in default]
 
 
 def _check(result: dict, what: str) -> None:
