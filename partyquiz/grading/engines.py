@@ -28,7 +28,7 @@ from ..files import place, walk_files
 from ..model import QuizKey, QuizResult
 from ..scoring import auto_score, grade_quiz
 from ..settings import settings
-from ..testcell import essay_grade_id
+from ..testcell import essay_grade_id, essay_question_id
 from .essays import essays_drawn, fill_essay_cells
 from .feedback import render_feedback, write_feedback
 from .gradebook import NO_RESPONSE, NotebookRows, SubmissionRows, read_rows
@@ -149,13 +149,28 @@ def autograded_text(nb: NotebookPlan, result: QuizResult | None) -> str:
     return '{"cells": [\n' + ",\n".join(parts) + "\n], " + head + "}\n"
 
 
+def quiz_only(plan: Plan) -> bool:
+    """Every notebook is a partyquiz quiz (score cell, essays at most): the learner's notebook
+    and answers file are all a grade may depend on."""
+    return all(nb.key is not None and all(essay_question_id(s) is not None for s in nb.solution_cells) for nb in plan.notebooks)
+
+
+def learner_file_kept(plan: Plan, rel: str) -> bool:
+    """Does this non-notebook file of a submission go on to grading? For a quiz only the answers files."""
+    if not quiz_only(plan):
+        return True
+    return rel in {answers_path(Path(), nb.name).name for nb in plan.notebooks}
+
+
 def copy_files(plan: Plan, submitted: Path, dest: Path) -> None:
-    """As nbgrader autograde: the learner's non-notebook files, then the instructor's over them."""
+    """As nbgrader autograde: the learner's non-notebook files, then the instructor's over them.
+
+    For a quiz only the answers files are the learner's (both engines: see `learner_file_kept`)."""
     source = Path(plan.root) / "source" / plan.assignment
     instructor = set(plan.source_files)
     made = {""}
     for rel, entry in walk_files(submitted, plan.ignore):
-        if rel.endswith(".ipynb") or rel in instructor:
+        if rel.endswith(".ipynb") or rel in instructor or not learner_file_kept(plan, rel):
             continue
         _parent(dest, rel, made)
         place(Path(entry.path), dest / rel)
@@ -213,10 +228,35 @@ def grade_fast(plan: Plan, student: str) -> Outcome:
 _API_CACHE: dict[tuple, object] = {}
 
 
+# nbgrader autogrades a checked copy of each submission (links to the same files), not submitted/
+GRADED_COPY = ".partyquiz/graded-submissions"
+
+
+def graded_copy(plan: Plan, student: str, submitted: Path) -> Path:
+    """What nbgrader autograde gets for one submission: no links or special files, for a quiz only
+    the notebooks and answers files, and `timestamp.txt` only if it is a date (else undated, as
+    the fast engine reads it). Hard links: no bytes copied."""
+    dest = Path(plan.root) / GRADED_COPY / student / plan.assignment
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    made = {""}
+    for rel, entry in walk_files(submitted, plan.ignore):
+        if rel == "timestamp.txt" or not (rel.endswith(".ipynb") and "/" not in rel or learner_file_kept(plan, rel)):
+            continue
+        _parent(dest, rel, made)
+        place(Path(entry.path), dest / rel)
+    stamp = read_timestamp(submitted)
+    if stamp is not None:
+        (dest / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
+    return dest
+
+
 def _nbgrader_api(plan: Plan, db_url: str):
     cache_key = (plan.root, db_url)
     if cache_key not in _API_CACHE:
-        site = GraderSite(root=Path(plan.root), db_url=db_url, extra=plan.config_extra)
+        extra = {**plan.config_extra, "CourseDirectory": {**plan.config_extra.get("CourseDirectory", {}), "submitted_directory": GRADED_COPY}}
+        site = GraderSite(root=Path(plan.root), db_url=db_url, extra=extra)
         _API_CACHE.clear()
         _API_CACHE[cache_key] = site.api()
     return _API_CACHE[cache_key]
@@ -245,6 +285,7 @@ def grade_nbgrader(plan: Plan, student: str) -> Outcome:
         scratch = Path(tempfile.gettempdir()) / f"pq-gradebook-{os.getpid()}-{abs(hash(plan.scratch_db)) % 10**8}.db"
         _copy_sqlite(plan.scratch_db, scratch)
         db_url = f"sqlite:///{scratch}"
+    graded_copy(plan, student, submitted)
     result = _nbgrader_api(plan, db_url).autograde(plan.assignment, student, force=True, create=True)
     if not result.get("success"):
         outcome.error = _short_error(result)

@@ -9,8 +9,15 @@ keep nbgrader's own behaviour.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Unicode
 
 from ..answers import answers_path, load_answers
 from ..model import QuizKey
@@ -20,25 +27,87 @@ from .essays import fill_essay_cells
 
 
 class DropLearnerAddedCells(NbGraderPreprocessor):
+    """A quiz notebook is graded as the instructor released it: every cell the learner added,
+    copied or edited (code, Markdown, raw) is gone before anything runs or reaches formgrader.
+
+    The learner's answers live in the answers file, so the released notebook's cells replace
+    the learner's wholesale; OverwriteCells then puts back the hidden test cell from the
+    gradebook. Without the released notebook, cells whose grade id is not the instructor's are
+    dropped, of every kind.
+    """
+
+    course_root = Unicode("", help="The nbgrader course root (release/ lives there)").tag(config=True)
+
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             source_nb = gb.find_notebook(info["notebook"], info["assignment"])
+            instructor_cells = {c.name for c in source_nb.source_cells}
             code_cells = {c.name for c in source_nb.source_cells if c.cell_type == "code"}
             writable_code = {c.name for c in source_nb.solution_cells} & code_cells
         if writable_code:
             return nb, resources  # code exercises: learner code is the point
+        released = Path(self.course_root) / "release" / info["assignment"] / f"{info['notebook']}.ipynb"
+        if self.course_root and released.is_file():
+            nb.cells = nbformat.read(released, as_version=4).cells
+            return nb, resources
         kept, seen = [], set()
         for cell in nb.cells:
-            if cell.cell_type == "code":
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if grade_id not in code_cells or grade_id in seen:
-                    self.log.warning("Dropped a code cell the learner added (grade_id=%s)", grade_id)
-                    continue
-                seen.add(grade_id)
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id not in instructor_cells or grade_id in seen:
+                self.log.warning("Dropped a %s cell the learner added (grade_id=%s)", cell.cell_type, grade_id)
+                continue
+            seen.add(grade_id)
             kept.append(cell)
         nb.cells = kept
         return nb, resources
+
+
+class IsolatedExecute(Execute):
+    """nbgrader's Execute with the kernel started in a scratch folder, not in autograded/.
+
+    The scratch folder is `<tmp>/<student>/<assignment>/` (the hidden test cell names the learner
+    by its folder) and holds only this notebook's answers file and the instructor's own files.
+    So nothing the learner sent is on the kernel's path: no `ipykernel_launcher.py` that
+    `python -m` would run, no `partyquiz/` that would shadow the real package. PYTHONSAFEPATH=1
+    and IPython's ignore_cwd keep even the scratch folder off `sys.path`.
+    """
+
+    def preprocess(self, nb, resources, km=None):
+        folder = Path(resources.get("metadata", {}).get("path") or ".")
+        info = resources["nbgrader"]
+        base = Path(tempfile.mkdtemp(prefix="pq-kernel-"))
+        scratch = base / info["student"] / info["assignment"]
+        scratch.mkdir(parents=True)
+        _copy_kernel_files(folder, scratch, info["notebook"], Path(self.course_root) / "source" / info["assignment"] if self.course_root else None)
+        resources["metadata"]["path"] = str(scratch)
+        saved = os.environ.get("PYTHONSAFEPATH")
+        os.environ["PYTHONSAFEPATH"] = "1"  # inherited by the kernel this call starts
+        try:
+            return super().preprocess(nb, resources, km=km)
+        finally:
+            resources["metadata"]["path"] = str(folder)
+            if saved is None:
+                os.environ.pop("PYTHONSAFEPATH", None)
+            else:
+                os.environ["PYTHONSAFEPATH"] = saved
+            shutil.rmtree(base, ignore_errors=True)
+
+    course_root = Unicode("", help="The nbgrader course root (source/ lives there)").tag(config=True)
+
+
+def _copy_kernel_files(folder: Path, scratch: Path, notebook: str, source: Path | None) -> None:
+    """The answers file and the instructor's non-notebook files (from source/), nothing else."""
+    answers = answers_path(folder, notebook)
+    if answers.is_file() and not answers.is_symlink():
+        shutil.copyfile(answers, answers_path(scratch, notebook))
+    if source is None or not source.is_dir():
+        return
+    for path in source.rglob("*"):
+        rel = path.relative_to(source)
+        if path.is_file() and not path.is_symlink() and path.suffix != ".ipynb" and not any(p.startswith(".") for p in rel.parts):
+            (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, scratch / rel)
 
 
 class FillEssayCells(NbGraderPreprocessor):
