@@ -27,3 +27,9 @@ else:
     c.Exchange.root = EXCHANGE
     # Learners never run the instructor's tools, even if they find the URL.
     c.ServerApp.jpserver_extensions = {"nbgrader.server_extensions.formgrader": False}
+
+# Under the hub (PARTYQUIZ_EXCHANGE_URL set by the hub config) nbgrader talks to the exchange
+# service: the student is whoever the calling hub token belongs to, times are the server's.
+from partyquiz.exchange.hub import use_service_from_env  # noqa: E402
+
+use_service_from_env(c)

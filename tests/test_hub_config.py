@@ -78,7 +78,8 @@ def test_instructor_home_points_at_course_root_without_student_id(tmp_path):
 def test_local_hub_config_loads(tmp_path, monkeypatch):
     setup = HubSetup(hub_dir=tmp_path)
     settings = {"hub_dir": str(tmp_path), "port": 8000, "hub_port": 8081, "api_port": 8001, "proxy": str(setup.proxy),
-                "instructors": ["instructor"], "learners": ["u0001", "u0002"], "records_port": 8002, "ledger_url": "sqlite:///x.db"}
+                "instructors": ["instructor"], "learners": ["u0001", "u0002"], "records_port": 8002, "ledger_url": "sqlite:///x.db",
+                "exchange_port": 8003, "exchange_data": str(tmp_path / "exchange-service")}
     (tmp_path / "hub.json").write_text(json.dumps(settings))
     config = load_py_config(REPO / "partyquiz/hub/jupyterhub_config.py", monkeypatch, {"PARTYQUIZ_HUB_SETTINGS": str(tmp_path / "hub.json")})
     assert config.JupyterHub.ip == "127.0.0.1"
@@ -90,6 +91,22 @@ def test_local_hub_config_loads(tmp_path, monkeypatch):
     assert records["environment"]["PARTYQUIZ_LEDGER_URL"] == "sqlite:///x.db"  # the service holds the ledger, not learners
     assert "access:services!service=records" in config.Spawner.server_token_scopes
     assert "--allow-root" in config.Spawner.args or __import__("os").geteuid() != 0
+    # the exchange service: the hub runs it, every server token may call it (issue 13)
+    exchange = next(s for s in config.JupyterHub.services if s["name"] == "exchange")
+    assert exchange["environment"]["PARTYQUIZ_EXCHANGE_DATA"] == str(tmp_path / "exchange-service")
+    assert "access:services!service=exchange" in config.Spawner.server_token_scopes
+
+
+def test_learner_nbgrader_uses_the_exchange_service_under_the_hub(tmp_path, monkeypatch):
+    spec = _spec(tmp_path, "learner")
+    prepare_home(spec, tmp_path)
+    path = spec.home / ".jupyter" / "nbgrader_config.py"
+    monkeypatch.setenv("PARTYQUIZ_EXCHANGE_URL", "http://127.0.0.1:9/services/exchange/")
+    config = load_py_config(path)
+    assert config.ExchangeFactory.submit == "partyquiz.exchange.nbgrader_exchange.ServiceSubmit"
+    assert config.ServiceExchange.url == "http://127.0.0.1:9/services/exchange/"
+    monkeypatch.delenv("PARTYQUIZ_EXCHANGE_URL")
+    assert "submit" not in load_py_config(path).ExchangeFactory  # no hub: nbgrader's own exchange
 
 
 @pytest.mark.parametrize("auth", ["pam", "ldap"])
@@ -127,9 +144,11 @@ def test_helm_values_have_what_z2jh_expects():
     assert "instructors" in values["hub"]["config"]["JupyterHub"]["load_groups"]
     storage = values["singleuser"]["storage"]
     assert storage["type"] == "dynamic"  # a volume per learner
-    mounts = {m["mountPath"] for m in storage["extraVolumeMounts"]}
-    assert "/srv/nbgrader/exchange" in mounts
-    assert values["singleuser"]["extraEnv"]["PARTYQUIZ_EXCHANGE"] == "/srv/nbgrader/exchange"
+    # no shared, learner-writable exchange volume: the hub's exchange service instead (issue 13)
+    assert not storage.get("extraVolumeMounts") and "PARTYQUIZ_EXCHANGE" not in values["singleuser"]["extraEnv"]
+    assert values["singleuser"]["extraEnv"]["PARTYQUIZ_EXCHANGE_URL"] == "http://hub:10102/services/exchange/"
+    assert "access:services!service=exchange" in values["hub"]["loadRoles"]["user"]["scopes"]
+    compile(values["hub"]["extraConfig"]["partyquiz-exchange"], "extraConfig", "exec")
     compile(values["hub"]["extraConfig"]["partyquiz-roles"], "extraConfig", "exec")  # valid Python
 
 

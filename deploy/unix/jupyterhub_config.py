@@ -1,7 +1,8 @@
 # JupyterHub for an organisation on one server with REAL unix users (PAM or LDAP).
 # Install: see docs/deploy.md. Every user's Jupyter runs under their own uid
 # (LocalProcessSpawner; the hub runs as root, or use SudoSpawner), so learners cannot read each
-# other's homes, and nbgrader's exchange permissions (inbound 733, outbound 755) hold.
+# other's homes. Assignments, submissions and feedback go through the `exchange` hub service
+# (partyquiz/exchange): the student is the owner of the calling hub token, times are the server's.
 import os
 
 from partyquiz.hub import frame
@@ -54,7 +55,6 @@ c.Spawner.default_url = frame.landing_path("learner")
 c.Spawner.mem_limit = "1G"  # enforced only by spawners that can (systemdspawner); a hint here
 c.Spawner.environment = {
     "PATH": "/opt/partyquiz/.venv/bin:/usr/local/bin:/usr/bin:/bin",
-    "PARTYQUIZ_EXCHANGE": "/srv/nbgrader/exchange",
     "PARTYQUIZ_LANG": "zh-CN",
     **frame.role_environment("learner", f"{STATE}/singleuser-config"),
 }
@@ -91,6 +91,13 @@ c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
 c.Spawner.environment["PARTYQUIZ_RECORDS_URL"] = "http://127.0.0.1:10101/services/records/me"
 c.JupyterHub.load_roles += [
     # every user (the default `user` role, extended) may call the records service for themselves
-    {"name": "user", "scopes": ["self", "access:services!service=records"]},
+    {"name": "user", "scopes": ["self", "access:services!service=records", "access:services!service=exchange"]},
     {"name": "idle-culler", "services": ["idle-culler"], "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
 ]
+
+# The exchange service (runs as the hub's user; its files in a folder no learner can read).
+from partyquiz.exchange.hub import configure_hub as configure_exchange  # noqa: E402
+
+c.Spawner.environment["PARTYQUIZ_EXCHANGE_URL"] = configure_exchange(
+    c, port=10102, data_dir=os.environ.get("PARTYQUIZ_EXCHANGE_DATA", "/srv/nbgrader/exchange-service"),
+    python="/opt/partyquiz/.venv/bin/python", groups=())

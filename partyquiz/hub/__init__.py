@@ -128,6 +128,9 @@ def prepare_hub(setup: HubSetup, say: Callable[[str], None] = print) -> Prepared
     if setup.instructor in ids:
         raise ValueError(t("hub.instructor_clash", name=setup.instructor))
     assignments = release_courses(setup, say)
+    from ..exchange.hub import publish_releases
+
+    publish_releases(setup.site(), setup.hub_dir / "exchange-service", assignments)  # learners fetch from the service
     from ..records.roster import sync_to_gradebook, write_roster
 
     sync_to_gradebook(learners, setup.site().gradebook_url)  # names in formgrader, not just ids
@@ -140,6 +143,8 @@ def prepare_hub(setup: HubSetup, say: Callable[[str], None] = print) -> Prepared
         "hub_port": free_port(),
         "api_port": free_port(),
         "records_port": free_port(),
+        "exchange_port": free_port(),
+        "exchange_data": str(setup.hub_dir / "exchange-service"),
         "proxy": str(setup.proxy),
         "instructors": [setup.instructor],
         "learners": ids,

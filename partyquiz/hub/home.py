@@ -39,6 +39,14 @@ class HomeSpec:
     lang: str = "zh-CN"  # JupyterLab's locale
 
 
+# Under the hub nbgrader talks to the exchange service (the spawner sets PARTYQUIZ_EXCHANGE_URL):
+# the student is whoever the hub token belongs to, whatever this file says (partyquiz/exchange).
+EXCHANGE_SERVICE_LINES = (
+    "from partyquiz.exchange.hub import use_service_from_env\n"
+    "use_service_from_env(c)\n"
+)
+
+
 def learner_nbgrader_config(spec: HomeSpec) -> str:
     return (
         "# 由 partyquiz serve 生成 / written by partyquiz serve\n"
@@ -49,6 +57,7 @@ def learner_nbgrader_config(spec: HomeSpec) -> str:
         f'c.CourseDirectory.student_id = os.environ.get("JUPYTERHUB_USER", {spec.user!r})\n'
         f"c.CourseDirectory.ignore = {list(spec.ignore)!r}\n"
         f"c.Exchange.root = {str(spec.exchange)!r}\n"
+        + EXCHANGE_SERVICE_LINES
     )
 
 
@@ -60,6 +69,7 @@ def instructor_nbgrader_config(spec: HomeSpec) -> str:
         "from partyquiz.grading.site import GraderSite\n"
         "c = get_config()  # noqa: F821\n"
         f"c.merge(GraderSite(root={str(spec.grader_root)!r}, exchange={str(spec.exchange)!r}, course_id={spec.course_id!r}).config())\n"
+        + EXCHANGE_SERVICE_LINES
     )
 
 

@@ -68,3 +68,10 @@ from partyquiz.hub.frame import configure_hub  # noqa: E402
 
 configure_hub(c, lang=settings.get("lang"), cull=settings.get("idle_cull", True), python=sys.executable,
               cull_seconds=settings.get("idle_cull_seconds"))
+
+# Submissions, releases and feedback go through the `exchange` service (partyquiz/exchange): it
+# names the student from the caller's hub token and stamps the server's time; no learner-writable
+# exchange folder (docs/deploy.md, "The exchange").
+from partyquiz.exchange.hub import configure_hub as configure_exchange  # noqa: E402
+
+configure_exchange(c, port=settings["exchange_port"], data_dir=settings["exchange_data"], python=sys.executable)

@@ -55,6 +55,8 @@ class PartyquizSpawner(SimpleLocalProcessSpawner):
         env.update(server_env(env.get("JUPYTER_PATH")))  # our Voilà template; fewer malloc arenas
         # Learners get the records service, never the ledger itself.
         env["PARTYQUIZ_RECORDS_URL"] = f"http://127.0.0.1:{settings['records_port']}/services/records/me"
+        # Everyone's nbgrader (Assignment List, learner app, grading) talks to the exchange service.
+        env["PARTYQUIZ_EXCHANGE_URL"] = f"http://127.0.0.1:{settings['exchange_port']}/services/exchange/"
         if self._role(settings) == "instructor":
             env["PARTYQUIZ_LEDGER_URL"] = settings["ledger_url"]
             env["PARTYQUIZ_GRADER_ROOT"] = settings["grader_root"]
