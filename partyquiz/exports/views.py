@@ -51,7 +51,7 @@ def _lesson_fields(data: LedgerData, rules: Rules, course_id: str, lesson_id: st
         "course_id": course_id, "lesson_id": lesson_id, "course_title": course_title, "lesson_title": lesson_title,
         "training_name": course_title, "organiser": course.organiser if course else "",
         "institution": course.institution if course else "", "form": form, "kind": rules.kind_of(form),
-        "training_category": rules.training_category(course_id, form),
+        "training_category": rules.training_category(course_id, form), "lessons": 1, "certificate": "",
     }
 
 
@@ -184,18 +184,18 @@ def class_rows(rows: list[dict[str, Any]], rules: Rules) -> list[dict[str, Any]]
         notes = [f"{len(mine)} 个课时"]
         if failed:
             notes.append("未通过：" + "、".join(failed) + "，需补考")
-        notes.extend(sorted({n for d in mine for n in d["notes"].split("；") if n and not n.startswith("未通过")}))
+        notes.extend(sorted({n for d in mine for n in (d.get("notes") or "").split("；") if n and not n.startswith("未通过")}))
         completed = [d["completed_at"] for d in mine if d["completed_at"] is not None]
         out.append({
-            **{k: first[k] for k in ("learner_id", "name", "branch", "unit", "position", "category", "rank", "id_number", "file_number",
-                                     "course_id", "course_title", "training_name", "organiser", "institution", "form", "kind",
-                                     "training_category", "year", "batch_id")},
+            **{k: first.get(k, "") for k in ("learner_id", "name", "branch", "unit", "position", "category", "rank", "id_number", "file_number",
+                                             "course_id", "course_title", "training_name", "organiser", "institution", "form", "kind",
+                                             "training_category", "year", "batch_id")},
             "lesson_id": "", "lesson_title": f"{len(mine)} 个课时", "lessons": len(mine),
             "start_date": start, "end_date": end, "period": f"{start:%Y.%m.%d}—{end:%Y.%m.%d}" if start else "",
             "hours": hours, "score": round(sum(d["score"] for d in mine), 2), "max_score": round(sum(d["max_score"] for d in mine), 2),
             "percent": percent, "result": rules.grade_label(percent, passed), "passed": "合格" if passed else "不合格",
             "certificate": certificate if passed and certificate else "", "completed_at": max(completed) if completed else None,
-            "notes": "；".join(notes), "rolled_at": max((d["rolled_at"] for d in mine if d["rolled_at"]), default=None),
+            "notes": "；".join(notes), "rolled_at": max((d["rolled_at"] for d in mine if d.get("rolled_at")), default=None),
         })
     return out
 
@@ -205,8 +205,8 @@ def file_dates(rows: list[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
     latest roll-in that changed the file (its latest completion when the batch time is unknown)."""
     out: dict[str, tuple[Any, Any]] = {}
     for d in rows:
-        when = d["completed_at"]
-        updated = d["rolled_at"] or when
+        when = d.get("completed_at")
+        updated = d.get("rolled_at") or when
         held = out.get(d["learner_id"])
         if held is None:
             out[d["learner_id"]] = (when, updated)
