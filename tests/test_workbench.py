@@ -106,3 +106,82 @@ def test_after_a_mark_feedback_and_ledger_follow(graded):
     assert 'data-pending="0"' in page and "待教师批阅" not in page
     assert learner_records(ledger, "u0002")[0].score == pytest.approx(before + 3)
     assert done.problems == [] or all("发布" in p for p in done.problems)
+
+
+def _fresh_site(tmp: Path):
+    course = essay_course(tmp / "courses")
+    site = GraderSite(root=tmp / "grader", exchange=tmp / "exchange")
+    assignment, key = release(site, course)
+    for n, student in enumerate(("u0001", "u0002", "u0003")):
+        drawn = drawn_questions(key.quiz, seed_for(key.course_id, key.assignment, student, key.quiz.id))
+        values = {q: key.questions[q].answer for q in drawn if key.questions[q].type == "truefalse"}
+        values["es-xinde"] = f"第{n + 1}位学员：坚持三会一课，联系支部实际。"
+        submit_direct(site, key, student, values)
+    return course, site, assignment, key
+
+
+def test_workbench_pages_grade_mark_export_roster_publish(tmp_path, monkeypatch):
+    import io
+    import re
+    from base64 import b64decode
+
+    import openpyxl
+
+    from partyquiz.hub.dashboard import Instructor
+    from partyquiz.workbench.pages import Workbench
+
+    course, site, assignment, key = _fresh_site(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    ins = Instructor(grader_root=site.root, exchange=site.exchange, ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}",
+                     roster_file=tmp_path / "roster.csv", courses_dir=tmp_path / "courses")
+    bench = Workbench(ins)
+    # nothing happens by opening: collected 3, graded 0
+    assert "<td>3</td><td>0</td>" in bench.overview.value.replace("\n", "")
+    assert "NaN" not in bench.overview.value and "—" in bench.overview.value
+
+    bench.grade_all()
+    bar = next(c for box in bench.grade_area.children[:-1] for c in box.children if hasattr(c, "max"))
+    assert bar.value == bar.max == 3  # the bar reached the total
+    card = bench.grade_area.children[-1].value
+    assert "已评分 3 份" in card and "待批阅简答题 3 道" in card
+    bench.grade_all()  # safe to repeat
+    assert "已评分 0 份，未变化 3 份" in bench.grade_area.children[-1].value
+
+    # essay queue: one at a time, blind by default
+    assert len(bench.queue) == 3 and "学员 #1" in bench.essay_view.value and "三会一课" in bench.essay_view.value
+    other = Workbench(ins)  # a second instructor with the same essay open
+    bench.score.value = 4
+    bench.save_and_next()
+    assert "已保存 4 分" in bench.mark_message.value
+    other.score.value = 1
+    other.save_and_next()
+    assert "另一位教师评为 4 分" in other.mark_message.value
+    bench.score.value = 5
+    bench.save_and_next()
+    assert len(bench.queue) == 1
+    assert re.search(r"<td>[^<]*</td><td>是</td><td>3</td><td>3</td><td>1</td>", bench.overview.value)
+
+    # exports: one download per file, Chinese headers, no server path shown
+    bench.export()
+    html = bench.downloads.value
+    assert str(tmp_path) not in html and "pq-report" in html
+    links = re.findall(r"href='data:([^']*?);base64,([^']+)' download='([^']+)'", html)
+    xlsx = [(name, b64decode(data)) for mime, data, name in links if name.endswith(".xlsx")]
+    assert xlsx and any(n.endswith(".csv") for _, _, n in links)
+    for name, data in xlsx:
+        sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+        assert any(isinstance(c, str) and re.search(r"[\u4e00-\u9fff]", c) for row in sheet.iter_rows(max_row=5, values_only=True) for c in row), name
+
+    # roster with a bad row: the row is named in the page
+    bad = "工号,姓名,支部,人员类别\nu0001,张三,第一支部,普通党员\nu0002,,第一支部,普通党员\n".encode("gbk")
+    bench.upload.value = ({"name": "花名册.csv", "type": "text/csv", "size": len(bad), "content": memoryview(bad), "last_modified": __import__("datetime").datetime.now(__import__("datetime").timezone.utc)},)
+    assert "第 3 行" in bench.roster_result.value and "花名册未导入" in bench.roster_result.value
+
+    # publish a course with a problem: listed in the page, nothing released
+    broken = tmp_path / "courses" / "broken"
+    broken.mkdir()
+    (broken / "course.yml").write_text("id: broken\ntitle: 坏课程\nlessons: []\n", encoding="utf-8")
+    bench.course_choice.options = [("broken", str(broken))]
+    bench.course_choice.value = str(broken)
+    bench.publish()
+    assert "未发布" in bench.publish_result.value and "pq-problems" in bench.publish_result.value

@@ -1,12 +1,13 @@
 """The instructor workbench: a Chinese page rendered by Voilà (`notebooks/workbench.ipynb`).
 
-`show_workbench()` is all the notebook calls. The summaries are pure functions over the gradebook
-and the ledger (`overview`), the pages are ipywidgets (`pages`).
+`show_workbench()` is all the notebook calls. The summaries are functions over the gradebook and
+the ledger (`overview`, one SQL query each), the essay queue and its marks are `marking`, the
+pages are ipywidgets (`pages`).
 """
 from __future__ import annotations
 
 
-def show_workbench(**kwargs) -> None:
+def show_workbench(ins=None):
     from .pages import show_workbench as _show
 
-    _show(**kwargs)
+    return _show(ins)

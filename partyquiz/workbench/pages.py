@@ -1,11 +1,425 @@
-"""The workbench's pages (ipywidgets). Opening shows numbers; nothing is graded by opening."""
+"""The workbench's pages (ipywidgets, rendered by Voilà). Opening shows numbers; nothing is graded
+by opening: grading, marking, exporting, importing and publishing are buttons.
+
+Pages: 作业总览 · 评分 · 简答题批阅 · 统计 · 导出 · 花名册 · 发布. Every label goes through `t()`
+(area file i18n/<lang>/workbench.json); learner text and course text are HTML-escaped.
+"""
 from __future__ import annotations
 
+import base64
+import inspect
+import time
+from html import escape
+from pathlib import Path
+
 from ..i18n import t
+from . import marking, overview
+
+CSS = """<style>
+.pq-wb{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;font-size:16px;max-width:1100px}
+.pq-wb table{border-collapse:collapse;margin:.5em 0;width:100%}
+.pq-wb th,.pq-wb td{border:1px solid #ccc;padding:6px 8px;text-align:left}
+.pq-wb th{background:#f5f5f5}
+.pq-wb .pq-card{border:1px solid #ddd;border-left:6px solid #b71c1c;border-radius:6px;padding:.6em 1em;margin:.5em 0}
+.pq-wb .pq-bad{color:#b71c1c}.pq-wb .pq-ok{color:#2e7d32}
+.pq-wb .pq-essay-answer{white-space:pre-wrap;background:#fafafa;border:1px solid #eee;padding:.6em;border-radius:4px}
+.pq-wb a.pq-download{display:inline-block;min-height:44px;line-height:44px;padding:0 16px;margin:4px;border:1px solid #1565c0;border-radius:6px;text-decoration:none}
+.pq-wb .widget-button{min-height:44px}
+@media (max-width:600px){.pq-wb table{display:block;overflow-x:auto}}
+</style>"""
 
 
-def show_workbench(**kwargs) -> None:
-    import ipywidgets as w
-    from IPython.display import display
+def _table(headers: list[str], rows: list[list[str]], css: str) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table class='{css}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
-    display(w.HTML(f"<h1 class='pq-workbench-title'>{t('workbench.title')}</h1>"))
+
+def overview_html(rows: list[overview.LessonRow]) -> str:
+    if not rows:
+        return f"<p>{escape(t('workbench.none'))}</p>"
+    headers = [t(f"workbench.ov.{k}") for k in ("lesson", "released", "submitted", "graded", "essays", "late", "average", "pass_rate")]
+    body = [[f"{r.course_title} · {r.title}", t("workbench.yes") if r.released else t("workbench.no"), r.submitted, r.graded,
+             r.essays_waiting, r.late, overview.percent(r.average, already_percent=True), overview.percent(r.pass_rate)] for r in rows]
+    return _table(headers, body, "pq-overview")
+
+
+def summary_card(title: str, summary, essays_waiting: int) -> str:
+    """The Chinese summary of one grading batch: graded, unchanged, failed with reasons, late, essays waiting."""
+    lines = [t("workbench.grade.card", graded=summary.graded, skipped=summary.skipped, failed=len(summary.failed),
+               late=summary.late, essays=essays_waiting, seconds=f"{summary.seconds:.1f}")]
+    html = f"<div class='pq-card pq-grade-card'><b>{escape(title)}</b><p>{escape(lines[0])}</p>"
+    if summary.failed:
+        items = "".join(f"<li>{escape(student)}：{escape(reason)}</li>" for student, reason in summary.failed[:50])
+        html += f"<p class='pq-bad'>{escape(t('workbench.grade.failed'))}</p><ul class='pq-failed'>{items}</ul>"
+    for _, problem in summary.problems[:20]:
+        html += f"<p class='pq-bad'>{escape(problem)}</p>"
+    return html + "</div>"
+
+
+def branch_html(rows: list[dict]) -> str:
+    if not rows:
+        return f"<p>{escape(t('workbench.none'))}</p>"
+    headers = [t(f"workbench.st.{k}") for k in ("branch", "learners", "submitted", "passed", "completion", "mean", "hours")]
+    body = [[r["branch"] or "—", r["learners"], r["submitted"], r["passed"], overview.percent(r.get("completion")),
+             overview.percent(r.get("mean_score"), already_percent=True), f"{r.get('hours') or 0:g}"] for r in rows]
+    return _table(headers, body, "pq-branches")
+
+
+MIME = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".csv": "text/csv;charset=utf-8",
+        ".html": "text/html;charset=utf-8"}
+
+
+def download_links(files: list[Path]) -> str:
+    """One button per file: the browser downloads it (data URI + download attribute); the report
+    opens in a new tab. Only file names are shown, never server paths."""
+    links = []
+    for path in files:
+        path = Path(path)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        href = f"data:{MIME.get(path.suffix, 'application/octet-stream')};base64,{data}"
+        if path.suffix == ".html":
+            links.append(f"<a class='pq-download pq-report' href='{href}' download='{escape(path.name)}' target='_blank' rel='noopener'>"
+                         f"{escape(t('workbench.ex.report'))}</a>")
+        else:
+            links.append(f"<a class='pq-download' href='{href}' download='{escape(path.name)}'>{escape(t('workbench.ex.download', name=path.name))}</a>")
+    return "".join(links)
+
+
+def problems_html(problems) -> str:
+    items = "".join(f"<li>{escape(_where(p))}{escape(p.message)}</li>" for p in problems)
+    return f"<ul class='pq-problems pq-bad'>{items}</ul>"
+
+
+def _where(problem) -> str:
+    name = Path(problem.file).name
+    if problem.line is None:
+        return f"{name}："
+    return t("workbench.row", file=name, row=problem.line) + (f"（{problem.column}）" if problem.column else "") + "："
+
+
+class Workbench:
+    """State of one instructor's page: where the course root, ledger and roster are."""
+
+    def __init__(self, ins=None):
+        import ipywidgets as w
+
+        from ..hub.dashboard import Instructor
+
+        self.w = w
+        self.ins = ins or Instructor.from_env()
+        self.site = self.ins.site()
+        self.out_dir = Path.home() / "exports"
+        self.title = w.HTML(f"{CSS}<div class='pq-wb'><h1 class='pq-workbench-title'>{escape(t('workbench.title'))}</h1></div>")
+        self.tabs = w.Tab(children=[self._overview_page(), self._grading_page(), self._marking_page(), self._stats_page(),
+                                    self._export_page(), self._roster_page(), self._publish_page()])
+        for n, key in enumerate(("overview", "grade", "mark", "stats", "export", "roster", "publish")):
+            self.tabs.set_title(n, t(f"workbench.tab.{key}"))
+        self.tabs.add_class("pq-wb-tabs")
+
+    def courses(self):
+        return self.ins.courses()
+
+    def _box(self, *children):
+        box = self.w.VBox(list(children))
+        box.add_class("pq-wb")
+        return box
+
+    def _button(self, label: str, css: str, style: str = "primary"):
+        b = self.w.Button(description=label, button_style=style, layout=self.w.Layout(width="auto", min_height="44px"))
+        b.add_class(css)
+        return b
+
+    # --- 作业总览 ---------------------------------------------------------------------------
+    def _overview_page(self):
+        self.overview = self.w.HTML()
+        refresh = self._button(t("workbench.refresh"), "pq-refresh", "")
+        refresh.on_click(lambda _: self.refresh_overview())
+        self.refresh_overview()
+        return self._box(refresh, self.overview)
+
+    def refresh_overview(self):
+        rows = overview.lesson_overview(self.courses(), self.site.gradebook_url, self.ins.ledger_url, self.site.root)
+        self.overview.value = f"<div class='pq-wb'>{overview_html(rows)}</div>"
+        return rows
+
+    # --- 评分 -------------------------------------------------------------------------------
+    def _grading_page(self):
+        self.grade_button = self._button(t("workbench.grade.button"), "pq-grade")
+        self.grade_area = self.w.VBox()
+        self.grade_button.on_click(lambda _: self.grade_all())
+        hint = self.w.HTML(f"<p>{escape(t('workbench.grade.hint'))}</p>")
+        return self._box(hint, self.grade_button, self.grade_area)
+
+    def grade_all(self):
+        from ..hub.dashboard import released_assignments
+        from ..pipeline import grade_and_roll_in
+
+        w = self.w
+        self.grade_button.disabled = True
+        self.grade_button.description = t("workbench.grade.running")
+        cards = []
+        try:
+            released = released_assignments(self.site)
+            roster = self.ins.roster()
+            rows, bars = [], {}
+            for course in self.courses():
+                for lesson in course.lessons:
+                    name = course.assignment_name(lesson)
+                    if name in released:
+                        bar = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="100%"))
+                        bar.add_class(f"pq-progress-{name}")
+                        label = w.HTML(f"{escape(lesson.title)}：{escape(t('workbench.grade.waiting'))}")
+                        label.add_class("pq-progress-label")
+                        bars[name] = (bar, label)
+                        rows.append((course, lesson, name))
+            self.grade_area.children = [w.VBox([label, bar]) for bar, label in bars.values()]
+            accepts_progress = "on_progress" in inspect.signature(__import__("partyquiz.grading.batch", fromlist=["x"]).grade_assignment).parameters
+            for course, lesson, name in rows:
+                bar, label = bars[name]
+                started = time.monotonic()
+
+                def moved(done: int, total: int, bar=bar, label=label, title=lesson.title, started=started):
+                    bar.max = max(total, 1)
+                    bar.value = done if total else 1
+                    rate = done / (time.monotonic() - started) if done else 0.0
+                    eta = (total - done) / rate if rate else None
+                    label.value = escape(t("workbench.grade.progress", title=title, done=done, total=total, rate=f"{rate:.1f}",
+                                           eta="—" if eta is None else f"{eta:.0f}"))
+
+                extra = {"on_progress": moved} if accepts_progress else {}
+                summary, _ = grade_and_roll_in(self.site, course, name, ledger_url=self.ins.ledger_url, roster=roster, progress=False, **extra)
+                moved(summary.graded + len(summary.failed), summary.graded + len(summary.failed))
+                essays = next((r.essays_waiting for r in self.refresh_overview() if r.assignment == name), 0)
+                cards.append(summary_card(f"{course.title} · {lesson.title}", summary, essays))
+            done = w.HTML(f"<div class='pq-wb pq-grade-done'>{''.join(cards) or escape(t('workbench.grade.nothing'))}</div>")
+            self.grade_area.children = [*self.grade_area.children, done]
+            self.reload_queue()
+        except Exception as exc:  # say what happened and what to do; the page stays usable
+            self.grade_area.children = [*self.grade_area.children, w.HTML(f"<p class='pq-bad'>{escape(t('workbench.error', error=str(exc)[:300]))}</p>")]
+        finally:
+            self.grade_button.disabled = False
+            self.grade_button.description = t("workbench.grade.button")
+
+    # --- 简答题批阅 ---------------------------------------------------------------------------
+    def _marking_page(self):
+        w = self.w
+        self.blind = w.Checkbox(value=True, description=t("workbench.mark.blind"), indent=False)
+        self.blind.observe(lambda _: self.show_essay(), names="value")
+        self.essay_view = w.HTML()
+        self.score = w.BoundedFloatText(value=0, min=0, max=1, step=0.5, description=t("workbench.mark.score"),
+                                        style={"description_width": "initial"})
+        self.score.add_class("pq-mark-score")
+        self.comment = w.Textarea(placeholder=t("workbench.mark.comment"), layout=w.Layout(width="100%", height="5em"))
+        self.comment.add_class("pq-mark-comment")
+        self.save_button = self._button(t("workbench.mark.save_next"), "pq-mark-save")
+        self.skip_button = self._button(t("workbench.mark.skip"), "pq-mark-skip", "")
+        self.mark_message = w.HTML()
+        self.mark_message.add_class("pq-mark-message")
+        self.save_button.on_click(lambda _: self.save_and_next())
+        self.skip_button.on_click(lambda _: self.next_essay())
+        self.queue: list[marking.EssayItem] = []
+        self.position = 0
+        self.reload_queue()
+        keys = w.HTML(f"<p class='pq-keys'>{escape(t('workbench.mark.keys'))}</p>")
+        return self._box(self.blind, self.essay_view, self.score, self.comment, w.HBox([self.save_button, self.skip_button]),
+                         self.mark_message, keys)
+
+    def names(self) -> dict[str, str]:
+        roster = self.ins.roster() or []
+        return {p.id.lower(): p.name for p in roster} | {p.id: p.name for p in roster}
+
+    def reload_queue(self):
+        self.queue = marking.essay_queue(self.site.gradebook_url, self.site.root, self.courses(), names=self.names())
+        self.position = 0
+        self.seen: float | None = None
+        self.show_essay()
+
+    def current(self) -> marking.EssayItem | None:
+        return self.queue[self.position] if 0 <= self.position < len(self.queue) else None
+
+    def show_essay(self):
+        item = self.current()
+        if item is None:
+            self.essay_view.value = f"<div class='pq-wb pq-essay-none'><p>{escape(t('workbench.mark.none'))}</p></div>"
+            self.save_button.disabled = self.skip_button.disabled = True
+            return
+        self.save_button.disabled = self.skip_button.disabled = False
+        self.seen = item.manual_score
+        who = marking.display_name(item, self.position + 1, self.blind.value)
+        late = f" · <span class='pq-bad'>{escape(t('workbench.mark.late'))}</span>" if item.late else ""
+        reference = item.reference or t("workbench.mark.no_reference")
+        self.essay_view.value = (
+            f"<div class='pq-wb pq-essay'><p class='pq-essay-count'>{escape(t('workbench.mark.count', n=self.position + 1, total=len(self.queue)))}</p>"
+            f"<p class='pq-essay-who'>{escape(who)}{late}</p>"
+            f"<h3 class='pq-essay-stem'>{escape(item.stem)}</h3>"
+            f"<p><b>{escape(t('workbench.mark.answer'))}</b></p><div class='pq-essay-answer'>{escape(item.answer) or escape(t('workbench.mark.blank'))}</div>"
+            f"<p><b>{escape(t('workbench.mark.reference'))}</b></p><div class='pq-essay-reference'>{escape(reference)}</div>"
+            f"<p class='pq-essay-max'>{escape(t('workbench.mark.max', max=f'{item.max_score:g}'))}</p></div>")
+        self.score.max = item.max_score
+        self.score.value = item.manual_score or 0
+        self.comment.value = ""
+
+    def next_essay(self):
+        if self.queue:
+            self.position = (self.position + 1) % len(self.queue)
+        self.show_essay()
+
+    def save_and_next(self):
+        item = self.current()
+        if item is None:
+            return
+        course = next((c for c in self.courses() if any(c.assignment_name(l) == item.assignment for l in c.lessons)), None)
+        try:
+            result = marking.save_mark(self.site.gradebook_url, item, self.score.value, self.comment.value, seen=self.seen)
+        except marking.MarkError as exc:
+            self.mark_message.value = f"<p class='pq-bad'>{escape(str(exc))}</p>"
+            return
+        if not result.saved:
+            self.mark_message.value = f"<p class='pq-bad pq-mark-conflict'>{escape(t('workbench.mark.conflict', score=f'{result.current:g}'))}</p>"
+            self.queue.pop(self.position)
+            self.position = min(self.position, len(self.queue) - 1) if self.queue else 0
+            self.show_essay()
+            return
+        problems = []
+        if course is not None:
+            problems = marking.refresh_learner(self.site, course, item, ledger_url=self.ins.ledger_url, roster=self.ins.roster()).problems
+        saved = t("workbench.mark.saved", score=f"{item.manual_score:g}")
+        extra = "".join(f"<p class='pq-bad'>{escape(p)}</p>" for p in problems)
+        self.mark_message.value = f"<p class='pq-ok pq-mark-saved'>{escape(saved)}</p>{extra}"
+        self.queue.pop(self.position)
+        if self.position >= len(self.queue):
+            self.position = 0
+        self.show_essay()
+        self.refresh_overview()
+
+    # --- 统计 -------------------------------------------------------------------------------
+    def _stats_page(self):
+        self.stats = self.w.HTML()
+        refresh = self._button(t("workbench.refresh"), "pq-stats-refresh", "")
+        refresh.on_click(lambda _: self.refresh_stats())
+        self.refresh_stats()
+        return self._box(refresh, self.stats)
+
+    def refresh_stats(self):
+        from ..records.ledger import branch_summary
+
+        try:
+            rows = branch_summary(self.ins.ledger_url)
+        except Exception:  # no ledger yet
+            rows = []
+        self.stats.value = f"<div class='pq-wb'>{branch_html(rows)}<p>{escape(t('workbench.st.charts'))}</p></div>"
+
+    # --- 导出 -------------------------------------------------------------------------------
+    def _export_page(self):
+        self.export_button = self._button(t("workbench.ex.button"), "pq-export")
+        self.downloads = self.w.HTML()
+        self.export_button.on_click(lambda _: self.export())
+        return self._box(self.w.HTML(f"<p>{escape(t('workbench.ex.hint'))}</p>"), self.export_button, self.downloads)
+
+    def export(self):
+        from ..publish import write_exports_and_report
+
+        self.export_button.disabled = True
+        self.downloads.value = f"<p>{escape(t('workbench.ex.running'))}</p>"
+        try:
+            files = write_exports_and_report(self.ins.ledger_url, self.out_dir, courses=self.courses())
+            self.downloads.value = f"<div class='pq-wb pq-downloads'>{download_links(files)}</div>"
+        except Exception as exc:
+            self.downloads.value = f"<p class='pq-bad'>{escape(t('workbench.error', error=str(exc)[:300]))}</p>"
+        finally:
+            self.export_button.disabled = False
+
+    # --- 花名册 -------------------------------------------------------------------------------
+    def _roster_page(self):
+        self.upload = self.w.FileUpload(accept=".xlsx,.csv", multiple=False, description=t("workbench.ro.upload"),
+                                        layout=self.w.Layout(width="auto", min_height="44px"))
+        self.upload.add_class("pq-roster-upload")
+        self.roster_result = self.w.HTML()
+        self.upload.observe(lambda change: self.import_roster(), names="value")
+        return self._box(self.w.HTML(f"<p>{escape(t('workbench.ro.hint'))}</p>"), self.upload, self.roster_result)
+
+    def import_roster(self):
+        import tempfile
+
+        from ..errors import InputError
+        from ..records.roster import load_roster, store_roster, sync_to_gradebook, write_roster
+
+        if not self.upload.value:
+            return
+        upload = self.upload.value[0]
+        name = Path(upload["name"]).name
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(bytes(upload["content"]))
+            try:
+                people = load_roster(path)
+            except InputError as exc:
+                self.roster_result.value = (f"<div class='pq-wb'><p class='pq-bad'>{escape(t('workbench.ro.bad', file=name, n=len(exc.problems)))}</p>"
+                                            f"{problems_html(exc.problems)}</div>")
+                return
+        if self.ins.roster_file is not None:
+            write_roster(people, self.ins.roster_file, include_id_numbers=False)
+        store_roster(people, self.ins.ledger_url)
+        sync_to_gradebook(people, self.site.gradebook_url)
+        self.roster_result.value = f"<p class='pq-ok pq-roster-ok'>{escape(t('workbench.ro.ok', file=name, n=len(people)))}</p>"
+
+    # --- 发布 -------------------------------------------------------------------------------
+    def _publish_page(self):
+        folders = sorted(p.parent for p in Path(self.ins.courses_dir).glob("*/course.yml"))
+        self.course_choice = self.w.Dropdown(options=[(f.name, str(f)) for f in folders], description=t("workbench.pu.course"),
+                                             style={"description_width": "initial"})
+        self.publish_button = self._button(t("workbench.pu.button"), "pq-publish")
+        self.publish_result = self.w.HTML()
+        self.publish_button.on_click(lambda _: self.publish())
+        return self._box(self.w.HTML(f"<p>{escape(t('workbench.pu.hint'))}</p>"), self.course_choice, self.publish_button, self.publish_result)
+
+    def publish(self):
+        from ..authoring.validate import check_course
+        from ..build import build_course
+
+        folder = Path(self.course_choice.value or "")
+        check = check_course(folder)
+        if not check.ok:
+            self.publish_result.value = (f"<div class='pq-wb'><p class='pq-bad'>{escape(t('workbench.pu.bad', n=len(check.problems)))}</p>"
+                                         f"{problems_html(check.problems)}</div>")
+            return
+        self.publish_button.disabled = True
+        try:
+            self.site.prepare()
+            names = []
+            for built in build_course(check.course, self.site.source):
+                self.site.generate_and_release(built.name)
+                names.append(built.name)
+            self.publish_result.value = f"<p class='pq-ok pq-publish-ok'>{escape(t('workbench.pu.ok', n=len(names), course=check.course.title))}</p>"
+            self.refresh_overview()
+        except Exception as exc:
+            self.publish_result.value = f"<p class='pq-bad'>{escape(t('workbench.error', error=str(exc)[:300]))}</p>"
+        finally:
+            self.publish_button.disabled = False
+
+
+KEYS_JS = """
+document.addEventListener('keydown', function (e) {
+  if (e.ctrlKey && e.key === 'Enter') { var b = document.querySelector('.pq-mark-save'); if (b) { b.click(); e.preventDefault(); } }
+  if (e.altKey && (e.key === 'n' || e.key === 'N')) { var s = document.querySelector('.pq-mark-skip'); if (s) { s.click(); e.preventDefault(); } }
+});
+"""
+
+
+def show_workbench(ins=None) -> Workbench:
+    from IPython.display import Javascript, display
+
+    bench = Workbench(ins)
+    links = bench.w.HTML(_links())
+    display(bench.w.VBox([bench.title, links, bench.tabs]))
+    display(Javascript(KEYS_JS))  # 保存并下一份: Ctrl+Enter; 跳过: Alt+N
+    return bench
+
+
+def _links() -> str:
+    from ..settings import settings
+
+    prefix = settings().service_prefix or "/"
+    return (f"<p class='pq-wb'><a href='{escape(prefix)}formgrader' target='_blank' rel='noopener' class='pq-formgrader'>{escape(t('workbench.formgrader'))}</a>"
+            f" · <a href='{escape(prefix)}lab' target='_blank' rel='noopener' class='pq-lab'>{escape(t('workbench.lab'))}</a></p>")
