@@ -215,11 +215,18 @@ class Question(_Model):
 CLOZE_MARKER = re.compile(r"\{\{([A-Za-z0-9][A-Za-z0-9_.-]*)\}\}")
 
 
-def _registry():
-    # imported on first use: the kinds import this module for Option, Alternative, …
-    from .qtypes import registry
+_REGISTRY: Any = None
 
-    return registry
+
+def _registry():
+    # imported on first use (the kinds import this module for Option, Alternative, …), then
+    # kept: scoring asks a question's kind several times per answer
+    global _REGISTRY
+    if _REGISTRY is None:
+        from .qtypes import registry
+
+        _REGISTRY = registry
+    return _REGISTRY
 
 
 class Section(_Model):
@@ -229,6 +236,9 @@ class Section(_Model):
     pool: list[str]
     draw: int | None = None
     points: float | None = None
+    # stage tests: the pool is every question of these lessons' quizzes ("all" = every lesson),
+    # filled in by Course when course.yml is read (see Course._stage_test_pools)
+    from_lessons: list[str] | Literal["all"] | None = None
 
     @model_validator(mode="after")
     def _draw_fits(self) -> "Section":
@@ -269,6 +279,23 @@ class Lesson(_Model):
     pass_mark: float | None = None  # percent; falls back to the course's
     required: bool = True  # 必修 (False: 选修)
     deadline: dt.date | None = None  # 截止日期, shown in the course centre
+    # a stage test or final exam (阶段测试 / 结业考试): its own assignment, pass mark and time limit
+    # (quiz.time_limit_minutes), and `weight` in the course result (CourseResult)
+    kind: Literal["lesson", "test"] = "lesson"
+    weight: float | None = Field(default=None, ge=0)
+
+
+class CourseResult(_Model):
+    """How the course result combines lessons and stage tests (course.yml `result`).
+
+    weighted: percent = (lessons_weight × mean lesson percent + Σ test.weight × test percent) /
+    (lessons_weight + Σ test.weight); passed when it reaches `pass_mark` (the course's when
+    unset) and, with `require_tests`, every test passed. all_pass: every lesson and test passed."""
+
+    rule: Literal["weighted", "all_pass"] = "weighted"
+    lessons_weight: float = Field(default=1.0, ge=0)
+    pass_mark: float | None = None
+    require_tests: bool = True
 
 
 class Course(_Model):
@@ -287,6 +314,28 @@ class Course(_Model):
     questions: dict[str, Question] = Field(default_factory=dict, exclude=True)
     lesson_text: dict[str, str] = Field(default_factory=dict, exclude=True)
     folder: str = Field(default="", exclude=True)  # the course folder (its media/ holds bank images)
+    result: CourseResult = Field(default_factory=CourseResult)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stage_test_pools(cls, data: Any) -> Any:
+        """A section with `from_lessons` pools every question of those lessons' quizzes."""
+        if not isinstance(data, dict) or not isinstance(data.get("lessons"), list):
+            return data
+        lessons = [l for l in data["lessons"] if isinstance(l, dict)]
+        pools = {l.get("id"): [q for sec in ((l.get("quiz") or {}).get("sections") or []) for q in (sec.get("pool") or [])]
+                 for l in lessons if l.get("kind", "lesson") == "lesson"}
+        for lesson in lessons:
+            for section in (lesson.get("quiz") or {}).get("sections") or []:
+                wanted = section.get("from_lessons") if isinstance(section, dict) else None
+                if not wanted or section.get("pool"):
+                    continue
+                ids = list(pools) if wanted == "all" else list(wanted)
+                unknown = [i for i in ids if i not in pools]
+                if unknown:
+                    raise ValueError(f"from_lessons: 没有这些课时 / no such lessons: {', '.join(map(str, unknown))}")
+                section["pool"] = list(dict.fromkeys(q for i in ids for q in pools[i]))
+        return data
 
     def lesson(self, lesson_id: str) -> Lesson:
         for lesson in self.lessons:

@@ -160,7 +160,7 @@ def _store_courses(conn: sa.Connection, courses: list[Course], rules: Rules) -> 
     ], ("id",))
     _upsert(conn, L.lessons, [
         {"course_id": c.id, "lesson_id": l.id, "title": l.title, "hours": l.hours, "minutes": l.minutes,
-         "pass_mark": rules.pass_mark_for(c, l)}
+         "pass_mark": rules.pass_mark_for(c, l), "kind": l.kind, "weight": l.weight}  # stage tests are kind "test"
         for c in courses for l in c.lessons
     ], ("course_id", "lesson_id"))
     _upsert(conn, L.questions, [
