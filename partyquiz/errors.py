@@ -20,7 +20,11 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class InputError(Exception):
+class PartyquizError(Exception):
+    """A failure the library explains in its message (the CLI prints it and exits 1)."""
+
+
+class InputError(PartyquizError):
     """Bad input: carries every problem found, not just the first."""
 
     def __init__(self, problems: list[Problem] | Problem):

@@ -185,7 +185,7 @@ def test_cli_names_a_missing_assignment(tmp_path):
 
     _register()
     result = CliRunner().invoke(app, ["grade", "no-such-assignment", "--root", str(tmp_path / "grader"), "--no-collect"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a library error: message and exit 1 (usage errors exit 2)
     assert "no-such-assignment" in result.output
 
 

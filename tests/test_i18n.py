@@ -70,3 +70,34 @@ def test_language_switches_by_environment_variable(monkeypatch):
     assert i18n.t("widgets.progress", answered=1, total=2) == "已答 1 / 2 题"
     monkeypatch.delenv("PARTYQUIZ_LANG")
     assert i18n.language() == "zh-CN"  # Chinese by default
+
+
+# --- every key in a catalog is used somewhere ---------------------------------------------------
+# A key counts as used when the code (Python, HTML templates, notebooks) holds it as a string
+# literal, or holds a prefix it is built from at run time: an f-string like t(f"grading.summary.{x}")
+# (prefix "grading.summary."), or a literal prefix ending in "." joined with a literal rest
+# (T("col.item.3") under t("report." + key), t_of("app.state.", state) with "passed" in the code).
+STRING = re.compile(r"""(['"])([A-Za-z0-9_.-]+)\1""")
+F_PREFIX = re.compile(r"""f(['"])([A-Za-z0-9_.-]*\.)\{""")
+
+
+def _code_text() -> str:
+    roots = [PACKAGE, PACKAGE.parent / "notebooks"]  # PACKAGE is the partyquiz folder
+    files = [p for root in roots for p in root.rglob("*") if p.suffix in (".py", ".html", ".js", ".ipynb") and "i18n" not in p.parts]
+    return "\n".join(p.read_text(encoding="utf-8") for p in files)
+
+
+def test_every_key_in_either_language_is_used():
+    code = _code_text()
+    literals = {m[1] for m in STRING.findall(code)}
+    built_from = {m[1] for m in F_PREFIX.findall(code) if len(m[1]) > 1}
+    prefixes = {s for s in literals if s.endswith(".") and len(s) > 1}
+
+    def used(key: str) -> bool:
+        if key in literals or any(key.startswith(p) for p in built_from):
+            return True
+        return any(key.startswith(p) and (key[len(p):] in literals or any(key[len(p):].startswith(f) for f in built_from))
+                   for p in prefixes)
+
+    unused = sorted({f"{lang}/{name}: {key}" for lang in i18n.LANGUAGES for name in _area_files() for key in _load(lang, name) if not used(key)})
+    assert unused == []

@@ -2,22 +2,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
-from . import app
+from ..i18n import t
+from . import app, failures, lang_option, use_language
 
 
-@app.command()
+@app.command(help=t("cli.help.demo"))
 def demo(
-    learners: int = typer.Option(30, help="模拟学员人数 / simulated learners"),
-    branches: int = typer.Option(3, help="支部数 / branches"),
-    out: Path = typer.Option(Path("out"), help="导出目录 / where exports go"),
-    lang: str = typer.Option("zh-CN", help="zh-CN or en"),
+    learners: int = typer.Option(30, help=t("cli.help.learners")),
+    branches: int = typer.Option(3, help=t("cli.help.branches")),
+    out: Path = typer.Option(Path("out"), help=t("cli.help.out_dir")),
+    lang: Optional[str] = lang_option(),
 ) -> None:
-    """运行完整示例流程 / run the whole pipeline on a sample course."""
-    from ..demo import run_demo
-    from ..i18n import set_language
+    from ..demo import run_demo  # every stage, nbgrader included: loaded only when the demo runs
 
-    set_language(lang)
-    run_demo(learners=learners, branches=branches, out=out)
+    use_language(lang)
+    with failures():
+        run_demo(learners=learners, branches=branches, out=out)

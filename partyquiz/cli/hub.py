@@ -6,25 +6,26 @@ from typing import Optional
 
 import typer
 
-from . import app
+from ..i18n import language, t
+from . import app, failures, lang_option, use_language
 
 
-@app.command()
+@app.command(help=t("cli.help.serve"))
 def serve(
-    port: int = typer.Option(8000, help="端口（只监听 127.0.0.1）/ port on 127.0.0.1"),
-    learners: int = typer.Option(5, help="模拟学员人数（未给名册时）/ simulated learners when no roster"),
-    roster: Optional[Path] = typer.Option(None, help="学员名册文件 / roster file"),
-    hub_dir: Optional[Path] = typer.Option(None, help="运行目录（默认 var/hub）/ runtime folder"),
-    ledger_url: Optional[str] = typer.Option(None, help="培训档案库 URL（默认 var/hub/ledger.db）/ ledger URL"),
-    course: Optional[list[Path]] = typer.Option(None, help="只发布这些课程目录（默认 courses/ 下全部）/ course folders to release (default: all)"),
-    lang: str = typer.Option("zh-CN", help="zh-CN or en"),
+    port: int = typer.Option(8000, help=t("cli.help.port")),
+    learners: int = typer.Option(5, help=t("cli.help.hub_learners")),
+    roster: Optional[Path] = typer.Option(None, help=t("cli.help.roster_file")),
+    hub_dir: Optional[Path] = typer.Option(None, help=t("cli.help.hub_dir")),
+    ledger_url: Optional[str] = typer.Option(None, help=t("cli.help.hub_ledger")),
+    course: Optional[list[Path]] = typer.Option(None, help=t("cli.help.hub_courses")),
+    lang: Optional[str] = lang_option(),
 ) -> None:
-    """启动本机 JupyterHub（演示教师与学员）/ run a local JupyterHub with a demo instructor and learners."""
-    from ..hub import DEFAULT_HUB_DIR, HubSetup, serve as run
-    from ..i18n import set_language
+    from ..hub import DEFAULT_HUB_DIR, HubSetup, serve as run  # the hub, its exchange and records service: loaded for this command only
 
-    set_language(lang)
-    setup = HubSetup(hub_dir=hub_dir or DEFAULT_HUB_DIR, port=port, learners=learners, roster_file=roster, ledger_url=ledger_url, lang=lang)
-    if course:
-        setup.courses = [Path(c) for c in course]
-    run(setup)
+    use_language(lang)
+    with failures():
+        setup = HubSetup(hub_dir=hub_dir or DEFAULT_HUB_DIR, port=port, learners=learners, roster_file=roster,
+                         ledger_url=ledger_url, lang=language())
+        if course:
+            setup.courses = [Path(c) for c in course]
+        run(setup)

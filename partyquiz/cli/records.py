@@ -6,25 +6,20 @@ from typing import Optional
 
 import typer
 
+from ..i18n import t
+from ..records.roster import load_roster
 from ..settings import settings
-from . import app
+from . import app, failures, lang_option, use_language
 
-roster_app = typer.Typer(help="花名册 / roster", no_args_is_help=True)
+roster_app = typer.Typer(help=t("cli.help.roster"), no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
 
 
-def _fail(exc: Exception) -> None:
-    from rich.console import Console
-
-    Console(stderr=True).print(f"[red]{exc}[/red]")
-    raise typer.Exit(1)
-
-
 def _courses(paths: list[Path]):
+    """The given course folders, else every course the settings know (courses/*)."""
     from ..authoring import load_course
 
-    folders = paths or settings().course_folders()
-    return [load_course(folder) for folder in folders]
+    return [load_course(folder) for folder in (paths or settings().course_folders())]
 
 
 def _gradebook(url: Optional[str]) -> str:
@@ -37,49 +32,43 @@ def _ledger(url: Optional[str]) -> str:
     return url or settings().ledger_url
 
 
-@roster_app.command("import")
+@roster_app.command("import", help=t("cli.help.roster_import"))
 def roster_import(
-    file: Path = typer.Argument(..., help="花名册 .xlsx / .csv"),
-    gradebook: Optional[str] = typer.Option(None, help="nbgrader 成绩库 URL / gradebook URL"),
-    ledger: Optional[str] = typer.Option(None, help="培训档案库 URL（默认 var/ledger.db）/ ledger URL"),
-    check: bool = typer.Option(False, "--check", help="只校验不导入 / validate only"),
+    file: Path = typer.Argument(..., help=t("cli.help.roster_table")),
+    gradebook: Optional[str] = typer.Option(None, help=t("cli.help.gradebook")),
+    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
+    check: bool = typer.Option(False, "--check", help=t("cli.help.check")),
+    lang: Optional[str] = lang_option(),
 ) -> None:
-    """导入并校验花名册，同步到 nbgrader 学员 / import a roster and sync it into the gradebook."""
-    from ..errors import InputError
-    from ..i18n import t
-    from ..records.roster import load_roster, store_roster, sync_to_gradebook
+    from ..records.roster import store_roster, sync_to_gradebook
 
-    try:
+    use_language(lang)
+    with failures():
         roster = load_roster(file)
-    except InputError as exc:
-        _fail(exc)
-    if not check:
-        sync_to_gradebook(roster, _gradebook(gradebook))
-        store_roster(roster, _ledger(ledger))
-    typer.echo(t("records.roster.imported", n=len(roster), file=file) if not check else t("records.roster.valid", n=len(roster), file=file))
+        if not check:
+            sync_to_gradebook(roster, _gradebook(gradebook))
+            store_roster(roster, _ledger(ledger))
+    typer.echo(t("records.roster.valid" if check else "records.roster.imported", n=len(roster), file=file))
 
 
-@app.command()
+@app.command(help=t("cli.help.rollin"))
 def rollin(
-    ledger: Optional[str] = typer.Option(None, help="培训档案库 URL（默认 var/ledger.db）/ ledger URL"),
-    gradebook: Optional[str] = typer.Option(None, help="nbgrader 成绩库 URL / gradebook URL"),
-    course: list[Path] = typer.Option([], help="课程目录，可多次给出；默认 courses/* / course folders"),
-    roster: Optional[Path] = typer.Option(None, help="花名册 / roster file"),
-    assignment: list[str] = typer.Option([], help="只汇入这些作业 / only these assignments"),
-    batch: Optional[str] = typer.Option(None, help="批次号 / batch id"),
-    rules: Optional[Path] = typer.Option(None, help="学时规则 / rules file (grader/rules.yml)"),
+    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
+    gradebook: Optional[str] = typer.Option(None, help=t("cli.help.gradebook")),
+    course: list[Path] = typer.Option([], help=t("cli.help.rollin_courses")),
+    roster: Optional[Path] = typer.Option(None, help=t("cli.help.roster_file")),
+    assignment: list[str] = typer.Option([], help=t("cli.help.only_assignments")),
+    batch: Optional[str] = typer.Option(None, help=t("cli.help.batch")),
+    rules: Optional[Path] = typer.Option(None, help=t("cli.help.rules")),
+    lang: Optional[str] = lang_option(),
 ) -> None:
-    """把评分结果汇入培训档案 / roll graded submissions into the training-record ledger."""
-    from ..errors import InputError
-    from ..i18n import t
-    from ..records.rollin import roll_in
-    from ..records.roster import load_roster
+    from ..records.rollin import roll_in  # the ledger's SQLAlchemy tables and the gradebook query
 
-    try:
+    use_language(lang)
+    with failures():
         people = load_roster(roster) if roster else None
-        s = roll_in(_ledger(ledger), _gradebook(gradebook), _courses(course), roster=people, assignments=assignment or None, batch_id=batch, rules_path=rules)
-    except InputError as exc:
-        _fail(exc)
+        s = roll_in(_ledger(ledger), _gradebook(gradebook), _courses(course), roster=people, assignments=assignment or None,
+                    batch_id=batch, rules_path=rules)
     typer.echo(t("records.rollin.summary", batch=s.batch_id, added=s.added, superseded=s.superseded, unchanged=s.unchanged, pending=s.pending))
     if s.not_on_roster:
         typer.echo(t("records.rollin.not_on_roster", n=len(s.not_on_roster), ids="、".join(s.not_on_roster[:20])))
@@ -87,49 +76,42 @@ def rollin(
         typer.echo(t("records.rollin.unknown", names="、".join(s.unknown)))
 
 
-@app.command()
+@app.command(help=t("cli.help.export"))
 def export(
-    ledger: Optional[str] = typer.Option(None, help="培训档案库 URL（默认 var/ledger.db）/ ledger URL"),
-    out: Path = typer.Option(Path("out"), help="导出目录 / output folder"),
-    rules: Optional[Path] = typer.Option(None, help="学时规则 / rules file"),
-    template: Optional[Path] = typer.Option(None, help="导出模板 / CSV template (grader/templates/*.yml)"),
-    year: Optional[int] = typer.Option(None, help="年度 / counting year"),
-    reveal_id_numbers: bool = typer.Option(False, "--reveal-id-numbers", help="在导入文件（模板 CSV）中写出身份证号，培训档案中不含 / ID numbers in the import file only"),
-    per_learner: bool = typer.Option(False, "--per-learner", help="另为每人生成一份培训档案 / also one file per learner"),
+    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
+    out: Path = typer.Option(Path("out"), help=t("cli.help.export_out")),
+    rules: Optional[Path] = typer.Option(None, help=t("cli.help.rules")),
+    template: Optional[Path] = typer.Option(None, help=t("cli.help.template")),
+    year: Optional[int] = typer.Option(None, help=t("cli.help.year")),
+    reveal_id_numbers: bool = typer.Option(False, "--reveal-id-numbers", help=t("cli.help.reveal")),
+    per_learner: bool = typer.Option(False, "--per-learner", help=t("cli.help.per_learner")),
+    lang: Optional[str] = lang_option(),
 ) -> None:
-    """导出培训档案、年度学时汇总、支部汇总和模板 CSV / write the exports."""
     from rich.progress import Progress
 
-    from ..errors import InputError
-    from ..exports import export_all
-    from ..i18n import t
+    from ..exports import export_all  # the ledger views (SQLAlchemy) and the writers: for this command only
 
-    try:
-        with Progress(transient=True) as bar:
-            task = bar.add_task(t("records.export.progress"), total=4)
-            files = export_all(_ledger(ledger), out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers, per_learner=per_learner,
-                               progress=lambda name: bar.update(task, advance=1, description=name))
-    except InputError as exc:
-        _fail(exc)
+    use_language(lang)
+    with failures(), Progress(transient=True) as bar:
+        task = bar.add_task(t("records.export.progress"), total=4)
+        files = export_all(_ledger(ledger), out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers,
+                           per_learner=per_learner, progress=lambda name: bar.update(task, advance=1, description=name))
     for path in files:
         typer.echo(str(path))
 
 
-@app.command()
+@app.command(help=t("cli.help.report"))
 def report(
-    ledger: Optional[str] = typer.Option(None, help="培训档案库 URL（默认 var/ledger.db）/ ledger URL"),
-    out: Path = typer.Option(Path("out/report.html"), help="报告文件 / report file"),
-    course: list[Path] = typer.Option([], help="课程目录（显示题干）/ course folders, for question stems"),
-    pseudonymise: bool = typer.Option(False, "--pseudonymise", help="匿名化 / replace names by codes"),
-    year: Optional[int] = typer.Option(None, help="年度 / counting year"),
+    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
+    out: Path = typer.Option(Path("out/report.html"), help=t("cli.help.report_out")),
+    course: list[Path] = typer.Option([], help=t("cli.help.report_courses")),
+    pseudonymise: bool = typer.Option(False, "--pseudonymise", help=t("cli.help.pseudonymise")),
+    year: Optional[int] = typer.Option(None, help=t("cli.help.year")),
+    lang: Optional[str] = lang_option(),
 ) -> None:
-    """生成分析报告（单个离线 HTML）/ write the analytics report."""
-    from ..errors import InputError
-    from ..i18n import t
-    from ..report import write_report
+    from ..report import write_report  # statistics and charts (matplotlib): for this command only
 
-    try:
+    use_language(lang)
+    with failures():
         path = write_report(_ledger(ledger), out, pseudonymise=pseudonymise, courses=_courses(course), year=year)
-    except InputError as exc:
-        _fail(exc)
     typer.echo(t("records.report.written", path=path))

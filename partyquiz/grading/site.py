@@ -16,6 +16,7 @@ from typing import Iterator
 
 from traitlets.config import Config
 
+from ..errors import PartyquizError
 from ..settings import ensure_venv_on_path, settings
 
 COURSE_ID = "partyquiz"
@@ -27,8 +28,8 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r".*not in session, add operation along.*")
 
 
-class NbgraderError(RuntimeError):
-    pass
+class NbgraderError(PartyquizError, RuntimeError):
+    """nbgrader refused a step; the message holds its error and log."""
 
 
 @dataclass
