@@ -7,7 +7,7 @@ For lesson `l1` of course `c` the build writes `grader/source/c-l1/`:
 - `l1.quiz.json`: the learner-side quiz (stems and options; the key only in practice mode).
 
 Why one test cell per quiz: with per-learner draws the maximum per question cell would depend
-on the draw; the quiz total does not (see shared/DESIGN-NOTES.md). Re-running is safe: files are
+on the draw; the quiz total does not (see docs/design-notes.md). Re-running is safe: files are
 rewritten atomically and identical input gives identical output.
 """
 from __future__ import annotations

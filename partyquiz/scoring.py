@@ -5,7 +5,7 @@ The rule of each question type (its fraction of the points) lives with the type 
 
 Every function returns a plain Python float within [0, points]: nbgrader parses the last
 expression of a test cell with float(), and a numpy scalar or a value above the points would
-break it (see shared/DESIGN-NOTES.md).
+break it (see docs/design-notes.md).
 """
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 LAB_SETTINGS = {
-    # stop the news / update pop-ups that would cover the notebook (see shared/DESIGN-NOTES.md)
+    # stop the news / update pop-ups that would cover the notebook (see docs/design-notes.md)
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
 
@@ -154,7 +154,7 @@ IDLE = "Python 3 (ipykernel) | Idle"
 
 
 def wait_idle(page, timeout_ms: float = 60_000) -> None:
-    # the status bar text, not the toolbar circle (see shared/DESIGN-NOTES.md)
+    # the status bar text, not the toolbar circle (see docs/design-notes.md)
     page.get_by_text(IDLE).wait_for(timeout=timeout_ms)
 
 

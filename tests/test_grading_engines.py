@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +20,6 @@ from partyquiz.scoring import auto_score, grade_quiz
 from partyquiz.simulate import right_answer, wrong_answer
 
 DUE = "2026-05-01 12:00:00"
-ON_TIME = "2026-05-01 10:00:00.000000 UTC"
 
 
 def _values(key, student, right: bool) -> dict:

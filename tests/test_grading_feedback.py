@@ -55,12 +55,6 @@ def test_no_feedback_file_holds_a_key_of_an_undrawn_question_or_of_the_pool(grad
     assert undrawn_seen >= len(students)  # the draw really left questions out
 
 
-def _one(key, student="u1", value=None, qtype="fill"):
-    qid = next(q.id for q in key.questions.values() if q.type == qtype) if qtype != "any" else grade_quiz(key, student, {}).drawn[0]
-    result = grade_quiz(key, student, {qid: Answer(value=value, saved_at="2026-05-01T10:00:00+08:00")})
-    return result
-
-
 def test_right_answers_only_when_the_quiz_reveals_them(sample_course):
     from partyquiz.build import quiz_key
 

@@ -4,7 +4,7 @@
 In a notebook whose source has no code for the learner to write (a quiz notebook), every code
 cell the learner added or copied is dropped, so no learner code runs in the kernel that
 computes the score: a learner cell that registers a `text/plain` formatter would otherwise
-turn a score of 0 into full marks (shared/DESIGN-NOTES.md). Notebooks with code exercises
+turn a score of 0 into full marks (docs/design-notes.md). Notebooks with code exercises
 keep nbgrader's own behaviour.
 """
 from __future__ import annotations

@@ -115,10 +115,6 @@ class GraderSite:
     def collect(self, assignment: str) -> None:
         _check(self.api().collect(assignment), f"collect {assignment}")
 
-    def autograde(self, assignment: str, student: str, api=None) -> dict:
-        api = api or self.api()
-        return api.autograde(assignment, student, force=True, create=True)
-
     def release_dir(self, assignment: str) -> Path:
         return self.root / "release" / assignment
 
