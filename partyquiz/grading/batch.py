@@ -17,6 +17,7 @@ import fnmatch
 import hashlib
 import json
 import math
+import multiprocessing
 import sqlite3
 import time
 import uuid
@@ -232,8 +233,6 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 def _run_local(plan: Plan, chunks: list[list[str]], workers: int) -> Iterator[list[Outcome]]:
     if workers <= 1 or len(chunks) <= 1:
         return (grade_chunk(plan, chunk) for chunk in chunks)
-    import multiprocessing
-
     # fork where there is fork: a spawned worker pays ≈2–5 s of imports, longer than grading a
     # thousand quiz submissions. All workers are forked here, at the first submit, before the
     # progress bar starts its thread; database engines are not shared (gradebook.py at-fork hook).
@@ -252,7 +251,7 @@ def _run_local(plan: Plan, chunks: list[list[str]], workers: int) -> Iterator[li
 
 
 def _run_dask(plan: Plan, chunks: list[list[str]], scheduler) -> Iterator[list[Outcome]]:
-    from distributed import Client, as_completed as dask_completed
+    from distributed import Client, as_completed as dask_completed  # optional and heavy: only with --scheduler
 
     # Workers must see the course root (a shared file system) and import partyquiz.
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)

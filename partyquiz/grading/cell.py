@@ -21,6 +21,7 @@ def learner_from_cwd(cwd: Path) -> str:
 def _reset_display_formatter() -> None:
     """Undo any text/plain formatter a learner cell may have registered before this cell."""
     try:
+        # optional: the cell runs in a kernel; the fast engine and tests call it without IPython's shell
         from IPython import get_ipython
         from IPython.core.formatters import PlainTextFormatter
     except ImportError:  # not in a kernel

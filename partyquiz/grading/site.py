@@ -97,6 +97,8 @@ class GraderSite:
             os.chmod(self.exchange, 0o777)  # the exchange must be world-writable
 
     def api(self):
+        # nbgrader's apps take about a second to import: GraderSite is also made where nothing
+        # runs nbgrader (settings, hub set-up, nbgrader_config.py), so they load on first use
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
@@ -120,6 +122,7 @@ class GraderSite:
 
     # --- learner side ----------------------------------------------------------------
     def _exchange_app(self, kind: str, learner: str, workdir: Path):
+        # nbgrader's exchange classes load on first use (see `api`)
         from nbgrader.auth import Authenticator
         from nbgrader.coursedir import CourseDirectory
         from nbgrader.exchange import ExchangeFactory
@@ -155,11 +158,11 @@ class GraderSite:
 
 
 def _sanitize_preprocessors() -> list:
+    # config() runs in every process that makes a course config; nbgrader's converters and our
+    # preprocessors (which import nbgrader.preprocessors) load only when the config is built
     from nbgrader.converters.autograde import Autograde
 
-    from .nbgrader_hooks import DropLearnerAddedCells
-
-    from .nbgrader_hooks import FillEssayCells
+    from .nbgrader_hooks import DropLearnerAddedCells, FillEssayCells
 
     default = list(Autograde.class_traits()["sanitize_preprocessors"].default())
     # drop learner code first; fill essays after OverwriteCells has put back missing cells
@@ -168,6 +171,7 @@ def _sanitize_preprocessors() -> list:
 
 
 def _autograde_preprocessors() -> list:
+    # as in _sanitize_preprocessors: nbgrader's converters load when the config is built
     from nbgrader.converters.autograde import Autograde
 
     from .nbgrader_hooks import IsolatedExecute
@@ -182,7 +186,7 @@ def _check(result: dict, what: str) -> None:
 
 
 def _run_exchange(app, what: str) -> None:
-    from nbgrader.exchange import ExchangeError
+    from nbgrader.exchange import ExchangeError  # already loaded by _exchange_app; kept beside its use
 
     with _quiet(app):
         try:
