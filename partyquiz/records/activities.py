@@ -438,6 +438,36 @@ def read_activities(conn: sa.Connection) -> tuple[list[Session], list[Any]]:
     return sessions, conn.execute(sa.select(L.attendance)).all()
 
 
+@dataclass
+class Snapshot:
+    """What the activity views need, read from the ledger once (the register, the evaluation,
+    the points and the activity tables share it: 200,000 attendance rows are read one time)."""
+
+    sessions: list[Session]
+    attendance: list[Any]
+    learners: list[dict[str, Any]]  # ledger rows (on_roster, role, joined_on …)
+    people: list[Learner]
+    records: list[Any]  # current records
+    tests: set[tuple[str, str]]  # (course, lesson) of stage tests
+
+    @property
+    def members(self) -> list[dict[str, Any]]:
+        """Those on the current roster (everyone when no roster was ever imported)."""
+        on = [r for r in self.learners if r["on_roster"]]
+        return on or list(self.learners)
+
+
+def read_snapshot(ledger_url: str) -> Snapshot:
+    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        sessions, attendance = read_activities(conn)
+        learners = [dict(r) for r in conn.execute(sa.select(L.learners).order_by(L.learners.c.branch, L.learners.c.id)).mappings()]
+        people = L.load_learners(conn)
+        records = L.current_rows(conn)
+        tests = {(r.course_id, r.lesson_id) for r in conn.execute(
+            sa.select(L.lessons.c.course_id, L.lessons.c.lesson_id).where(L.lessons.c.kind == "test"))}
+    return Snapshot(sessions, attendance, learners, people, records, tests)
+
+
 # ------------------------------------------------------------------ into the exports
 
 def training_dicts(ledger_url: str, rules: Any, people: list[Learner] | None = None, *,

@@ -8,11 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from ..tables import write_csv, write_table
-from . import ledger as L
-from .activities import STATUS_LABEL, load_activity_rules, read_activities
+from .activities import STATUS_LABEL, Snapshot, load_activity_rules, read_snapshot
 from .evaluation import INDICATOR_LABEL, INDICATORS, branch_ranking, learning_points, yearly_evaluation
 from .register import branch_register
 
@@ -29,11 +26,12 @@ NUMBERS = {"学时": "hours", "时长（天）": "hours", "时长（小时）": 
            **{INDICATOR_LABEL[k]: "score" for k in INDICATORS}}
 
 
-def session_tables(ledger_url: str, year: int, rules_path: Path | str | None = None) -> dict[str, tuple[list[str], list[list[Any]]]]:
+def session_tables(ledger_url: str, year: int, rules_path: Path | str | None = None, *,
+                   snapshot: Snapshot | None = None) -> dict[str, tuple[list[str], list[list[Any]]]]:
     rules = load_activity_rules(rules_path)
-    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
-        sessions, attendance = read_activities(conn)
-        names = {r.id: r.name for r in conn.execute(sa.select(L.learners.c.id, L.learners.c.name))}
+    data = snapshot or read_snapshot(ledger_url)
+    sessions, attendance = data.sessions, data.attendance
+    names = {r["id"]: r["name"] for r in data.learners}
     sessions = [s for s in sessions if s.date.year == year]
     by_id = {s.id: s for s in sessions}
     counts: dict[str, dict[str, int]] = {s.id: {k: 0 for k in STATUS_LABEL} for s in sessions}
@@ -74,10 +72,11 @@ def points_tables(points: list[dict[str, Any]]) -> dict[str, tuple[list[str], li
 def export_activities(ledger_url: str, out_dir: Path | str, year: int, *, rules_path: Path | str | None = None) -> list[Path]:
     """Write every activity table of `year` into `out_dir` (xlsx + CSV with BOM); returns the files."""
     out = Path(out_dir)
-    tables = session_tables(ledger_url, year, rules_path)
-    tables |= register_tables(branch_register(ledger_url, year, rules_path=rules_path))
-    tables["量化考评"] = evaluation_table(yearly_evaluation(ledger_url, year, rules_path=rules_path))
-    tables |= points_tables(learning_points(ledger_url, year, rules_path=rules_path))
+    data = read_snapshot(ledger_url)  # read once, shared by every table
+    tables = session_tables(ledger_url, year, rules_path, snapshot=data)
+    tables |= register_tables(branch_register(ledger_url, year, rules_path=rules_path, snapshot=data))
+    tables["量化考评"] = evaluation_table(yearly_evaluation(ledger_url, year, rules_path=rules_path, snapshot=data))
+    tables |= points_tables(learning_points(ledger_url, year, rules_path=rules_path, snapshot=data))
     written = []
     for name, (header, rows) in tables.items():
         kinds = {h: NUMBERS[h] for h in header if h in NUMBERS}

@@ -18,7 +18,7 @@ import yaml
 
 from ..errors import InputError, Problem
 from . import ledger as L
-from .activities import ATTENDED, load_activity_rules, read_activities
+from .activities import ATTENDED, Snapshot, load_activity_rules, read_snapshot
 from .register import attendance_rates
 
 INDICATORS = ("attendance", "quiz", "stage_tests", "study_time", "collective_study")
@@ -111,7 +111,8 @@ def evaluations(ledger_url: str, year: int) -> dict[str, dict[str, Any]]:
 
 # ------------------------------------------------------------------ the yearly composite
 
-def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | None = None) -> list[dict[str, Any]]:
+def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | None = None,
+                      snapshot: Snapshot | None = None) -> list[dict[str, Any]]:
     """Per roster member: the five indicators (0–100 or None), composite score, grade, and the
     qualitative fields, for `year` (counting years and time zone of the hour rules)."""
     from .rules import load_rules
@@ -119,12 +120,9 @@ def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | No
     hour_rules = load_rules(rules_path)
     rules = load_evaluation_rules(rules_path)
     activity_rules = load_activity_rules(rules_path)
-    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
-        people_list = L.load_learners(conn)
-        records = L.current_rows(conn)
-        sessions, attendance = read_activities(conn)
-        members = [dict(r) for r in conn.execute(sa.select(L.learners)).mappings() if r["on_roster"]]
-        tests = {(r.course_id, r.lesson_id) for r in conn.execute(sa.select(L.lessons).where(L.lessons.c.kind == "test"))}
+    data = snapshot or read_snapshot(ledger_url)
+    people_list, records, sessions, attendance, tests = data.people, data.records, data.sessions, data.attendance, data.tests
+    members = data.members
     years = {when: hour_rules.year_of(hour_rules.local(when)) for when in {r.completed_at for r in records}}
     rows = [{"learner_id": r.learner_id, "course_id": r.course_id, "lesson_id": r.lesson_id, "hours": r.hours,
              "year": years[r.completed_at], "percent": 100.0 * r.score / r.max_score if r.max_score else 0.0} for r in records]
@@ -180,7 +178,8 @@ def _person_evaluation(member: dict[str, Any], learner: Any, year: int, mine: li
 
 # ------------------------------------------------------------------ points (积分)
 
-def learning_points(ledger_url: str, year: int | None = None, *, rules_path: Path | str | None = None) -> list[dict[str, Any]]:
+def learning_points(ledger_url: str, year: int | None = None, *, rules_path: Path | str | None = None,
+                    snapshot: Snapshot | None = None) -> list[dict[str, Any]]:
     """Per person: points from completed and passed lessons, passed stage tests and attended
     activities (rules file, `points`), with the detail of where they came from."""
     from .rules import load_rules
@@ -188,11 +187,8 @@ def learning_points(ledger_url: str, year: int | None = None, *, rules_path: Pat
     rules = load_evaluation_rules(rules_path)
     hour_rules = load_rules(rules_path)
     spec = rules.points
-    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
-        people = [dict(r) for r in conn.execute(sa.select(L.learners)).mappings()]
-        tests = {(r.course_id, r.lesson_id) for r in conn.execute(sa.select(L.lessons).where(L.lessons.c.kind == "test"))}
-        records = L.current_rows(conn)
-        sessions, attendance = read_activities(conn)
+    data = snapshot or read_snapshot(ledger_url)
+    people, tests, records, sessions, attendance = data.learners, data.tests, data.records, data.sessions, data.attendance
     detail: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     completed, passed_points, test_points = (float(spec.get(k, 0)) for k in ("lesson_completed", "quiz_passed", "stage_test_passed"))
     years: dict[Any, int | None] = {}  # a few hundred distinct times among 200,000 records

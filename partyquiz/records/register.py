@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from ..i18n import t
-from . import ledger as L
-from .activities import ABSENT, ATTENDED, LEAVE, ActivityRules, Meeting, Session, load_activity_rules, read_activities
+from .activities import ABSENT, ATTENDED, LEAVE, ActivityRules, Session, Snapshot, load_activity_rules, read_snapshot
 
 COMMITTEE_ROLES = ("支部书记", "书记", "副书记", "支部副书记", "支部委员", "委员", "组织委员", "宣传委员", "纪检委员")
 
@@ -109,22 +106,14 @@ def behind(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"branch": b, "missing": items, "count": len(items)} for b, items in sorted(short.items())]
 
 
-def _members(conn: sa.Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(sa.select(L.learners).order_by(L.learners.c.branch, L.learners.c.id)).mappings().all()
-    if any(r["on_roster"] for r in rows):
-        rows = [r for r in rows if r["on_roster"]]
-    return [dict(r) for r in rows]
-
-
 def branch_register(ledger_url: str, year: int, *, as_of: dt.date | None = None, rules_path: Path | str | None = None,
-                    branch: str | None = None) -> dict[str, Any]:
+                    branch: str | None = None, snapshot: Snapshot | None = None) -> dict[str, Any]:
     """The register of `year` from the ledger: {"meetings", "people", "behind"} (see the functions above).
     `as_of` defaults to today, so the current month or quarter is not yet counted as missed."""
     rules = load_activity_rules(rules_path)
     as_of = as_of or dt.date.today()
-    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
-        sessions, attendance = read_activities(conn)
-        members = _members(conn)
+    data = snapshot or read_snapshot(ledger_url)
+    sessions, attendance, members = data.sessions, data.attendance, data.members
     branches = sorted({m["branch"] for m in members} | {s.branch for s in sessions if s.kind in rules.meetings})
     if branch is not None:
         branches = [b for b in branches if b == branch]
