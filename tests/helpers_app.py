@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import secrets
 import shutil
@@ -69,6 +70,10 @@ def learner_home(root: Path, site: GraderSite, learner: str = LEARNER) -> Path:
         f"c.CourseDirectory.student_id = {learner!r}\n"
         f"c.CourseDirectory.ignore = ['.ipynb_checkpoints', '*.pyc', '__pycache__', 'feedback', '.*.lock', '*.damaged-*']\n"
         f"c.Exchange.root = {str(site.exchange)!r}\n", encoding="utf-8")
+    # the learner's server configuration as the hub writes it (Voilà template, culling, extensions)
+    from partyquiz.hub.frame import server_config
+
+    (home / ".jupyter" / "jupyter_server_config.json").write_text(json.dumps(server_config("learner")), encoding="utf-8")
     shutil.copyfile(REPO / "notebooks" / "app.ipynb", home / "app.ipynb")
     return home
 
@@ -92,6 +97,9 @@ def server_env(home: Path, learner: str, ledger_url: str, extra: dict | None = N
            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     for name in ("PARTYQUIZ_RECORDS_URL", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX", "JUPYTERHUB_USER", "PARTYQUIZ_HOME"):
         env.pop(name, None)
+    from partyquiz.hub.frame import server_env as frame_env
+
+    env.update(frame_env(os.environ.get("JUPYTER_PATH")))  # our Voilà template on JUPYTER_PATH
     env.update(extra or {})
     return env
 
@@ -102,9 +110,7 @@ def running_voila(home: Path, ledger_url: str, learner: str = LEARNER, timeout: 
     port, token = free_port(), secrets.token_hex(16)
     bin_dir = Path(sys.executable).parent
     cmd = [str(bin_dir / "jupyter"), "server", "--allow-root", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           f"--ServerApp.token={token}", f"--ServerApp.root_dir={home}", "--ServerApp.port_retries=0",
-           # Voilà's own kernel culling and the preheat pool are H4a's hub settings; here one page = one kernel
-           "--VoilaConfiguration.show_tracebacks=True"]
+           f"--ServerApp.token={token}", f"--ServerApp.root_dir={home}", "--ServerApp.port_retries=0"]
     log_path = home.parent / f".server-{learner}-{secrets.token_hex(3)}.log"
     log = open(log_path, "wb")
     process = subprocess.Popen(cmd, env=server_env(home, learner, ledger_url, extra_env), stdout=log, stderr=subprocess.STDOUT, cwd=home)

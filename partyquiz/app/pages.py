@@ -405,7 +405,7 @@ class LessonPage:
             key = "app.quiz.time_limit_submit" if entry.time_up == "submit" else "app.quiz.time_limit_late"
             facts.append((t("app.quiz.time_limit"), t(key, minutes=fmt(entry.time_limit))))
         facts.append((t("app.quiz.attempts"), t("app.quiz.attempts_value", attempt=entry.attempt, allowed=entry.attempts_allowed,
-                                                 counts=t_of("app.quiz.counts_", entry.counts))))
+                                                 counts=t_of("app.quiz.counts.", entry.counts))))
         dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
         intro = w.HTML(f"<h2 id='pq-quiz-start'>{esc(t('app.quiz.title'))}</h2><dl>{dl}</dl>")
         submitted = entry.current_submitted
@@ -664,7 +664,7 @@ class ResultPage:
         if len(entry.submissions) > 1:
             items = "".join(f"<li>{esc(t('app.result.attempt_line', attempt=s.attempt, when=core.chinese_datetime(s.submitted_at, zone), result=self.short(s)))}</li>"
                             for s in entry.submissions)
-            rows.append(w.HTML(f"<div class='pq-card'><p><b>{esc(t('app.result.attempts', counts=t_of('app.quiz.counts_', entry.counts)))}</b></p><ul>{items}</ul></div>"))
+            rows.append(w.HTML(f"<div class='pq-card'><p><b>{esc(t('app.result.attempts', counts=t_of('app.quiz.counts.', entry.counts)))}</b></p><ul>{items}</ul></div>"))
         if state == "retake":
             again = button(t("app.action.retake"), "pq-retake", primary=True, big=True)
             again.on_click(lambda _b: self.app.open_entry(entry, "retake", w.HTML()))
@@ -717,7 +717,7 @@ class RecordsPage:
         if not steps:
             rows.append(w.HTML(f"<p class='pq-card pq-next'>{esc(t('app.records.next_none'))}</p>"))
         for kind, entry in steps[:8]:
-            label = t_of("app.records.next_", kind, lesson=entry.title, course=entry.course_title,
+            label = t_of("app.records.next.", kind, lesson=entry.title, course=entry.course_title,
                       deadline=core.chinese_date(entry.deadline) if entry.deadline else "")
             go = button(t(ACTION_LABEL["retake" if kind == "retake" else ("continue" if kind == "continue" else "start")]), "pq-next-go", primary=True)
             action = "retake" if kind == "retake" else ("continue" if kind == "continue" else "start")
