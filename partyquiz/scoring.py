@@ -63,7 +63,8 @@ def grade_quiz(key: QuizKey, learner_id: str, answers: dict[str, Answer]) -> Qui
     late = False
     for qid in drawn:
         question = key.questions[qid]
-        if not question.kind.scored:
+        kind = question.kind
+        if not kind.scored:
             continue  # a description is shown in the draw but holds no score
         points = points_for(key, qid)
         answer = answers.get(qid)
@@ -74,8 +75,8 @@ def grade_quiz(key: QuizKey, learner_id: str, answers: dict[str, Answer]) -> Qui
                 question_id=qid,
                 score=score_question(question, value, key.quiz.rule, points),
                 max_score=points,
-                answered=question.kind.is_answered(value),
-                needs_manual=question.kind.manual,
+                answered=kind.is_answered(value),
+                needs_manual=kind.manual,
                 value=value,
             )
         )
