@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..answers import answers_path, load_answers
 from ..files import place, walk_files
+from ..i18n import t
 from ..model import QuizKey, QuizResult
 from ..scoring import auto_score, grade_quiz
 from ..settings import settings
@@ -213,7 +214,7 @@ def grade_fast(plan: Plan, student: str) -> Outcome:
     for nb in plan.notebooks:
         if nb.name in missing:
             rows[nb.name] = _zero_rows(nb)
-            outcome.problems.append(f"{submitted / (nb.name + '.ipynb')}: 缺少笔记本（改名或删除？）/ notebook missing (renamed or deleted?)")
+            outcome.problems.append(t("grading.error.notebook_missing", plan.lang, path=submitted / (nb.name + ".ipynb")))
             continue
         nb_rows, result, problems = score_notebook(nb, student, submitted)
         rows[nb.name] = nb_rows
@@ -270,7 +271,7 @@ def grade_nbgrader(plan: Plan, student: str) -> Outcome:
     if len(missing) == len(plan.notebooks):
         # nbgrader refuses ("No notebooks found") and writes nothing useful: give its own
         # missing-notebook rule, 0 everywhere, as the fast engine does.
-        outcome.problems.extend(f"{submitted / (m + '.ipynb')}: 缺少笔记本（改名或删除？）/ notebook missing (renamed or deleted?)" for m in missing)
+        outcome.problems.extend(t("grading.error.notebook_missing", plan.lang, path=submitted / (m + ".ipynb")) for m in missing)
         outcome.rows = SubmissionRows(student, read_timestamp(submitted), {nb.name: _zero_rows(nb) for nb in plan.notebooks})
         dest = root / "autograded" / student / plan.assignment
         if dest.exists():
