@@ -218,6 +218,9 @@ def export_problem(q: Question) -> str | None:
         if not float(part.points).is_integer():
             return f"空 {part.id} 的分值 {part.points:g} 不是整数，Moodle 完形填空只接受整数 / part weight must be a whole number in Moodle"
         texts = [a.text for a in part.alternatives] + [a.feedback for a in part.alternatives] + [o.text for o in part.options] + [o.feedback for o in part.options] + [a.feedback for a in part.numeric_answers]
+        answers = [a.text for a in part.alternatives] + [o.text for o in part.options]
+        if any(re.match(r"=|%-?[0-9]+(?:[.,][0-9]*)?%", t) for t in answers):
+            return f"空 {part.id} 的答案以 = 或 %…% 开头，Moodle 完形填空会把它当作权重 / an answer of part {part.id} starts with '=' or a weight, which Moodle's cloze syntax reads as its grade"
         if any("~" in t for t in texts):
             return f"空 {part.id} 的答案或反馈含有 ~，Moodle 完形填空无法转义 / '~' cannot be written inside a Moodle cloze answer"
     return None

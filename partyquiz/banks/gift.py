@@ -122,7 +122,7 @@ def parse_text(text: str, file: str, id_prefix: str = "q") -> BankResult:
         data.setdefault("topic", category)
         if tags and "tags" in Question.model_fields:
             data["tags"] = tags
-        for key in ("points", "difficulty", "source", "case_sensitive"):
+        for key in ("points", "difficulty", "source", "case_sensitive", "explanation"):
             if key in meta:
                 data[key] = meta[key]
         apply_option_ids(data, meta.get("option_ids"))
@@ -475,6 +475,8 @@ def _meta_line(q: Question) -> str:
     meta = {k: getattr(q, k) for k in fields if getattr(q, k) != Question.model_fields[k].default}
     if q.type == "description":
         meta.pop("points", None)
+        if q.explanation:  # a GIFT description has no braces, so no #### either
+            meta["explanation"] = q.explanation
     if ids := own_option_ids(q):
         meta["option_ids"] = ids
     return META_PREFIX + json.dumps(meta, ensure_ascii=False) if meta else ""
