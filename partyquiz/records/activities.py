@@ -12,6 +12,7 @@ sheet stores nothing (one transaction per sheet); every problem names the file a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import re
@@ -100,13 +101,25 @@ class ActivityRules:
         return math.floor(raw / self.step + 1e-9) * self.step if self.step else raw
 
 
+def rules_yaml(path: Path) -> dict[str, Any]:
+    """The parsed rules file, cached while the file is unchanged (the activity tables read their
+    three sections of it several times per export)."""
+    stat = path.stat()
+    return _parsed(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
 def load_activity_rules(path: Path | str | None = None) -> ActivityRules:
     """The `activities` section of the rules file; an error names the file and the field."""
     from ..settings import settings
 
     path = Path(path) if path else settings().rules
     try:
-        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("activities")
+        data = rules_yaml(path).get("activities")
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(Problem(str(path), f"无法读取学时规则 / cannot read rules: {exc}")) from exc
     if not isinstance(data, dict):

@@ -35,15 +35,15 @@ def session_tables(ledger_url: str, year: int, rules_path: Path | str | None = N
     sessions = [s for s in sessions if s.date.year == year]
     by_id = {s.id: s for s in sessions}
     counts: dict[str, dict[str, int]] = {s.id: {k: 0 for k in STATUS_LABEL} for s in sessions}
+    hours = {s.id: rules.hours_for(s) for s in sessions}
+    order = {s.id: n for n, s in enumerate(sorted(sessions, key=lambda s: (s.date, s.branch, s.title, s.id)))}
     detail = []
-    for a in sorted(attendance, key=lambda a: (a.session_id, a.learner_id)):
-        s = by_id.get(a.session_id)
-        if s is None:
-            continue
-        counts[s.id][a.status] += 1
-        detail.append([s.date, s.branch, s.kind, s.title, a.learner_id, names.get(a.learner_id, a.learner_id), STATUS_LABEL[a.status],
-                       rules.hours_for(s) if a.status == "attended" else 0.0, a.note])
-    detail.sort(key=lambda r: (r[0], r[1], r[3], r[4]))
+    for session_id, learner_id, status, note in sorted(((a.session_id, a.learner_id, a.status, a.note) for a in attendance
+                                                        if a.session_id in by_id), key=lambda a: (order[a[0]], a[1])):
+        s = by_id[session_id]
+        counts[session_id][status] += 1
+        detail.append([s.date, s.branch, s.kind, s.title, learner_id, names.get(learner_id, learner_id), STATUS_LABEL[status],
+                       hours[session_id] if status == "attended" else 0.0, note])
     ledger_rows = [[s.id, s.date, s.end_date, s.branch, s.kind, s.title, s.organiser, s.form, s.days, s.clock_hours, rules.hours_for(s),
                     counts[s.id]["attended"], counts[s.id]["leave"], counts[s.id]["absent"], s.source] for s in sessions]
     return {"活动台账": (SESSIONS_HEADER, ledger_rows), "出勤明细": (ATTENDANCE_HEADER, detail)}

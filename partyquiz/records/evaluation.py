@@ -18,7 +18,7 @@ import yaml
 
 from ..errors import InputError, Problem
 from . import ledger as L
-from .activities import ATTENDED, Snapshot, load_activity_rules, read_snapshot
+from .activities import ATTENDED, Snapshot, load_activity_rules, read_snapshot, rules_yaml
 from .register import attendance_rates
 
 INDICATORS = ("attendance", "quiz", "stage_tests", "study_time", "collective_study")
@@ -58,7 +58,7 @@ def load_evaluation_rules(path: Path | str | None = None) -> EvaluationRules:
 
     path = Path(path) if path else settings().rules
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = rules_yaml(path)
         spec, points = data["evaluation"], data.get("points") or {}
         weights = {str(k): float(v) for k, v in spec["indicators"].items()}
         unknown = [k for k in weights if k not in INDICATORS]
