@@ -219,5 +219,6 @@ def browser_login(page, base: str, user: str, password: str, timeout: float = 12
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password)
     page.click("#login_submit")
-    page.wait_for_url(f"**/user/{user}/voila/render/**", timeout=timeout)
+    # "commit", not "load": Voilà streams the page while the kernel runs it
+    page.wait_for_url(f"**/user/{user}/voila/render/**", timeout=timeout, wait_until="commit")
     page.locator("#rendered_cells").wait_for(state="visible", timeout=timeout)
