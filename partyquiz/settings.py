@@ -17,6 +17,7 @@ import os
 import sys
 import tomllib
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -111,10 +112,15 @@ def ledger_url_in(folder: Path | str) -> str:
     return f"sqlite:///{Path(folder) / 'ledger.db'}"
 
 
+@lru_cache(maxsize=1)
+def _package_checkout() -> Path | None:
+    parent = PACKAGE.parent
+    return parent if (parent / "pyproject.toml").exists() and (parent / "courses").is_dir() else None
+
+
 def _checkout_root() -> Path:
     """The source checkout the package runs from; an installed copy uses the working folder."""
-    parent = PACKAGE.parent
-    return parent if (parent / "pyproject.toml").exists() and (parent / "courses").is_dir() else Path.cwd()
+    return _package_checkout() or Path.cwd()
 
 
 def _read_environment(env: os._Environ | dict) -> dict[str, str]:
@@ -135,12 +141,22 @@ def _read_file(path: Path) -> dict:
     return data
 
 
+def _config_path(root: Path, config: str | None) -> Path:
+    return Path(config).expanduser() if config else root / "partyquiz.toml"
+
+
+@lru_cache(maxsize=8)
+def _file_values(path: Path) -> dict:
+    """The config file's settings, read once per path (the file is configuration, not state)."""
+    return _read_file(path) if path.is_file() else {}
+
+
 def load_settings(env: os._Environ | dict | None = None) -> Settings:
     """Build settings from `env` (default: the process environment), the config file and defaults."""
     env = os.environ if env is None else env
     from_env = _read_environment(env)
     root = Path(from_env.get("root") or _checkout_root()).expanduser().resolve()
-    config = Path(from_env["config"]).expanduser() if "config" in from_env else root / "partyquiz.toml"
+    config = _config_path(root, from_env.get("config"))
     from_file = _read_file(config) if config.is_file() else {}
     values: dict = {**from_file, **from_env, "root": root, "config": config if config.is_file() else None}
     base = Path(values["root"])
@@ -154,6 +170,22 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
 
 
 _cache: tuple[tuple, Settings] | None = None
+
+
+def language_setting() -> str | None:
+    """The interface language setting alone: PARTYQUIZ_LANG, else the config file's `lang`.
+
+    `i18n.t()` asks for it on every string, so this is three lookups, not a whole `settings()`."""
+    lang = os.environ.get(ENVIRONMENT["lang"])
+    if lang:
+        return lang
+    return _file_lang(os.environ.get(ENVIRONMENT["root"]), os.environ.get(ENVIRONMENT["config"]))
+
+
+@lru_cache(maxsize=8)
+def _file_lang(root: str | None, config: str | None) -> str | None:
+    path = _config_path(Path(root or _checkout_root()).expanduser().resolve(), config)
+    return _file_values(path).get("lang")
 
 
 def settings() -> Settings:

@@ -11,7 +11,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from ..settings import settings
+from ..settings import language_setting
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT = "zh-CN"
@@ -31,7 +31,7 @@ def set_language(lang: str | None) -> None:
 
 
 def language() -> str:
-    return _override or _normalise(settings().lang)
+    return _override or _normalise(language_setting())
 
 
 @lru_cache(maxsize=None)
