@@ -133,7 +133,7 @@ def test_description_is_never_scored_and_not_in_the_maximum():
     assert score_question(text, "随便写", "strict") == 0.0
 
 
-def test_description_in_a_drawn_pool_is_refused(tmp_path):
+def _course_with(tmp_path, quiz_yaml: str):
     from partyquiz.authoring import load_course
 
     folder = tmp_path / "c"
@@ -148,11 +148,21 @@ def test_description_in_a_drawn_pool_is_refused(tmp_path):
     (folder / "course.yml").write_text(
         "id: c\ntitle: 课程\nyear: 2026\nbanks: [banks/b.yml]\nlessons:\n"
         "  - id: l1\n    title: 第一课\n    file: lessons/l1.md\n    hours: 1\n"
-        "    quiz:\n      id: q1\n      sections:\n        - {pool: [d1, t1, t2], draw: 2}\n", encoding="utf-8")
+        "    quiz:\n      id: q1\n" + quiz_yaml, encoding="utf-8")
+    return lambda: load_course(folder)
+
+
+def test_description_in_a_drawn_or_shuffled_pool_is_refused(tmp_path):
     from partyquiz.errors import InputError
 
-    with pytest.raises(InputError, match="description"):
-        load_course(folder)
+    with pytest.raises(InputError, match="drawn pool"):
+        _course_with(tmp_path / "a", "      sections:\n        - {pool: [d1, t1, t2], draw: 2}\n")()
+    with pytest.raises(InputError, match="section of their own"):
+        _course_with(tmp_path / "b", "      sections:\n        - {pool: [d1, t1, t2]}\n")()
+    # in its own section, or in a quiz that keeps the authored order, it stands where it was put
+    course = _course_with(tmp_path / "c", "      sections:\n        - {pool: [d1]}\n        - {pool: [t1, t2], draw: 1}\n")()
+    assert course.questions["d1"].points == 0.0
+    _course_with(tmp_path / "d", "      shuffle_questions: false\n      sections:\n        - {pool: [d1, t1, t2]}\n")()
 
 
 def test_old_banks_still_load_unchanged():

@@ -136,11 +136,13 @@ def _check_lessons(folder: Path, data: dict, file: str, line: _Lines, questions:
             if quiz_id and quiz_id in seen_quizzes:
                 problems.append(Problem(file, f"测验 id 重复 / duplicate quiz id '{quiz_id}'", line("lessons", i, "quiz", "id"), f"lessons.{i}.quiz.id"))
             seen_quizzes.add(quiz_id)
-            _check_sections(quiz.get("sections"), ("lessons", i, "quiz", "sections"), file, line, questions, problems)
+            _check_sections(quiz.get("sections"), ("lessons", i, "quiz", "sections"), file, line, questions, problems,
+                            shuffled=quiz.get("shuffle_questions", True) is not False)
     return texts
 
 
-def _check_sections(sections: Any, at: tuple, file: str, line: _Lines, questions: dict[str, Question], problems: list[Problem]) -> None:
+def _check_sections(sections: Any, at: tuple, file: str, line: _Lines, questions: dict[str, Question], problems: list[Problem],
+                    shuffled: bool = True) -> None:
     if not isinstance(sections, list):
         return
     for j, section in enumerate(sections):
@@ -150,13 +152,17 @@ def _check_sections(sections: Any, at: tuple, file: str, line: _Lines, questions
         for k, qid in enumerate(pool):
             if str(qid) not in questions:
                 problems.append(Problem(file, f"题目池引用了不存在的题目 / unknown question id '{qid}'", line(*at, j, "pool", k), ".".join(map(str, (*at, j, "pool", k)))))
+        known = [questions[str(q)] for q in pool if str(q) in questions]
+        texts = [q.id for q in known if not q.kind.scored]
+        if shuffled and texts and len(known) > len(texts):
+            # shuffled among its questions, a text that introduces them would land anywhere
+            problems.append(Problem(file, f"说明文字请单独放在一节（本测验打乱题序，它会被打乱到题目之间）：{', '.join(texts)} / put descriptions in a section of their own: questions are shuffled",
+                                    line(*at, j, "pool"), ".".join(map(str, (*at, j, "pool")))))
         draw = section.get("draw")
         if draw is None:
             continue
-        known = [questions[str(q)] for q in pool if str(q) in questions]
         where = ".".join(map(str, (*at, j, "draw")))
         essays = [q.id for q in known if q.kind.manual]
-        texts = [q.id for q in known if not q.kind.scored]
         if texts:
             problems.append(Problem(file, f"抽题的题目池不能含说明文字（请放在不抽题的一节）：{', '.join(texts)} / descriptions are not allowed in a drawn pool (put them in a section without draw)", line(*at, j, "draw"), where))
         if essays:
