@@ -19,6 +19,8 @@ Stable CSS classes, for styling and for browser tests (ipywidgets adds them to t
                            click the `label` with the option text)
 `pq-blank-<n>`             the n-th blank of a fill question (1-based), a text input
 `pq-match-<pair id>`       the dropdown for one left item of a matching question
+`pq-cloze-part`            a blank inside a cloze stem; also `pq-cloze-<part id>` (a text input,
+                           or a dropdown / radio buttons with `pq-cloze-vertical|horizontal`)
 `pq-saved`                 saved state; inside it `pq-saved-ok` ("已保存 HH:MM:SS"),
                            `pq-unsaved` or `pq-error`
 `pq-check`, `pq-retry`     practice mode buttons
