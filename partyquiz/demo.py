@@ -94,7 +94,9 @@ def run_demo(
 
     course = load_course(course_dir)
     roster = make_roster(learners, branches, seed)
-    roster_file = out / "roster.xlsx"
+    # the roster is an input with full ID numbers: it stays with the runtime state, never beside
+    # the exports an organisation hands on
+    roster_file = var / "roster.xlsx"
     write_roster(roster, roster_file)
 
     console.rule(f"[bold]{course.title}")
@@ -106,8 +108,14 @@ def run_demo(
     for assignment in assignments:
         summary, _ = grade_and_roll_in(site, course, assignment, engine=engine, ledger_url=ledger_url, roster=roster, progress=True)
         console.print(summary)
+    console.print(t("activities.demo.step", year=course.year))  # a year of 三会一课 and training (H3)
+    from .records.activity_exports import export_activities
+    from .records.simulate_activities import simulate_activities
+
+    simulate_activities(ledger_url, roster, course.year, var / "签到表", seed)
     console.print(f"4. {t('demo.step.export')}")
-    files = [roster_file, *write_exports_and_report(ledger_url, out, courses=[course])]
+    files = write_exports_and_report(ledger_url, out, courses=[course])
+    files += export_activities(ledger_url, out / "线下活动", course.year)
     branches_rows = branch_summary(ledger_url, course.id)
     console.print(summary_table(branches_rows))
     console.print(t("cli.files_written"))

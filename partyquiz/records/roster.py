@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from ..files import atomic_write_text
 from ..errors import InputError, Problem
 from ..model import Learner
+from .idnumbers import ID_NUMBER, id_check_character, id_number_problem  # noqa: F401 (check digits live there)
 
 # field → accepted headers (first one is what we write)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -28,10 +29,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "category": ("人员类别", "类别", "category"),
     "rank": ("职级", "rank"),
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "id_number"),
+    "joined_on": ("入党日期", "入党时间", "政治生日", "joined_on"),
+    "role": ("党内职务", "支部职务", "role"),
 }
 REQUIRED = ("id", "name", "branch", "category")
 LOST_DIGITS = "\x00"  # marks a number Excel stored with fewer digits than were typed
-ID_NUMBER = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 # two-character surnames, so nbgrader's last/first name split keeps them whole
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐")
 
@@ -137,8 +139,8 @@ def _row_to_learner(values: dict[str, str], allowed: set[str], file: str, row: i
     id_number = values.get("id_number", "")
     if any(v.startswith(LOST_DIGITS) for v in values.values()):
         problems.append(Problem(file, "长数字被 Excel 存成了数值，末几位已丢失；请把该列设为“文本”后重新录入 / a long number was stored as a number and lost digits", row))
-    elif id_number and not ID_NUMBER.match(id_number):
-        problems.append(Problem(file, "身份证号格式不正确（应为 18 位）/ malformed ID number", row, "身份证号"))
+    elif id_number and (why := id_number_problem(id_number)):
+        problems.append(Problem(file, why, row, "身份证号"))
     if len(problems) > before:
         return None
     try:
@@ -156,7 +158,7 @@ def write_roster(roster: list[Learner], path: Path | str, *, include_id_numbers:
     path = Path(path)
     fields = [f for f in COLUMNS if include_id_numbers or f != "id_number"]
     header = [COLUMNS[f][0] for f in fields]
-    rows = [[getattr(learner, f) for f in fields] for learner in roster]
+    rows = [["" if getattr(learner, f) is None else getattr(learner, f) for f in fields] for learner in roster]
     if path.suffix.lower() == ".xlsx":
         from ..tables import write_table
 
