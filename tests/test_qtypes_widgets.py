@@ -71,6 +71,11 @@ def test_practice_verdict_for_a_partly_right_cloze(tmp_path: Path):
     cloze.control.fill({"pinci": "月", "cishu": "1", "ke": "tuanke"})
     cloze.show_feedback()
     assert "部分正确：1.5 / 3 分" in cloze.feedback.value  # 3 × (1 + 0.5 + 0) / 3
+    assert "对：每月一次。" in cloze.feedback.value and "应为两次。" in cloze.feedback.value  # the bank's feedback per blank
+    single = views["ex-single"]
+    single.control.fill(["quarter"])
+    single.show_feedback()
+    assert "回答正确" in single.feedback.value and "对，每季度一次。" in single.feedback.value
     cloze.control.fill({"pinci": "月", "cishu": "2", "ke": "dangke"})
     cloze.show_feedback()
     assert "回答正确" in cloze.feedback.value

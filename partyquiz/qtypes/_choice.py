@@ -17,7 +17,12 @@ class ChoiceKind(QuestionKind):
             raise ValueError(f"{q.id}: 没有正确选项 / no correct option")
 
     def key(self, q: "Question") -> dict[str, Any]:
-        return {"options": q.correct_ids}
+        key: dict[str, Any] = {"options": q.correct_ids}
+        if any(o.fraction is not None for o in q.options):
+            key["fractions"] = {o.id: o.fraction for o in q.options if o.fraction is not None}
+        if any(o.feedback for o in q.options):
+            key["feedback"] = {o.id: o.feedback for o in q.options if o.feedback}
+        return key
 
     def public(self, q: "Question") -> dict[str, Any]:
         return {}  # the options are in every view that has them
@@ -26,9 +31,9 @@ class ChoiceKind(QuestionKind):
         from ..model import Option
 
         right = set(key.get("options") or [])
-        weights = key.get("fractions") or {}
-        return {"options": [Option(id=o["id"], text=o["text"], correct=o["id"] in right, fraction=weights.get(o["id"]))
-                            for o in view.get("options", [])]}
+        weights, notes = key.get("fractions") or {}, key.get("feedback") or {}
+        return {"options": [Option(id=o["id"], text=o["text"], correct=o["id"] in right, fraction=weights.get(o["id"]),
+                                   feedback=notes.get(o["id"], "")) for o in view.get("options", [])]}
 
     def picked(self, value: Any) -> list[str] | None:
         return as_choice_list(value)

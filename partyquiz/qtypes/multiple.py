@@ -49,12 +49,6 @@ class Multiple(ChoiceKind):
     position = 20
     control = MultipleChoice
 
-    def key(self, q: "Question") -> dict[str, Any]:
-        key = super().key(q)
-        if any(o.fraction is not None for o in q.options):
-            key["fractions"] = {o.id: o.fraction for o in q.options if o.fraction is not None}
-        return key
-
     def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
         picked = set(self.picked(value) or [])
         if not picked or not picked <= {o.id for o in q.options}:

@@ -44,13 +44,16 @@ class TrueFalse(QuestionKind):
             raise ValueError(f"{q.id}: 判断题缺少答案 / true/false without answer")
 
     def key(self, q: "Question") -> dict[str, Any]:
-        return {"answer": q.answer}
+        key: dict[str, Any] = {"answer": q.answer}
+        if q.feedback_true or q.feedback_false:
+            key.update(feedback_true=q.feedback_true, feedback_false=q.feedback_false)
+        return key
 
     def public(self, q: "Question") -> dict[str, Any]:
         return {}
 
     def from_public(self, view: dict, key: dict) -> dict[str, Any]:
-        return {"answer": key.get("answer")}
+        return {"answer": key.get("answer"), "feedback_true": key.get("feedback_true", ""), "feedback_false": key.get("feedback_false", "")}
 
     def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
         return 1.0 if isinstance(value, bool) and value == q.answer else 0.0

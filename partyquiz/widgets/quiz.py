@@ -149,6 +149,8 @@ class QuestionView:
                 parts.append(f"<span class='pq-partial'>◐ {html.escape(i18n.t('widgets.partial', lang, score=_fmt(score), points=_fmt(question.points)))}</span>")
             else:
                 parts.append(f"<span class='pq-wrong'>✘ {html.escape(i18n.t('widgets.wrong', lang))}</span>")
+            # what the bank says about this very answer (option, blank or true/false feedback)
+            parts += [f"<div class='pq-answer-feedback'>{html.escape(note)}</div>" for note in kind.answer_feedback(question, value)]
         explanation = self.question.get("explanation") or ""
         if explanation:
             parts.append(f"<div class='pq-explanation'><b>{html.escape(i18n.t('widgets.explanation', lang))}</b>{render_markdown(explanation, self.quiz.folder)}</div>")
