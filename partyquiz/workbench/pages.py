@@ -73,7 +73,7 @@ MIME = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 def download_links(files: list[Path]) -> str:
     """One button per file: the browser downloads it (data URI + download attribute); the report
     opens in a new tab. Only file names are shown, never server paths."""
-    links = []
+    links = [_zip_link(files)] if len(files) > 1 else []
     for path in files:
         path = Path(path)
         data = base64.b64encode(path.read_bytes()).decode("ascii")
@@ -84,6 +84,21 @@ def download_links(files: list[Path]) -> str:
         else:
             links.append(f"<a class='pq-download' href='{href}' download='{escape(path.name)}'>{escape(t('workbench.ex.download', name=path.name))}</a>")
     return "".join(links)
+
+
+def _zip_link(files: list[Path]) -> str:
+    """Every file in one download: grading and all exports in five actions."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.write(path, Path(path).name)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    name = t("workbench.ex.zip_name")
+    return (f"<a class='pq-download pq-zip' href='data:application/zip;base64,{data}' download='{escape(name)}'>"
+            f"{escape(t('workbench.ex.zip'))}</a>")
 
 
 def problems_html(problems) -> str:
