@@ -78,3 +78,13 @@ def test_report_section_shows_branches_behind(year_of_meetings):
     one = page.split("<td>一支部</td>")[1].split("</tr>")[0]
     assert "<td>52/54</td>" in one and "支委会 2026-02（0/1）" in one  # 11+36 monthly + 3 大会 + 2 党课 of 48+4+2
     assert "Mean attendance" in R.register_section_html(reg, lang="en")
+
+
+def test_report_holds_register_points_and_grades(year_of_meetings, tmp_path):
+    from partyquiz.report import write_report
+
+    page = write_report(year_of_meetings, tmp_path / "report.html", year=2026).read_text(encoding="utf-8")
+    assert "三会一课落实情况" in page and "支委会 2026-02（0/1）" in page  # 一支部 fell behind in February
+    points = page.split("学习积分：支部排名")[1].split("</section>")[0]
+    assert points.index("一支部") < points.index("二支部")  # 一支部 attended far more
+    assert "2026 年量化考评等次（人数）" in page

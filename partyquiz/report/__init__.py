@@ -24,6 +24,7 @@ from ..exports import read_ledger
 from ..i18n import language, t
 from ..exports.views import ALL_COURSES, NO_BRANCH, branch_rows, course_lessons_of, earned_by_learner, mask_id_number, record_dicts
 from ..model import Course
+from ..records.activity_report import activity_sections_html
 from ..records import ledger as L
 from ..records.rules import Earned, load_rules
 from . import charts
@@ -116,6 +117,7 @@ def write_report(
     titles = {cid: c.title for cid, c in data.courses.items()}
     summary = [r for r in branch_rows(people, rows, rules, [year], titles, course_lessons_of(data)) if r["course"] == ALL_COURSES]
     parts.append(_branches(summary, year))
+    parts.append(activity_sections_html(ledger_url, year, rules_path=rules_path))  # 三会一课, 积分, 量化考评 (records.activity_report)
     parts.append(_items(_read_items(ledger_url), _question_info(ledger_url, courses or []), _lesson_titles(data), low_discrimination))
     parts.append(_shortfalls(people, rows, rules, year, alias, pseudonymise))
     page = (f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'><title>{_e(T('title'))}</title>"
