@@ -444,9 +444,6 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="milliseconds")
 
 
-PersonCategory = Literal["党员", "预备党员", "发展对象", "入党积极分子", "干部", "书记和班子成员", "群众"]
-
-
 class Learner(_Model):
     """A person on the roster. `id` (工号) is also the nbgrader student id and hub user name."""
 
