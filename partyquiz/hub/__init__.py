@@ -120,6 +120,12 @@ def release_courses(setup: HubSetup, say: Callable[[str], None] = print) -> list
     return released
 
 
+def _courses_dir(courses: list[Path]) -> Path:
+    """The one folder holding the released courses (the workbench's courses/); the project's when they differ."""
+    parents = {Path(c).resolve().parent for c in courses}
+    return parents.pop() if len(parents) == 1 else settings().courses_dir
+
+
 def prepare_hub(setup: HubSetup, say: Callable[[str], None] = print) -> PreparedHub:
     for folder in (setup.hub_dir, setup.home, setup.exchange):
         folder.mkdir(parents=True, exist_ok=True)
@@ -155,6 +161,8 @@ def prepare_hub(setup: HubSetup, say: Callable[[str], None] = print) -> Prepared
         "ledger_url": setup.ledger(),
         "roster_file": str(roster_file),
         "notebooks": str(setup.notebooks),
+        # the folder the workbench lists courses from: where the released courses live
+        "courses_dir": str(_courses_dir(setup.courses)),
         "lang": setup.lang,
     }
     atomic_write_text(setup.settings_file, json.dumps(settings, ensure_ascii=False, indent=1))

@@ -62,4 +62,6 @@ class PartyquizSpawner(SimpleLocalProcessSpawner):
             env["PARTYQUIZ_GRADER_ROOT"] = settings["grader_root"]
             env["PARTYQUIZ_EXCHANGE"] = settings["exchange"]
             env["PARTYQUIZ_ROSTER"] = settings["roster_file"]
+            if settings.get("courses_dir"):  # the workbench lists and publishes the hub's courses
+                env["PARTYQUIZ_COURSES"] = settings["courses_dir"]
         return env

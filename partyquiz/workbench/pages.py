@@ -267,7 +267,7 @@ class Workbench:
         self.essay_view.value = (
             f"<div class='pq-wb pq-essay'><p class='pq-essay-count'>{escape(t('workbench.mark.count', n=self.position + 1, total=len(self.queue)))}</p>"
             f"<p class='pq-essay-who'>{escape(who)}{late}</p>"
-            f"<h3 class='pq-essay-stem'>{escape(item.stem)}</h3>"
+            f"<h3 class='pq-essay-stem'>{escape(item.stem or t('workbench.mark.no_stem', question=item.question_id))}</h3>"
             f"<p><b>{escape(t('workbench.mark.answer'))}</b></p><div class='pq-essay-answer'>{escape(item.answer) or escape(t('workbench.mark.blank'))}</div>"
             f"<p><b>{escape(t('workbench.mark.reference'))}</b></p><div class='pq-essay-reference'>{escape(reference)}</div>"
             f"<p class='pq-essay-max'>{escape(t('workbench.mark.max', max=f'{item.max_score:g}'))}</p></div>")
