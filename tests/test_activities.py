@@ -192,6 +192,11 @@ def test_exports_hold_offline_hours_beside_online(ledger, tmp_path):
         with (folder / "支部汇总.csv").open(encoding="utf-8-sig") as fh:
             return {r["支部"]: float(r["学时合计"]) for r in csv.DictReader(fh) if r["课程（班次）"] == "（全部课程）"}
 
+    def mean_scores(folder: Path) -> dict[str, str]:
+        with (folder / "支部汇总.csv").open(encoding="utf-8-sig") as fh:
+            return {r["支部"]: r["平均成绩"] for r in csv.DictReader(fh) if r["课程（班次）"] == "（全部课程）"}
+
+    assert mean_scores(tmp_path / "after") == mean_scores(tmp_path / "before")  # attending has no score to average
     before, later = total_hours(tmp_path / "before"), total_hours(tmp_path / "after")
     branch_hours = {k: later[k] - before[k] for k in later}
     assert {k: round(v, 2) for k, v in branch_hours.items()} == {"一支部": 10.0, "二支部": 48.0}

@@ -342,7 +342,7 @@ def branch_rows(members: list[Learner], rows: list[dict[str, Any]], rules: Rules
 
             def stats(selected: list[dict[str, Any]], of: list[str], title: str, row_hours: float, row_short: Any) -> dict[str, Any]:
                 ok = sum(1 for p in people if all_passed(p, of))
-                percents = [d["percent"] for d in selected]
+                percents = [d["percent"] for d in selected if not d.get("offline")]  # offline sessions have no score
                 return {"branch": branch or NO_BRANCH, "year": year, "course": title, "learners": n, "party_members": n_party,
                         "submitted": len({d["learner_id"] for d in selected}), "passed": ok,
                         "completion": round(100.0 * ok / n, 1) if n else 0.0,
