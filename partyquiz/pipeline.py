@@ -13,7 +13,7 @@ from .grading.batch import BatchSummary, grade_assignment
 from .grading.site import GraderSite
 from .model import Course, Learner, QuizResult
 from .publish import write_exports_and_report
-from .records.rollin import RollInSummary, roll_in
+from .records.rollin import RollInSummary, roll_in, study_minutes_in
 
 
 def build_course_folder(course_folder: Path, root: Path) -> list[BuiltAssignment]:
@@ -24,10 +24,12 @@ def build_course_folder(course_folder: Path, root: Path) -> list[BuiltAssignment
 def roll_in_batch(site: GraderSite, course: Course | None, summary: BatchSummary, ledger_url: str,
                   roster: list[Learner] | None = None) -> RollInSummary:
     """Roll one graded batch into the ledger: its results (stems and options for item analysis),
-    the gradebook's totals for its assignment, under the batch's id."""
+    the gradebook's totals for its assignment, the study time the learner app recorded in the
+    collected answers files (online hours are credited from it), under the batch's id."""
     courses = [course] if course is not None else []
+    study = study_minutes_in(site.root / "submitted", [summary.assignment])
     return roll_in(ledger_url, site.gradebook_url, courses, results=summary.results, roster=roster,
-                   assignments=[summary.assignment], batch_id=summary.batch_id)
+                   assignments=[summary.assignment], batch_id=summary.batch_id, study_minutes=study)
 
 
 def grade_and_roll_in(site: GraderSite, course: Course | None, assignment: str, *, ledger_url: str | None,

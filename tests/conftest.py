@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ ON_CI = os.environ.get("CI", "").lower() == "true"
 
 ensure_venv_on_path()
 os.environ.setdefault("PARTYQUIZ_LANG", "zh-CN")
+# A command run without --ledger uses the default ledger under PARTYQUIZ_VAR: never the repository's var/
+os.environ.setdefault("PARTYQUIZ_VAR", tempfile.mkdtemp(prefix="partyquiz-test-var-"))
 
 
 @pytest.fixture(autouse=True)
