@@ -95,7 +95,7 @@ def _sheet_xml(header: Sequence[str], rows: Sequence[Sequence[Any]], styles: lis
                 continue
             kind = type(v)
             if kind is str or i in text_idx or n == 1:
-                v = str(v)
+                v = neutralise(str(v))
                 idx = sst.get(v)
                 if idx is None:
                     idx = sst[v] = len(sst)
@@ -217,10 +217,20 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
     return path
 
 
+# OWASP's CSV-injection rule: a cell a spreadsheet would run as a formula (or DDE) starts with
+# one of these; a leading ' makes it text. Roster names, ids and stems are user data.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """`text`, with a leading `'` if a spreadsheet would read it as a formula (CSV and xlsx alike)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_value(value: Any) -> Any:
     kind = type(value)
     if kind is str:
-        return value
+        return neutralise(value)
     if value is None:
         return ""
     if kind is float:

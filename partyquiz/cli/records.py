@@ -74,6 +74,8 @@ def rollin(
         typer.echo(t("records.rollin.not_on_roster", n=len(s.not_on_roster), ids="、".join(s.not_on_roster[:20])))
     if s.unknown:
         typer.echo(t("records.rollin.unknown", names="、".join(s.unknown)))
+    for reason in s.bad_ids:  # already bilingual: the id itself is the point
+        typer.echo(reason, err=True)
 
 
 @app.command(help=t("cli.help.export"))

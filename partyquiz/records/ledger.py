@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterator
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from ..model import Learner, TrainingRecord
 from . import migrate
+
+log = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
 
@@ -204,7 +208,13 @@ def load_learners(conn: sa.Connection, *, members_only: bool = False) -> list[Le
     if members_only and any(r["on_roster"] for r in rows):
         rows = [r for r in rows if r["on_roster"]]
     fields = set(Learner.model_fields)  # on_roster is the ledger's own; joined_on / role once the model has them
-    return [Learner(**{k: v for k, v in r.items() if k in fields}) for r in rows]
+    people = []
+    for r in rows:
+        try:
+            people.append(Learner(**{k: v for k, v in r.items() if k in fields}))
+        except ValidationError as exc:  # one bad row (an id stored before roll-in checked ids) never stops an export
+            log.warning("ledger learners row %r skipped: %s", r.get("id"), str(exc).splitlines()[0])
+    return people
 
 
 def current_rows(conn: sa.Connection, course_id: str | None = None) -> list[Any]:

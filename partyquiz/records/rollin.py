@@ -32,6 +32,7 @@ class RollInSummary:
     unknown: list[str] = field(default_factory=list)  # assignments of no known course
     items: int = 0  # per-question rows stored for item analysis
     not_on_roster: list[str] = field(default_factory=list)  # learners graded but on no roster yet
+    bad_ids: list[str] = field(default_factory=list)  # "<id>: why" for student ids that break the id rule (skipped)
 
     @property
     def changed(self) -> bool:
@@ -66,6 +67,25 @@ class NewRecord:
             and bool(row.passed) == self.passed and abs(self.hours - row.hours) < 1e-9
             and row.completed_at == self.completed_at and bool(row.late) == self.late
         )
+
+
+_ID_ADAPTER = None
+
+
+def valid_learner_id(value: str) -> bool:
+    """The id rule of `model.Learner.id` (letters, digits, `_.-`, starting with a letter or digit)."""
+    global _ID_ADAPTER
+    from pydantic import TypeAdapter, ValidationError
+
+    from ..model import StableId
+
+    if _ID_ADAPTER is None:
+        _ID_ADAPTER = TypeAdapter(StableId)
+    try:
+        _ID_ADAPTER.validate_python(value)
+        return True
+    except ValidationError:
+        return False
 
 
 def lesson_index(courses: list[Course]) -> dict[str, tuple[Course, Lesson]]:
@@ -119,6 +139,12 @@ def roll_in(
             continue
         if not sub.graded:
             summary.pending += 1
+            continue
+        if not valid_learner_id(sub.student_id):
+            # one bad id (`-2-3`, `@SUM(1)`) would later break every export: report it, roll in the rest
+            reason = f"{sub.student_id!r}: 学员编号不符合规则，未计入 / student id breaks the id rule, skipped ({sub.assignment})"
+            if reason not in summary.bad_ids:
+                summary.bad_ids.append(reason)
             continue
         students.setdefault(sub.student_id, sub)
         new.append(to_record(sub, *index[sub.assignment], rules, (study_minutes or {}).get((sub.student_id, sub.assignment))))
