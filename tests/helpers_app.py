@@ -45,16 +45,38 @@ def app_course() -> Course:
     ])
     course.questions = {q.id: q for q in questions + retake + quick}
     course.lesson_text = {
-        "l1": "# 三会一课\n\n**营造深厚的学习风气。**在全党形成浓厚氛围。\n\n## 第一节\n\n“三会一课”是党的组织生活的基本制度。\n\n## 第二节\n\n支部党员大会每季度召开一次。\n",
+        "l1": "# 三会一课\n\n**营造深厚的学习风气。**在全党形成浓厚氛围。\n\n## 第一节\n\n“三会一课”是党的组织生活的基本制度。\n\n"
+              "![会议示意图](media/tu.png)\n\n## 第二节\n\n支部党员大会每季度召开一次。\n\n![讲解视频](media/jiangjie.webm)\n",
         "l2": "# 党课的要求\n\n党课每季度至少一次。\n",
         "l3": "# 主题党日\n\n每月固定一天。\n",
     }
     return course
 
 
-def release(site: GraderSite, course: Course) -> list[str]:
+# a tiny PNG and a few bytes standing for a video: the page must show / fetch them from the lesson folder
+def tiny_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    pixels = zlib.compress(b"\x00" + b"\xb7\x1c\x1c" * 8)  # one row of 8 red pixels
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 1, 8, 2, 0, 0, 0)) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+PNG = tiny_png()
+MEDIA = {"app-l1/media/tu.png": PNG, "app-l1/media/jiangjie.webm": b"\x1aE\xdf\xa3 not really a video"}
+
+
+def release(site: GraderSite, course: Course, media: dict[str, bytes] | None = None) -> list[str]:
+    """Build and release every lesson; `media` files are put in the source folders first (as the
+    build's media copy does for a course folder), so nbgrader releases them with the notebook."""
     site.prepare()
     built = build_course(course, site.source)
+    for rel, data in (MEDIA if media is None else media).items():
+        (site.source / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site.source / rel).write_bytes(data)
     for assignment in built:
         site.generate_and_release(assignment.name)
     return [b.name for b in built]

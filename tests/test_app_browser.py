@@ -147,6 +147,12 @@ def test_desktop_learner_course_centre_to_records(world, tmp_path):
         lesson = page.locator(".pq-lesson-text")
         assert "营造深厚的学习风气。" in lesson.locator("strong").first.inner_text()  # bold, not **…**
         assert "**" not in lesson.inner_text()
+        # media from the lesson folder, offline: the image inlined, the video served by Voilà's file handler
+        assert lesson.locator("img[alt='会议示意图']").evaluate("img => img.complete && img.naturalWidth > 0")
+        video = lesson.locator("video")
+        assert video.count() == 1 and video.get_attribute("src").endswith("/voila/files/app-l1/media/jiangjie.webm")
+        status = page.evaluate("src => fetch(src).then(r => r.status)", video.get_attribute("src"))
+        assert status == 200
         intro = page.locator(".pq-quiz-intro").inner_text()
         assert "共 7 题" in intro and "合格线" in intro and "40 分钟" in intro
         assert_no_english(page)

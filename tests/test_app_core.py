@@ -124,3 +124,18 @@ def test_study_time_does_not_start_the_quiz_clock(tmp_path: Path):
     store.update_meta(lambda m: m.update(study={"active_seconds": 15.0}))
     assert store.started_at() is None
     assert store.read_meta()["study"]["active_seconds"] == 15.0
+
+
+def test_lesson_media_play_from_the_lesson_folder_only(tmp_path: Path):
+    from partyquiz.app.pages import render_lesson
+
+    home = tmp_path / "home"
+    folder = home / "c-l1"
+    (folder / "media").mkdir(parents=True)
+    (folder / "media" / "v.mp4").write_bytes(b"x")
+    (home / "secret.mp4").write_bytes(b"x")
+    html = render_lesson(["# 第一节\n\n![视频](media/v.mp4)\n\n![外面](../secret.mp4)\n\n**“要点”**在此"], folder, home, "/user/u1/")
+    assert '<video controls preload="metadata" src="/user/u1/voila/files/c-l1/media/v.mp4"></video>' in html
+    assert "secret.mp4\"></video>" not in html  # nothing outside the lesson folder becomes playable
+    assert "<strong>“要点”</strong>在此" in html
+    assert html.count("class='pq-lesson-section'") == 1

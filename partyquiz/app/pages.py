@@ -83,10 +83,11 @@ def state_badge(state: str) -> str:
 
 # --- lesson text -----------------------------------------------------------------------------------
 def files_url(path: Path, home: Path, base_url: str) -> str:
-    """The Jupyter server's own file handler (same origin, the learner's login): media play offline."""
+    """Voilà's file handler on the same server (media types only: `VoilaConfiguration.file_allowlist`,
+    hub/frame.py; it answers range requests, so a video can be sought): media play offline."""
     from urllib.parse import quote
 
-    return f"{base_url.rstrip('/')}/files/{quote(path.resolve().relative_to(home.resolve()).as_posix())}"
+    return f"{base_url.rstrip('/')}/voila/files/{quote(path.resolve().relative_to(home.resolve()).as_posix())}"
 
 
 def lesson_sections(notebook: Path) -> list[str]:
