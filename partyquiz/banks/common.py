@@ -91,8 +91,13 @@ MOODLE_FRACTIONS = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.
 WILDCARD_RANGE = (-1.7976931348623157e308, 1.7976931348623157e308)  # Moodle's numerical answer "*"
 
 
+_EXACT_GRADES = frozenset(MOODLE_FRACTIONS) | frozenset(-g for g in MOODLE_FRACTIONS)
+
+
 def snap_fraction(fraction: float) -> float:
     """The Moodle grade a weight stands for (33.333% is stored as 0.3333333, as Moodle does)."""
+    if fraction in _EXACT_GRADES:
+        return fraction
     for grade in MOODLE_FRACTIONS:
         if abs(abs(fraction) - grade) < 0.00001:
             return grade if fraction >= 0 else -grade
@@ -100,7 +105,7 @@ def snap_fraction(fraction: float) -> float:
 
 
 def invalid_fractions(fractions: list[float]) -> list[float]:
-    return [f for f in fractions if not any(abs(abs(f) - g) < 0.00001 for g in MOODLE_FRACTIONS)]
+    return [f for f in fractions if f not in _EXACT_GRADES and not any(abs(abs(f) - g) < 0.00001 for g in MOODLE_FRACTIONS)]
 
 
 def grade_problems(kind: str, fractions: list[float]) -> str | None:

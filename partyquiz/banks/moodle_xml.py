@@ -38,6 +38,7 @@ from .text import MOODLE_FORMAT_NAMES, html_to_text, to_markdown
 
 SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "essay", "matching", "description", "multianswer"}
 LINE_ATTR = "_partyquiz_line"
+_LINE_TAGS = frozenset({"question", "answer", "questiontext", "subquestion"})
 _UNKEPT = {  # Moodle fields with no place in the model: named in a warning when they hold text
     "correctfeedback": "综合反馈（全对）/ combined feedback for a right answer",
     "partiallycorrectfeedback": "综合反馈（部分对）/ combined feedback for a partly right answer",
@@ -56,7 +57,7 @@ class _LineTreeBuilder(TreeBuilder):
 
     def start(self, tag, attrs):
         element = super().start(tag, attrs)
-        if self.parser is not None:
+        if self.parser is not None and tag in _LINE_TAGS:  # only where a problem can point
             element.set(LINE_ATTR, str(self.parser.parser.CurrentLineNumber))
         return element
 
@@ -77,7 +78,7 @@ class _Reader:
 
     def files_of(self, element: Element | None) -> dict[str, str]:
         found: dict[str, str] = {}
-        if element is None:
+        if element is None or len(element) < 2:  # only <text>: no files
             return found
         for node in element.findall("file"):
             name = (node.get("name") or "").strip()
@@ -103,7 +104,7 @@ class _Reader:
         fmt = MOODLE_FORMAT_NAMES.get((element.get("format") or "").strip(), default_format if not element.get("format") else "html")
         files = self.files_of(element)
         resolve = self.media(files)
-        if fmt == "markdown":  # Markdown is kept as written: only its file references change
+        if fmt == "markdown" and "@@PLUGINFILE@@" in raw:  # Markdown is kept as written: only its file references change
             raw = re.sub(r"@@PLUGINFILE@@/[^\s\"')<>]+", lambda m: resolve(m.group(0)) or "", raw)
         return to_markdown(raw, fmt, resolve)
 
@@ -166,7 +167,7 @@ def parse_bytes(data: bytes, file: str, id_prefix: str = "q") -> BankResult:
             result.problems.extend(problems)
             continue
         data["topic"] = category
-        apply_option_ids(data, _meta(q).get("option_ids"))
+        apply_option_ids(data, data.pop("_option_ids", None))
         built = build_question(data, file, line)
         if not isinstance(built, list):
             _warn_unkept(q, built.id, reader)
@@ -175,7 +176,10 @@ def parse_bytes(data: bytes, file: str, id_prefix: str = "q") -> BankResult:
 
 
 def _warn_unkept(q: Element, qid: str, reader: _Reader) -> None:
-    lost = [label for tag, label in _UNKEPT.items() if (q.findtext(f"{tag}/text") or "").strip()]
+    present = {child.tag for child in q}
+    if not present & (set(_UNKEPT) | {"hint", "units"}):
+        return
+    lost = [label for tag, label in _UNKEPT.items() if tag in present and (q.findtext(f"{tag}/text") or "").strip()]
     if q.findall("hint") and any((h.findtext("text") or "").strip() for h in q.findall("hint")):
         lost.append("提示 / hints")
     if q.find("units") is not None and q.findall("units/unit"):
@@ -202,7 +206,7 @@ def _question(q: Element, kind: str, reader: _Reader, fallback: str) -> tuple[di
     qid = next((c for c in (idnumber, name) if c and valid_id(c)), fallback)
     qtext = q.find("questiontext")
     qformat = _format_of(qtext)
-    meta = _meta(q)
+    meta = _meta(q) if q.find("partyquiz") is not None else {}
     problems: list[Problem] = []
 
     def problem(message: str, where: Element | None = None, column: str | None = None) -> None:
@@ -218,6 +222,8 @@ def _question(q: Element, kind: str, reader: _Reader, fallback: str) -> tuple[di
     for key in ("difficulty", "source"):
         if meta.get(key):
             data[key] = meta[key]
+    if meta.get("option_ids"):
+        data["_option_ids"] = meta["option_ids"]
     if kind == "multianswer":
         raw = (qtext.findtext("text") if qtext is not None else "") or ""
         files = reader.files_of(qtext)
@@ -390,7 +396,8 @@ def _num(x: float) -> str:
 def _answer(w: _Writer, parent: Element, fraction: float, text: str, feedback: str = "", qid: str = "", fmt: str | None = "markdown") -> Element:
     answer = w.text_el(parent, "answer", text, fmt, qid)
     answer.set("fraction", pct(fraction))
-    w.text_el(answer, "feedback", feedback, "markdown", qid)
+    if feedback:  # Moodle reads a missing <feedback> as empty
+        w.text_el(answer, "feedback", feedback, "markdown", qid)
     return answer
 
 

@@ -91,9 +91,14 @@ def _cell_text(value: Any) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    text = str(value)
+    # our exports put a ' before a cell a spreadsheet would run as a formula (OWASP); take it off
+    if text[:1] == "'" and text[1:2] and text[1:].startswith(_FORMULA_STARTS):
+        return text[1:]
+    return text
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # tables.FORMULA_STARTS
 _STRUCTURAL = ("id", "type", "answer", "points", "difficulty", "topic", "option_ids", "extra")
 EXTRA_FIELDS = ("blanks", "numeric_answers", "parts", "feedback_true", "feedback_false", "case_sensitive", "source", "title", "tags")
 
