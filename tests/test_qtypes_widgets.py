@@ -92,3 +92,18 @@ def test_cloze_choice_as_radio_buttons(tmp_path: Path, display: str):
     assert isinstance(menu, w.RadioButtons) and f"pq-cloze-{display}" in menu._dom_classes
     menu.value = "tuanke"
     assert stored_answers(folder)["ex-cloze"]["value"] == {"ke": "tuanke"}
+
+
+def test_cloze_stem_shows_its_course_image_inline(tmp_path: Path):
+    import base64
+
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==")
+    c = course("graded")
+    (tmp_path / "course" / "media").mkdir(parents=True)
+    (tmp_path / "course" / "media" / "abc-qi.png").write_bytes(png)
+    c.folder = str(tmp_path / "course")
+    q = c.questions["ex-cloze"]
+    q.stem = '<img src="media/abc-qi.png" alt="党旗">\n\n' + q.stem
+    folder = build_lesson(tmp_path / "build", c)
+    _quiz, views = _views(folder)
+    assert "data:image/png;base64," in _html_text(views["ex-cloze"].control.widget)

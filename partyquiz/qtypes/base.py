@@ -149,10 +149,11 @@ class Control:
 
     qtype = ""
 
-    def __init__(self, question: dict, order: list[str], lang: str, saved: Any = None):
+    def __init__(self, question: dict, order: list[str], lang: str, saved: Any = None, folder: Any = None):
         self.question = question
         self.order = order
         self.lang = lang
+        self.folder = folder  # the quiz folder: images in text a control renders are inlined from it
         self.widget = self._build(saved)
         self.widget.add_class("pq-control")
         self.widget.add_class(f"pq-control-{self.qtype}")

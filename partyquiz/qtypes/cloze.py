@@ -44,10 +44,10 @@ def stem_pieces(stem: str) -> list[tuple[str, str]]:
     return pieces
 
 
-def _inline_html(markdown: str) -> str:
+def _inline_html(markdown: str, folder: Any = None) -> str:
     from ..markdown import render_markdown
 
-    rendered = render_markdown(markdown, None).strip()
+    rendered = render_markdown(markdown, folder).strip()
     # one paragraph renders as <p>…</p>: unwrap it so the text flows around the blanks
     match = re.fullmatch(r"<p>(.*)</p>", rendered, re.S)
     return match.group(1) if match and "<p>" not in match.group(1) else rendered
@@ -74,7 +74,7 @@ class ClozeControl(Control):
                         rows.append(w.HBox(row, layout=flow))
                         row = []
                     if paragraph.strip():
-                        row.append(w.HTML(_inline_html(paragraph)))
+                        row.append(w.HTML(_inline_html(paragraph, self.folder)))
             elif text in parts:
                 row.append(self._input(parts[text], saved.get(text)))
         rows.append(w.HBox(row, layout=flow))

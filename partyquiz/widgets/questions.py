@@ -28,5 +28,5 @@ __all__ = ["CONTROLS", "Control", "Essay", "Fill", "Matching", "MultipleChoice",
 CONTROLS: dict[str, type[Control]] = {kind.name: kind.control for kind in registry.kinds()}
 
 
-def make_control(question: dict, order: list[str], lang: str, saved: Any = None) -> Control:
-    return registry.get(question["type"]).control(question, order, lang, saved)
+def make_control(question: dict, order: list[str], lang: str, saved: Any = None, folder: Any = None) -> Control:
+    return registry.get(question["type"]).control(question, order, lang, saved, folder=folder)

@@ -81,7 +81,7 @@ class QuestionView:
         lang = quiz.lang
         kind = registry.get(question["type"])
         order = option_order(quiz.quiz, quiz.seed, qid, kind.option_ids(question))
-        self.control: Control = make_control(question, order, lang, saved.value if saved else None)
+        self.control: Control = make_control(question, order, lang, saved.value if saved else None, folder=quiz.folder)
         type_label = f"<span class='pq-type'>{html.escape(i18n.t(kind.label_key, lang))}</span>"
         if kind.answerable:
             head = (
