@@ -197,6 +197,16 @@ def test_desktop_learner_course_centre_to_records(world, tmp_path):
         assert_no_english(page)
         axe_scan(page, "result")
 
+        # the instructor marks the essay in the workbench: the open result page updates by itself
+        from partyquiz.workbench.marking import essay_queue, refresh_learner, save_mark
+
+        (item,) = [i for i in essay_queue(site.gradebook_url, site.root, [world["course"]]) if i.student == "u0001"]
+        save_mark(site.gradebook_url, item, 8, "言之有理", seen=None)
+        refresh_learner(site, world["course"], item, ledger_url=world["ledger"])
+        page.locator(".pq-verdict.pq-pass").wait_for(timeout=120_000)  # nobody pressed anything
+        result = page.locator(".pq-page-result").inner_text()
+        assert "总分：14 / 16 分" in result and "待教师批阅" not in result, result
+
         page.locator(".pq-to-records").click()
         page.locator(".pq-page-records").wait_for(timeout=30_000)
         records = page.locator(".pq-page-records").inner_text()
