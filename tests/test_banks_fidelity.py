@@ -342,3 +342,28 @@ def test_xlsx_that_unpacks_to_a_gigabyte_is_refused_before_parsing(tmp_path):
 def test_read_bank_refuses_unsupported_but_not_the_new_kinds():
     questions = read_bank(FIX / "gift-fidelity.gift")
     assert {"description", "fill", "numeric", "truefalse"} <= {q.type for q in questions}
+
+
+def test_a_course_built_from_an_imported_cloze_bank(tmp_path):
+    """partyquiz build takes the imported cloze, description and media questions; no key is released."""
+    import json
+
+    from partyquiz.authoring import load_course
+    from partyquiz.authoring.ops import import_bank_files
+    from partyquiz.build import build_course
+
+    course = tmp_path / "h5-cloze"
+    import_bank_files([FIX / "moodle-fidelity.xml"], course / "banks" / "bank.yml", keep_valid=True)
+    (course / "lessons").mkdir()
+    (course / "lessons" / "l1.md").write_text("# 第一课\n\n## 内容\n\n正文。\n", encoding="utf-8")
+    (course / "course.yml").write_text(
+        "id: h5-cloze\ntitle: 完形填空导入\nyear: 2026\nbanks: [banks/bank.yml]\nlessons:\n"
+        "  - id: l1\n    title: 第一课\n    file: lessons/l1.md\n    hours: 1\n    quiz:\n      id: q1\n      shuffle_questions: false\n"
+        "      sections:\n        - pool: [moodle-fidelity-006, x-cloze, x-flag, x-tf, x-sa, x-num]\n", encoding="utf-8")
+    (built,) = build_course(load_course(course), tmp_path / "source")
+    spec = json.loads((built.folder / "l1.quiz.json").read_text(encoding="utf-8"))
+    cloze = spec["questions"]["x-cloze"]
+    assert cloze["type"] == "cloze" and [p["id"] for p in cloze["parts"]] == ["p1", "p2", "p3", "p4", "p5", "p6"]
+    released = json.dumps(spec, ensure_ascii=False)
+    assert "共产主义社会" not in released and "基本正确" not in released  # graded: the cloze key stays hidden
+    assert spec["questions"]["moodle-fidelity-006"]["type"] == "description"
