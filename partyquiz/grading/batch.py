@@ -295,14 +295,19 @@ def grade_assignment(
     release_feedback: bool = True,
     students: Iterable[str] | None = None,
     console: Console | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> BatchSummary:
-    """Collect, grade (only what changed), write feedback, release it. Returns the summary."""
+    """Collect, grade (only what changed), write feedback, release it. Returns the summary.
+
+    `on_progress(done, total)` is called once the work is known (done=0) and after every chunk
+    written to the gradebook: the workbench's progress bar moves with it."""
     started = time.perf_counter()
     site.prepare()
     summary = BatchSummary(assignment=assignment, engine=engine, batch_id=f"{assignment}-{uuid.uuid4().hex[:8]}")
     if collect:
         try:
-            site.collect(assignment)
+            # what collect skipped (links, devices, an oversized submission) is reported, the rest goes on
+            summary.problems.extend(("*", line) for line in site.collect(assignment) or [])
         except NbgraderError as exc:
             summary.problems.append(("*", t("grading.error.collect", error=str(exc).splitlines()[0])))
     plan = make_plan(site, course, assignment, engine)
@@ -328,9 +333,15 @@ def grade_assignment(
     scores: list[float] = []
     with _progress(progress, console) as bar:
         task = bar.add_task(t("grading.progress", assignment=assignment, engine=plan.engine), total=len(todo))
+        done = 0
+        if on_progress:
+            on_progress(0, len(todo))
         for outcomes in runs:
             _absorb(site, info, plan_fp, state, prints, outcomes, summary, scores, assignment)
             bar.advance(task, len(outcomes))
+            done += len(outcomes)
+            if on_progress:
+                on_progress(done, len(todo))
     summary.mean_score = round(sum(scores) / len(scores), 4) if scores else None
     summary.timings["grade"] = time.perf_counter() - started
     if release_feedback and summary.feedback:
