@@ -161,6 +161,12 @@ def test_workbench_pages_grade_mark_export_roster_publish(tmp_path, monkeypatch)
     assert len(bench.queue) == 1
     assert re.search(r"<td>[^<]*</td><td>是</td><td>3</td><td>3</td><td>1</td>", bench.overview.value)
 
+    # statistics: Chinese headers, no NaN; charts on request
+    bench.refresh_stats()
+    assert "支部" in bench.stats.value and "NaN" not in bench.stats.value
+    bench.show_charts()
+    assert "<svg" in bench.charts.value
+
     # exports: one download per file, Chinese headers, no server path shown
     bench.export()
     html = bench.downloads.value

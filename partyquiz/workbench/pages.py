@@ -313,8 +313,27 @@ class Workbench:
         self.stats = self.w.HTML()
         refresh = self._button(t("workbench.refresh"), "pq-stats-refresh", "")
         refresh.on_click(lambda _: self.refresh_stats())
+        charts = self._button(t("workbench.st.show_charts"), "pq-stats-charts", "")
+        self.charts = self.w.HTML()
+        charts.on_click(lambda _: self.show_charts())  # on request: matplotlib would slow the opening
         self.refresh_stats()
-        return self._box(refresh, self.stats)
+        return self._box(self.w.HBox([refresh, charts]), self.stats, self.charts)
+
+    def show_charts(self):
+        from ..records.ledger import branch_summary
+        from ..report.charts import bars
+
+        try:
+            rows = branch_summary(self.ins.ledger_url)
+        except Exception:
+            rows = []
+        if not rows:
+            self.charts.value = f"<p>{escape(t('workbench.none'))}</p>"
+            return
+        labels = [r["branch"] or "—" for r in rows]
+        completion = bars(labels, [r.get("completion") or 0 for r in rows], t("workbench.st.completion"), t("workbench.st.completion"), percent=True)
+        mean = bars(labels, [(r.get("mean_score") or 0) / 100 for r in rows], t("workbench.st.mean"), t("workbench.st.mean"), percent=True)
+        self.charts.value = f"<div class='pq-wb pq-charts'>{completion}{mean}</div>"
 
     def refresh_stats(self):
         from ..records.ledger import branch_summary
@@ -323,7 +342,7 @@ class Workbench:
             rows = branch_summary(self.ins.ledger_url)
         except Exception:  # no ledger yet
             rows = []
-        self.stats.value = f"<div class='pq-wb'>{branch_html(rows)}<p>{escape(t('workbench.st.charts'))}</p></div>"
+        self.stats.value = f"<div class='pq-wb'>{branch_html(rows)}</div>"
 
     # --- 导出 -------------------------------------------------------------------------------
     def _export_page(self):
