@@ -87,7 +87,7 @@ def main() -> None:
     prepare_homes(base / "fs" / "homes", fs.release_dir(key.assignment), key, learners)
 
     # the exchange service on a real hub, one hub user and token per learner
-    hub = ExchangeHub(base / "hub", learners=learners, preset_tokens=True).start()
+    hub = ExchangeHub(base / "hub", learners=learners, preset_tokens=True, ready_timeout=1200).start()
     try:
         t = time.perf_counter()
         tokens = {u: hub.token(u) for u in ["instructor", *learners]}

@@ -63,6 +63,7 @@ class ExchangeHub:
     preset_tokens: bool = False  # every user's token written into the hub config (fast for many users)
     tokens: dict[str, str] = field(default_factory=dict)
     proc: HubProcess | None = None
+    ready_timeout: float = 180  # a hub with a thousand users loads them before it answers
 
     @property
     def url(self) -> str:
@@ -93,7 +94,7 @@ class ExchangeHub:
         env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
         self.proc = HubProcess([str(bindir / "jupyterhub"), "-f", str(config)], env, self.folder, self.folder / "hub.log", self.url)
         self.proc.start()
-        self.proc.wait_ready()
+        self.proc.wait_ready(timeout=self.ready_timeout)
         self._wait_service()
         return self
 

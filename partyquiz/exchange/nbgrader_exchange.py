@@ -27,6 +27,7 @@ from traitlets import Bool, Int, Unicode, default
 from ..settings import settings
 from .archive import DEFAULT_MAX_BYTES, ArchiveError, pack, unpack
 from .client import ExchangeClient
+from .folder import SKIPPED
 
 
 class ServiceExchange(Exchange):
@@ -316,14 +317,14 @@ class ServiceCollect(ServiceExchange, ExchangeCollect):
                 self._collect_one(record)
             except (ExchangeError, ArchiveError, OSError) as exc:
                 self.failed.append((record["student"], str(exc)))
-                self.log.error("Not collected: %s %s: %s", record["student"], record["assignment"], exc)
+                self.log.warning("%s %s: %s (not collected; the rest goes on)", SKIPPED, record["student"], exc)
 
     def _collect_one(self, record: dict) -> None:
         student, assignment = record["student"], record["assignment"]
         dest = Path(self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment))
         for rel, why in record.get("skipped", []):
             self.skipped.append((student, rel, why))
-            self.log.warning("Skipped by the learner's exchange (%s): %s %s", why, student, rel)
+            self.log.warning("%s %s: %s (%s, not sent by the learner's server)", SKIPPED, student, rel, why)
         have = _read(dest / "submission_secret.txt")
         if have == record["attempt"]:
             self.log.info("No newer submission to collect: %s %s", student, assignment)

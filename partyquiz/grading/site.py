@@ -65,6 +65,8 @@ class GraderSite:
         c.Exchange.cache = str(self.root / ".exchange-cache")
         c.ExchangeCollect.check_owner = False  # one uid in the demo; see docs/deploy.md
         c.ExchangeCollect.update = True  # a newer resubmission replaces the collected one
+        # the folder exchange (hub-less demo) collects without following links, with a size cap
+        c.ExchangeFactory.collect = "partyquiz.exchange.folder.SafeFolderCollect"
         # Learner-added cells must never run while a quiz is graded (see grading/nbgrader_hooks.py).
         c.Autograde.sanitize_preprocessors = _sanitize_preprocessors()
         c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and scored
@@ -114,8 +116,13 @@ class GraderSite:
             _check(api.unrelease(assignment), f"unrelease {assignment}")
         _check(api.release_assignment(assignment), f"release_assignment {assignment}")
 
-    def collect(self, assignment: str) -> None:
-        _check(self.api().collect(assignment), f"collect {assignment}")
+    def collect(self, assignment: str) -> list[str]:
+        """Collect; returns what was skipped (links, devices, oversized submissions), one line each."""
+        from ..exchange.folder import SKIPPED
+
+        result = self.api().collect(assignment)
+        _check(result, f"collect {assignment}")
+        return [line.split(SKIPPED, 1)[1].strip() for line in (result.get("log") or "").splitlines() if SKIPPED in line]
 
     def release_dir(self, assignment: str) -> Path:
         return self.root / "release" / assignment

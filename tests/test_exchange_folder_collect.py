@@ -1,0 +1,62 @@
+"""Collect from nbgrader's folder exchange (the hub-less demo) without following links (issue 13).
+
+Learners submit through nbgrader's own exchange classes; one adds `zero -> /dev/zero`,
+`loop -> ..`, a FIFO; another sends more than the cap. Collect must finish, skip and report
+those, collect everyone else whole, and keep an earlier collected copy when a newer one fails.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from helpers_grading import release
+from partyquiz.authoring import load_course
+from partyquiz.grading.site import GraderSite
+
+from conftest import REPO
+
+pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    base = tmp_path_factory.mktemp("folder-collect")
+    site = GraderSite(root=base / "grader", exchange=base / "exchange", extra={"SafeFolderCollect": {"max_bytes": 200_000}})
+    course = load_course(REPO / "courses" / "jiaoyu-guanli")
+    assignment, _ = release(site, course)
+    homes = {}
+    for learner in ("honest", "links", "big"):
+        home = base / "home" / learner
+        site.fetch(assignment, learner, home)
+        homes[learner] = home / assignment
+    for learner in ("honest", "links"):
+        site.submit(assignment, learner, homes[learner].parent)
+    # nbgrader's own submit would follow them too: plant them in the inbound copy, as a learner
+    # with write access to the exchange folder can
+    inbound = next((site.exchange / "partyquiz" / "inbound").glob("links+*"))
+    (inbound / "zero").symlink_to("/dev/zero")
+    (inbound / "loop").symlink_to("..")
+    os.mkfifo(inbound / "pipe")
+    site.submit(assignment, "big", homes["big"].parent)
+    big = next((site.exchange / "partyquiz" / "inbound").glob("big+*"))
+    (big / "blob.bin").write_bytes(os.urandom(300_000))
+    skipped = site.collect(assignment)
+    return site, assignment, skipped
+
+
+def test_collect_finishes_and_reports_what_it_skipped(demo):
+    _, _, skipped = demo
+    text = "\n".join(skipped)
+    assert "links: zero (symlink)" in text and "links: loop (symlink)" in text and "links: pipe (special file)" in text
+    assert "big:" in text and "200000" in text
+
+
+def test_everyone_else_is_collected_whole_and_without_links(demo):
+    site, assignment, _ = demo
+    for learner in ("honest", "links"):
+        folder = site.root / "submitted" / learner / assignment
+        assert (folder / "l1.ipynb").is_file() and (folder / "timestamp.txt").is_file()
+        assert not any(p.is_symlink() for p in folder.rglob("*"))
+        assert not {"zero", "loop", "pipe"} & {p.name for p in folder.iterdir()}
+    assert not (site.root / "submitted" / "big" / assignment).exists()
