@@ -367,3 +367,23 @@ def test_a_course_built_from_an_imported_cloze_bank(tmp_path):
     released = json.dumps(spec, ensure_ascii=False)
     assert "共产主义社会" not in released and "基本正确" not in released  # graded: the cloze key stays hidden
     assert spec["questions"]["moodle-fidelity-006"]["type"] == "description"
+
+
+def test_moodle_xml_cloze_keeps_its_part_and_option_ids_and_ignores_a_tampered_record(tmp_path):
+    # Moodle's embedded-answer syntax numbers parts by position; our writer carries the real ids.
+    from partyquiz.qtypes import registry
+
+    cloze = registry.get("cloze").example()
+    path = tmp_path / "cloze.xml"
+    write_bank([cloze], path)
+    back = read_bank(path)[0]
+    assert [p.id for p in back.parts] == [p.id for p in cloze.parts]
+    assert back.stem == cloze.stem
+    choice = next(p for p in cloze.parts if p.options)
+    assert [o.id for o in next(p for p in back.parts if p.id == choice.id).options] == [o.id for o in choice.options]
+    # a hand-edited record that no longer fits is ignored: positional ids, the question still imports
+    text = path.read_text(encoding="utf-8").replace(f'"{cloze.parts[0].id}", ', "", 1)
+    path.write_text(text, encoding="utf-8")
+    tampered = read_bank(path)[0]
+    assert [p.id for p in tampered.parts] == [f"p{n}" for n in range(1, len(cloze.parts) + 1)]
+    assert "{{p1}}" in tampered.stem

@@ -154,7 +154,7 @@ def _part(part_id: str, norm: str, kind_info, alts) -> tuple[str | None, dict[st
             return "选择空至少需要两个选项 / a multiple-choice part needs two answers", {}
         part.update(display=display, shuffle=shuffle)
         part["options"] = [
-            {"id": "abcdefghijklmnopqrstuvwxyz"[i % 26] + (str(i // 26) if i >= 26 else ""), "text": to_markdown(_unescape(a).strip(), "moodle"),
+            {"id": _letter(i), "text": to_markdown(_unescape(a).strip(), "moodle"),
              "correct": w == 1, "feedback": f, **({"fraction": w} if w not in (0, 1) else {})}
             for i, ((_, a, _), w, f) in enumerate(zip(alts, weights, feedbacks))
         ]
@@ -224,3 +224,43 @@ def export_problem(q: Question) -> str | None:
         if any("~" in t for t in texts):
             return f"空 {part.id} 的答案或反馈含有 ~，Moodle 完形填空无法转义 / '~' cannot be written inside a Moodle cloze answer"
     return None
+
+
+
+def own_part_ids(q: Question) -> dict[str, Any] | None:
+    """What a re-import would rename, for a writer to carry: the part ids in the order their markers
+    stand in the stem (Moodle's syntax numbers parts by position only) and each choice part's option
+    ids (Moodle's has none). None when a re-import gives the same ids anyway."""
+    by_id = {p.id: p for p in q.parts}
+    ids = [m.group(1) for m in CLOZE_MARKER.finditer(q.stem) if m.group(1) in by_id]
+    options = {pid: [o.id for o in by_id[pid].options] for pid in ids if by_id[pid].options}
+    default_ids = ids == [f"p{n}" for n in range(1, len(ids) + 1)]
+    default_options = all(opts == [_letter(i) for i in range(len(opts))] for opts in options.values())
+    return None if default_ids and default_options else {"ids": ids, "options": options}
+
+
+def apply_part_ids(stem: str, parts: list[dict[str, Any]], record: Any) -> tuple[str, list[dict[str, Any]]]:
+    """Give parsed parts (p1…pn, in stem order) back the ids a writer recorded; a record that does
+    not fit (count, distinct, valid ids) is ignored, so a hand-edited one can't break the question."""
+    ids = record.get("ids") if isinstance(record, dict) else None
+    if not isinstance(ids, list) or len(ids) != len(parts) or len(set(ids)) != len(ids) or not all(_valid(i) for i in ids):
+        return stem, parts
+    rename = {p["id"]: new for p, new in zip(parts, ids)}
+    stem = CLOZE_MARKER.sub(lambda m: "{{" + rename.get(m.group(1), m.group(1)) + "}}", stem)
+    renamed = []
+    for part in parts:
+        part = {**part, "id": rename[part["id"]]}
+        option_ids = (record.get("options") or {}).get(part["id"])
+        if part.get("options") and isinstance(option_ids, list) and len(option_ids) == len(part["options"]) \
+                and len(set(option_ids)) == len(option_ids) and all(_valid(i) for i in option_ids):
+            part["options"] = [{**o, "id": oid} for o, oid in zip(part["options"], option_ids)]
+        renamed.append(part)
+    return stem, renamed
+
+
+def _letter(i: int) -> str:
+    return "abcdefghijklmnopqrstuvwxyz"[i % 26] + (str(i // 26) if i >= 26 else "")
+
+
+def _valid(part_or_option_id: Any) -> bool:
+    return isinstance(part_or_option_id, str) and CLOZE_MARKER.fullmatch("{{" + part_or_option_id + "}}") is not None

@@ -232,6 +232,8 @@ def _question(q: Element, kind: str, reader: _Reader, fallback: str) -> tuple[di
             problem(parsed, qtext, "questiontext")
             return data, problems
         stem, parts = parsed
+        if meta.get("cloze_ids"):
+            stem, parts = cloze.apply_part_ids(stem, parts, meta["cloze_ids"])
         data.update(type="cloze", stem=stem, parts=parts, points=sum(p["points"] for p in parts) or 1.0)
         return data, problems
     data["stem"] = reader.text(qtext, "html")
@@ -477,6 +479,8 @@ def question_element(q: Question, w: _Writer) -> Element:
             SubElement(SubElement(tags_el, "tag"), "text").text = tag
     if ids := own_option_ids(q):
         meta["option_ids"] = ids
+    if q.type == "cloze" and (cloze_ids := cloze.own_part_ids(q)):
+        meta["cloze_ids"] = cloze_ids
     if meta:
         SubElement(el, "partyquiz").text = json.dumps(meta, ensure_ascii=False)
     return el
