@@ -65,6 +65,14 @@ def _login(page, base: str, user: str, password: str) -> None:
     page.wait_for_url(f"**/user/{user}/**", timeout=90_000)
 
 
+def _lab_in_english(user: HubUser) -> None:
+    """JupyterLab speaks Chinese by default (the frame); this test drives its English menu names,
+    so it picks English as a user does in 设置 → 语言 (the same user setting, through its REST API)."""
+    r = user.client.put(user.url("lab/api/settings/@jupyterlab/translation-extension:plugin"), headers=user.auth,
+                        json={"raw": json.dumps({"locale": "en"})})
+    assert r.status_code == 204, (r.status_code, r.text)
+
+
 def _open_and_run(page, base: str, user: str, path: str) -> None:
     # A fresh workspace (?reset): restored tabs would show another notebook's kernel status.
     page.goto(f"{base}/user/{user}/lab/workspaces/pq-{path.replace('/', '-').replace('.', '-')}/tree/{path}?reset")
@@ -131,6 +139,8 @@ def test_two_learners_full_loop(hub, chromium_path, tmp_path):
         user.make_token()
     with ThreadPoolExecutor(3) as pool:  # three cold spawns at once
         list(pool.map(lambda u: u.spawn(), users.values()))
+    for user in users.values():
+        _lab_in_english(user)
 
     # each learner's nbgrader student id is their hub user name; the instructor's config has none
     for u in learners:
