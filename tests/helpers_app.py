@@ -10,13 +10,11 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from helpers_widgets import every_type_questions, free_port
+from helpers_widgets import every_type_questions, free_port, jupyter_process
 
 from partyquiz.build import build_course
 from partyquiz.grading.site import GraderSite
@@ -134,27 +132,10 @@ def running_voila(home: Path, ledger_url: str, learner: str = LEARNER, timeout: 
     cmd = [str(bin_dir / "jupyter"), "server", "--allow-root", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
            f"--ServerApp.token={token}", f"--ServerApp.root_dir={home}", "--ServerApp.port_retries=0"]
     log_path = home.parent / f".server-{learner}-{secrets.token_hex(3)}.log"
-    log = open(log_path, "wb")
-    process = subprocess.Popen(cmd, env=server_env(home, learner, ledger_url, extra_env), stdout=log, stderr=subprocess.STDOUT, cwd=home)
-    server = Server(f"http://127.0.0.1:{port}", token, home, process, log_path)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{server.url}/api/status?token={token}", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Jupyter server did not start: {log_path.read_text(errors='replace')[-3000:]}")
-                time.sleep(0.2)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    url = f"http://127.0.0.1:{port}"
+    with jupyter_process(cmd, server_env(home, learner, ledger_url, extra_env), home, log_path, url, token, timeout,
+                         "Jupyter server") as process:
+        yield Server(url, token, home, process, log_path)
 
 
 # --- driving the app ---------------------------------------------------------------------------
@@ -173,12 +154,7 @@ class Actions:
             locator.click()
 
     def type(self, locator, text: str, what: str) -> None:
-        self.count += 1
-        self.log.append(what)
-        if self.touch:
-            locator.tap()
-        else:
-            locator.click()
+        self.press(locator, what)  # focusing the field and typing into it is one action
         locator.press_sequentially(text)
 
     def select(self, locator, label: str, what: str) -> None:

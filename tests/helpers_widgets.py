@@ -126,20 +126,28 @@ def running_lab(root: Path, learner: str = LEARNER, lang: str = "zh-CN", timeout
     }
     cmd = [str(bin_dir / "jupyter"), "lab", "--allow-root", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
            f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0"]
-    log = open(state / "lab.log", "wb")
-    process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    lab = Lab(f"http://127.0.0.1:{port}", token, root, process)
+    url = f"http://127.0.0.1:{port}"
+    with jupyter_process(cmd, env, root, state / "lab.log", url, token, timeout, "JupyterLab") as process:
+        yield Lab(url, token, root, process)
+
+
+@contextlib.contextmanager
+def jupyter_process(cmd: list[str], env: dict, cwd: Path, log_path: Path, url: str, token: str, timeout: float,
+                    what: str) -> Iterator[subprocess.Popen]:
+    """Start a Jupyter server command serving `url`, wait until its status API answers, stop it afterwards."""
+    log = open(log_path, "wb")
+    process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     try:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with urllib.request.urlopen(f"{lab.url}/api/status?token={token}", timeout=2):
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start: {(state / 'lab.log').read_text(errors='replace')[-2000:]}")
+                    raise RuntimeError(f"{what} did not start: {log_path.read_text(errors='replace')[-3000:]}")
                 time.sleep(0.2)
-        yield lab
+        yield process
     finally:
         process.terminate()
         try:
