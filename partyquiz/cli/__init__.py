@@ -19,6 +19,7 @@ from rich.console import Console
 
 from ..errors import InputError, PartyquizError
 from ..i18n import set_language, t
+from ..settings import settings
 
 app = typer.Typer(help=t("cli.help.app"), no_args_is_help=True, add_completion=False)
 console = Console()
@@ -28,6 +29,20 @@ err = Console(stderr=True)
 def lang_option() -> Optional[str]:
     """The `--lang` option every command takes (a fresh OptionInfo per command, as Typer wants)."""
     return typer.Option(None, "--lang", help=t("cli.help.lang"), show_default=False)
+
+
+def ledger_option() -> Optional[str]:
+    """`--ledger`: the ledger URL; without it, the settings' default ledger (`ledger_or_default`)."""
+    return typer.Option(None, "--ledger", help=t("cli.help.ledger"))
+
+
+def rules_option():
+    """`--rules`: another hour-rules file than the shipped one."""
+    return typer.Option(None, "--rules", help=t("cli.help.rules"))
+
+
+def ledger_or_default(url: Optional[str]) -> str:
+    return url or settings().ledger_url
 
 
 def use_language(lang: Optional[str]) -> None:

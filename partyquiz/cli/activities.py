@@ -8,8 +8,7 @@ from typing import Optional
 import typer
 
 from ..i18n import t
-from ..settings import settings
-from . import app, fail, failures, lang_option, use_language
+from . import app, fail, failures, lang_option, ledger_option, ledger_or_default, rules_option, use_language
 
 attendance_app = typer.Typer(help=t("cli.help.attendance"), no_args_is_help=True)
 sessions_app = typer.Typer(help=t("cli.help.sessions"), no_args_is_help=True)
@@ -17,24 +16,20 @@ app.add_typer(attendance_app, name="attendance")
 app.add_typer(sessions_app, name="sessions")
 
 
-def _ledger(url: Optional[str]) -> str:
-    return url or settings().ledger_url
-
-
 @attendance_app.command("import", help=t("cli.help.attendance_import"))
 def attendance_import(
     files: list[Path] = typer.Argument(..., help=t("cli.help.sign_in_sheets")),
     branch: Optional[str] = typer.Option(None, help=t("cli.help.sheet_branch")),
     kind: Optional[str] = typer.Option(None, help=t("cli.help.sheet_kind")),
-    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
-    rules: Optional[Path] = typer.Option(None, help=t("cli.help.rules")),
+    ledger: Optional[str] = ledger_option(),
+    rules: Optional[Path] = rules_option(),
     lang: Optional[str] = lang_option(),
 ) -> None:
     from ..records.activities import import_attendance  # the ledger's tables (SQLAlchemy): for this command only
 
     use_language(lang)
     with failures():
-        results = import_attendance(_ledger(ledger), files, rules_path=rules, defaults={"branch": branch, "kind": kind})
+        results = import_attendance(ledger_or_default(ledger), files, rules_path=rules, defaults={"branch": branch, "kind": kind})
     failed = 0
     for r in results:
         if r.stored:
@@ -55,15 +50,15 @@ def sessions_list(
     branch: Optional[str] = typer.Option(None, help=t("cli.help.branch")),
     year: Optional[int] = typer.Option(None, help=t("cli.help.year")),
     kind: Optional[str] = typer.Option(None, help=t("cli.help.kind")),
-    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
-    rules: Optional[Path] = typer.Option(None, help=t("cli.help.rules")),
+    ledger: Optional[str] = ledger_option(),
+    rules: Optional[Path] = rules_option(),
     lang: Optional[str] = lang_option(),
 ) -> None:
     from ..records.activities import list_sessions  # as above
 
     use_language(lang)
     with failures():
-        found = list_sessions(_ledger(ledger), branch=branch, year=year, kind=kind, rules_path=rules)
+        found = list_sessions(ledger_or_default(ledger), branch=branch, year=year, kind=kind, rules_path=rules)
     typer.echo(t("activities.list.header"))
     for s in found:
         typer.echo(f"{s['date']}\t{s['branch']}\t{s['kind']}\t{s['title']}\t{s['hours']:g}\t{s['attended']}/{s['leave']}/{s['absent']}")
@@ -75,8 +70,8 @@ def sessions_register(
     year: int = typer.Option(dt.date.today().year, help=t("cli.help.year")),
     as_of: Optional[str] = typer.Option(None, help=t("cli.help.as_of")),
     branch: Optional[str] = typer.Option(None, help=t("cli.help.branch")),
-    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
-    rules: Optional[Path] = typer.Option(None, help=t("cli.help.rules")),
+    ledger: Optional[str] = ledger_option(),
+    rules: Optional[Path] = rules_option(),
     lang: Optional[str] = lang_option(),
 ) -> None:
     from ..records.register import branch_register  # as above
@@ -87,7 +82,7 @@ def sessions_register(
     except ValueError:
         fail(t("activities.register.bad_date", value=as_of))
     with failures():
-        reg = branch_register(_ledger(ledger), year, as_of=when, rules_path=rules, branch=branch)
+        reg = branch_register(ledger_or_default(ledger), year, as_of=when, rules_path=rules, branch=branch)
     if not reg["behind"]:
         typer.echo(t("activities.register.all_on_track", year=year))
     for b in reg["behind"]:
@@ -98,14 +93,14 @@ def sessions_register(
 def sessions_export(
     out: Path = typer.Argument(..., help=t("cli.help.export_out")),
     year: int = typer.Option(dt.date.today().year, help=t("cli.help.year")),
-    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
-    rules: Optional[Path] = typer.Option(None, help=t("cli.help.rules")),
+    ledger: Optional[str] = ledger_option(),
+    rules: Optional[Path] = rules_option(),
     lang: Optional[str] = lang_option(),
 ) -> None:
     from ..records.activity_exports import export_activities  # as above, and the table writers
 
     use_language(lang)
     with failures():
-        files = export_activities(_ledger(ledger), out, year, rules_path=rules)
+        files = export_activities(ledger_or_default(ledger), out, year, rules_path=rules)
     for path in files:
         typer.echo(t("activities.export.written", path=path))

@@ -9,7 +9,7 @@ import typer
 from ..i18n import t
 from ..records.roster import load_roster
 from ..settings import settings
-from . import app, failures, lang_option, use_language
+from . import app, failures, lang_option, ledger_option, ledger_or_default, rules_option, use_language
 
 roster_app = typer.Typer(help=t("cli.help.roster"), no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
@@ -28,15 +28,11 @@ def _gradebook(url: Optional[str]) -> str:
     return url or settings().gradebook_url or GraderSite().gradebook_url
 
 
-def _ledger(url: Optional[str]) -> str:
-    return url or settings().ledger_url
-
-
 @roster_app.command("import", help=t("cli.help.roster_import"))
 def roster_import(
     file: Path = typer.Argument(..., help=t("cli.help.roster_table")),
     gradebook: Optional[str] = typer.Option(None, help=t("cli.help.gradebook")),
-    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
+    ledger: Optional[str] = ledger_option(),
     check: bool = typer.Option(False, "--check", help=t("cli.help.check")),
     lang: Optional[str] = lang_option(),
 ) -> None:
@@ -47,19 +43,19 @@ def roster_import(
         roster = load_roster(file)
         if not check:
             sync_to_gradebook(roster, _gradebook(gradebook))
-            store_roster(roster, _ledger(ledger))
+            store_roster(roster, ledger_or_default(ledger))
     typer.echo(t("records.roster.valid" if check else "records.roster.imported", n=len(roster), file=file))
 
 
 @app.command(help=t("cli.help.rollin"))
 def rollin(
-    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
+    ledger: Optional[str] = ledger_option(),
     gradebook: Optional[str] = typer.Option(None, help=t("cli.help.gradebook")),
     course: list[Path] = typer.Option([], help=t("cli.help.rollin_courses")),
     roster: Optional[Path] = typer.Option(None, help=t("cli.help.roster_file")),
     assignment: list[str] = typer.Option([], help=t("cli.help.only_assignments")),
     batch: Optional[str] = typer.Option(None, help=t("cli.help.batch")),
-    rules: Optional[Path] = typer.Option(None, help=t("cli.help.rules")),
+    rules: Optional[Path] = rules_option(),
     lang: Optional[str] = lang_option(),
 ) -> None:
     from ..records.rollin import roll_in  # the ledger's SQLAlchemy tables and the gradebook query
@@ -67,7 +63,7 @@ def rollin(
     use_language(lang)
     with failures():
         people = load_roster(roster) if roster else None
-        s = roll_in(_ledger(ledger), _gradebook(gradebook), _courses(course), roster=people, assignments=assignment or None,
+        s = roll_in(ledger_or_default(ledger), _gradebook(gradebook), _courses(course), roster=people, assignments=assignment or None,
                     batch_id=batch, rules_path=rules)
     typer.echo(t("records.rollin.summary", batch=s.batch_id, added=s.added, superseded=s.superseded, unchanged=s.unchanged, pending=s.pending))
     if s.not_on_roster:
@@ -80,9 +76,9 @@ def rollin(
 
 @app.command(help=t("cli.help.export"))
 def export(
-    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
+    ledger: Optional[str] = ledger_option(),
     out: Path = typer.Option(Path("out"), help=t("cli.help.export_out")),
-    rules: Optional[Path] = typer.Option(None, help=t("cli.help.rules")),
+    rules: Optional[Path] = rules_option(),
     template: Optional[Path] = typer.Option(None, help=t("cli.help.template")),
     year: Optional[int] = typer.Option(None, help=t("cli.help.year")),
     reveal_id_numbers: bool = typer.Option(False, "--reveal-id-numbers", help=t("cli.help.reveal")),
@@ -96,7 +92,7 @@ def export(
     use_language(lang)
     with failures(), Progress(transient=True) as bar:
         task = bar.add_task(t("records.export.progress"), total=4)
-        files = export_all(_ledger(ledger), out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers,
+        files = export_all(ledger_or_default(ledger), out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers,
                            per_learner=per_learner, progress=lambda name: bar.update(task, advance=1, description=name))
     for path in files:
         typer.echo(str(path))
@@ -104,7 +100,7 @@ def export(
 
 @app.command(help=t("cli.help.report"))
 def report(
-    ledger: Optional[str] = typer.Option(None, help=t("cli.help.ledger")),
+    ledger: Optional[str] = ledger_option(),
     out: Path = typer.Option(Path("out/report.html"), help=t("cli.help.report_out")),
     course: list[Path] = typer.Option([], help=t("cli.help.report_courses")),
     pseudonymise: bool = typer.Option(False, "--pseudonymise", help=t("cli.help.pseudonymise")),
@@ -115,5 +111,5 @@ def report(
 
     use_language(lang)
     with failures():
-        path = write_report(_ledger(ledger), out, pseudonymise=pseudonymise, courses=_courses(course), year=year)
+        path = write_report(ledger_or_default(ledger), out, pseudonymise=pseudonymise, courses=_courses(course), year=year)
     typer.echo(t("records.report.written", path=path))
