@@ -185,6 +185,17 @@ class Control:
             control.disabled = disabled
 
 
+class TextControl(Control):
+    """A control that is one text field (essay, numeric): blank means unanswered."""
+
+    @property
+    def value(self) -> Any:
+        return self.widget.value if self.widget.value.strip() else None
+
+    def clear(self) -> None:
+        self.widget.value = ""
+
+
 # --- the kind -----------------------------------------------------------------------------
 
 
@@ -272,3 +283,21 @@ class QuestionKind(ABC):
     @abstractmethod
     def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
         """A plausible answer that does not earn full points."""
+
+
+class KeylessKind(QuestionKind):
+    """A kind with no key for the machine to score against (essay: a person grades it;
+    description: nothing is asked). It has no key, no kind-specific learner fields, and
+    earns nothing automatically."""
+
+    def key(self, q: "Question") -> dict[str, Any]:
+        return {}
+
+    def public(self, q: "Question") -> dict[str, Any]:
+        return {}
+
+    def from_public(self, view: dict, key: dict) -> dict[str, Any]:
+        return {}
+
+    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+        return 0.0

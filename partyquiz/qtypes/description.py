@@ -6,11 +6,11 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import t
-from .base import Control, QuestionKind, ipw
+from .base import Control, KeylessKind, ipw
 from .registry import register
 
 if TYPE_CHECKING:
-    from ..model import Question, ScoringRule
+    from ..model import Question
 
 
 class DescriptionControl(Control):
@@ -36,7 +36,7 @@ class DescriptionControl(Control):
 
 
 @register
-class Description(QuestionKind):
+class Description(KeylessKind):
     name = "description"
     position = 90
     control = DescriptionControl
@@ -44,18 +44,6 @@ class Description(QuestionKind):
 
     def check(self, q: "Question") -> None:
         return None  # the stem is the text, and an empty stem is refused by the model
-
-    def key(self, q: "Question") -> dict[str, Any]:
-        return {}
-
-    def public(self, q: "Question") -> dict[str, Any]:
-        return {}
-
-    def from_public(self, view: dict, key: dict) -> dict[str, Any]:
-        return {}
-
-    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
-        return 0.0
 
     def is_answered(self, value: Any) -> bool:
         return False

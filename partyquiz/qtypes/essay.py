@@ -6,16 +6,16 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import t
-from .base import LABEL_STYLE, Control, QuestionKind, ipw
+from .base import LABEL_STYLE, KeylessKind, TextControl, ipw
 from .registry import register
 
 if TYPE_CHECKING:
-    from ..model import Question, ScoringRule
+    from ..model import Question
 
 SIMULATED_ESSAY = "通过学习，我认识到党员教育管理是党的建设中最经常最基础的工作。"
 
 
-class EssayControl(Control):
+class EssayControl(TextControl):
     qtype = "essay"
 
     def _build(self, saved: Any):
@@ -24,19 +24,12 @@ class EssayControl(Control):
                           description=t("widgets.answer_label", self.lang), style=LABEL_STYLE,
                           layout=w.Layout(width="100%", max_width="48em", height="8em"))
 
-    @property
-    def value(self) -> Any:
-        return self.widget.value if self.widget.value.strip() else None
-
-    def clear(self) -> None:
-        self.widget.value = ""
-
     def fill(self, value: Any) -> None:
         self.widget.value = value if isinstance(value, str) else ""
 
 
 @register
-class Essay(QuestionKind):
+class Essay(KeylessKind):
     name = "essay"
     position = 70
     control = EssayControl
@@ -44,18 +37,6 @@ class Essay(QuestionKind):
 
     def check(self, q: "Question") -> None:
         return None  # any stem is a question a person can grade
-
-    def key(self, q: "Question") -> dict[str, Any]:
-        return {}
-
-    def public(self, q: "Question") -> dict[str, Any]:
-        return {}
-
-    def from_public(self, view: dict, key: dict) -> dict[str, Any]:
-        return {}
-
-    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
-        return 0.0  # graded by hand
 
     def answer_text(self, q: "Question", value: Any, lang: str | None) -> str:
         return value if isinstance(value, str) else t("widgets.unreadable_answer", lang, value=str(value))

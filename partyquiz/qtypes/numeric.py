@@ -11,14 +11,14 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import t
-from .base import LABEL_STYLE, Control, QuestionKind, ipw, number_text, numeric_hits, numeric_target_text, parse_number
+from .base import LABEL_STYLE, QuestionKind, TextControl, ipw, number_text, numeric_hits, numeric_target_text, parse_number
 from .registry import register
 
 if TYPE_CHECKING:
     from ..model import NumericAnswer, Question, ScoringRule
 
 
-class NumericControl(Control):
+class NumericControl(TextControl):
     qtype = "numeric"
 
     def _build(self, saved: Any):
@@ -26,13 +26,6 @@ class NumericControl(Control):
         text = "" if saved is None or isinstance(saved, bool) else str(saved)
         return ipw().Text(value=text, placeholder=t("widgets.number_placeholder", self.lang),
                           description=t("widgets.answer_label", self.lang), style=LABEL_STYLE)
-
-    @property
-    def value(self) -> Any:
-        return self.widget.value if self.widget.value.strip() else None
-
-    def clear(self) -> None:
-        self.widget.value = ""
 
     def fill(self, value: Any) -> None:
         self.widget.value = "" if value is None else str(value)
