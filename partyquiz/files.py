@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -48,6 +49,19 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
 
 def atomic_write_text(path: Path | str, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def swap_in_folder(staged: Path, final: Path) -> None:
+    """Replace the folder `final` by `staged` (same file system) so a reader sees the old or the
+    new folder whole, never a mix: two renames, then the old one is removed."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{secrets.token_hex(4)}")
+        os.rename(final, old)
+        os.rename(staged, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(staged, final)
 
 
 def place(src: Path, target: Path) -> None:

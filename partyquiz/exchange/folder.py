@@ -9,7 +9,6 @@ earlier collected submission). One learner's problem never stops the others.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import secrets
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from nbgrader.exchange.default import ExchangeCollect
 from traitlets import Int, default
 
+from ..files import swap_in_folder
 from ..settings import settings
 from .archive import DEFAULT_MAX_BYTES, ArchiveError, pack, unpack
 
@@ -58,13 +58,7 @@ class SafeFolderCollect(ExchangeCollect):
         staged = dest.with_name(f".{dest.name}.new-{secrets.token_hex(4)}")
         try:
             unpack(packed.data, staged, max_bytes=self.max_bytes, drop_server_files=False)
-            if dest.exists():
-                old = dest.with_name(f".{dest.name}.old-{secrets.token_hex(4)}")
-                os.rename(dest, old)
-                os.rename(staged, dest)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.rename(staged, dest)
+            swap_in_folder(staged, dest)
         finally:
             shutil.rmtree(staged, ignore_errors=True)
         self.log.info("Collected submission: %s %s", student, self.coursedir.assignment_id)

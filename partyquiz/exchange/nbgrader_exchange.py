@@ -24,6 +24,7 @@ from nbgrader.exchange.abc import (Exchange, ExchangeCollect, ExchangeFetchAssig
 from nbgrader.utils import parse_utc
 from traitlets import Bool, Int, Unicode, default
 
+from ..files import swap_in_folder
 from ..settings import settings
 from .archive import DEFAULT_MAX_BYTES, ArchiveError, pack, unpack
 from .client import ExchangeClient
@@ -82,16 +83,6 @@ class ServiceExchange(Exchange):
 
     def copy_files(self):
         pass
-
-
-def _swap_in(staged: Path, final: Path) -> None:
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{secrets.token_hex(4)}")
-        os.rename(final, old)
-        os.rename(staged, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(staged, final)
 
 
 def _staging(next_to: Path) -> Path:
@@ -169,7 +160,7 @@ class ServiceFetchFeedback(ServiceExchange, ExchangeFetchFeedback):
             target = dest / attempt["timestamp"]
             staged = _staging(target)
             unpack(data, staged, max_bytes=self.max_bytes)
-            _swap_in(staged, target)
+            swap_in_folder(staged, target)
             self.log.info("Fetched feedback: %s", target)
 
 
@@ -339,7 +330,7 @@ class ServiceCollect(ServiceExchange, ExchangeCollect):
             # the service's clock and attempt id; nothing the learner wrote decides either
             (staged / "timestamp.txt").write_text(record["timestamp"], encoding="utf-8")
             (staged / "submission_secret.txt").write_text(record["attempt"], encoding="utf-8")
-            _swap_in(staged, dest)
+            swap_in_folder(staged, dest)
         finally:
             shutil.rmtree(staged, ignore_errors=True)
         self.log.info("Collected submission: %s %s %s", student, assignment, record["timestamp"])

@@ -25,6 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import swap_in_folder
 from .archive import DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, ArchiveError, pack, unpack
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
@@ -90,17 +91,6 @@ class Store:
             shutil.rmtree(dest, ignore_errors=True)
             raise StoreError(413 if "larger" in str(exc) or "more than" in str(exc) else 400, str(exc)) from None
 
-    def _swap_in(self, staged: Path, final: Path) -> None:
-        """Replace `final` with `staged` so a reader sees the old or the new folder, never a mix."""
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():
-            old = final.with_name(f".old-{final.name}-{secrets.token_hex(4)}")
-            os.rename(final, old)
-            os.rename(staged, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(staged, final)
-
     def _staging(self, course: str) -> Path:
         base = self._course(course) / ".staging"
         base.mkdir(parents=True, exist_ok=True)
@@ -111,7 +101,7 @@ class Store:
         check_id("assignment id", assignment)
         staged = self._staging(course)
         files = self._unpack(data, staged)
-        self._swap_in(staged, self._course(course) / "released" / assignment)
+        swap_in_folder(staged, self._course(course) / "released" / assignment)
         return files
 
     def unrelease(self, course: str, assignment: str) -> bool:
@@ -203,7 +193,7 @@ class Store:
         if any(not f.endswith(".html") or "/" in f for f in files):
             shutil.rmtree(staged, ignore_errors=True)
             raise StoreError(400, "feedback must be .html files")
-        self._swap_in(staged, self._feedback_dir(course, student, assignment, attempt))
+        swap_in_folder(staged, self._feedback_dir(course, student, assignment, attempt))
         return files
 
     def feedback_zip(self, course: str, assignment: str, student: str, attempt: str) -> bytes:
