@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from partyquiz.authoring import load_course
 from partyquiz.build import build_course
-from partyquiz.widgets.markdown import fix_cjk_emphasis, render_markdown
+from partyquiz.markdown import fix_cjk_emphasis, render_markdown
 
 COURSES = sorted(Path(__file__).resolve().parents[1].glob("courses/*/course.yml"))
 

@@ -13,7 +13,7 @@ from partyquiz.build import public_quiz
 from partyquiz.draw import drawn_questions, option_order, seed_for
 from partyquiz.model import QUESTION_TYPES, Quiz, Section
 from partyquiz.widgets import QuizView
-from partyquiz.widgets.markdown import render_markdown
+from partyquiz.markdown import render_markdown
 from partyquiz.widgets.quiz import question_from_public
 
 

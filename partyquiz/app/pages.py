@@ -28,7 +28,7 @@ from .. import i18n
 from ..answers import AnswerStore
 from ..identity import current_learner
 from ..scoring import is_answered
-from ..widgets.markdown import render_markdown
+from ..markdown import render_markdown
 from ..widgets.questions import css_id
 from ..widgets.quiz import QuizView
 from . import lessons as core

@@ -25,7 +25,7 @@ from ..model import Answer, Option, Question, Quiz
 from ..qtypes import registry
 from ..scoring import is_answered, score_question
 from ..settings import settings
-from .markdown import render_markdown
+from ..markdown import render_markdown
 from .questions import Control, css_id, make_control
 
 Clock = Callable[[], dt.datetime]
