@@ -26,7 +26,8 @@ from helpers_grading import release, submit_direct  # noqa: E402
 from partyquiz.authoring import load_course  # noqa: E402
 from partyquiz.grading import gradebook as gbk  # noqa: E402
 from partyquiz.grading.batch import grade_assignment  # noqa: E402
-from partyquiz.grading.site import GraderSite, ensure_venv_on_path  # noqa: E402
+from partyquiz.grading.site import GraderSite  # noqa: E402
+from partyquiz.settings import ensure_venv_on_path  # noqa: E402
 from partyquiz.simulate import make_roster, simulated_answers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

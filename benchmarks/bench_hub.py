@@ -30,7 +30,7 @@ from partyquiz.answers import answers_path, load_answers  # noqa: E402
 from partyquiz.authoring import load_course  # noqa: E402
 from partyquiz.build import quiz_key  # noqa: E402
 from partyquiz.draw import drawn_questions, seed_for  # noqa: E402
-from partyquiz.grading.site import ensure_venv_on_path  # noqa: E402
+from partyquiz.settings import ensure_venv_on_path  # noqa: E402
 from partyquiz.hub import HubSetup, free_port, prepare_hub, start_hub  # noqa: E402
 from partyquiz.hub.process import descendants  # noqa: E402
 from partyquiz.simulate import right_answer  # noqa: E402

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from partyquiz.grading.site import GraderSite, ensure_venv_on_path
+from partyquiz.grading.site import GraderSite
+from partyquiz.settings import ensure_venv_on_path
 
 REPO = Path(__file__).resolve().parents[1]
 COURSES = REPO / "courses"
