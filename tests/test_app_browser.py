@@ -155,6 +155,10 @@ def test_desktop_learner_course_centre_to_records(world, tmp_path):
         assert status == 200
         intro = page.locator(".pq-quiz-intro").inner_text()
         assert "共 7 题" in intro and "合格线" in intro and "40 分钟" in intro
+        # each label (题量, 合格线, …) reads on one line, not one character a line
+        wrapped = page.evaluate("""() => [...document.querySelectorAll('.pq-quiz-intro dt')]
+          .filter(dt => dt.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(dt).lineHeight || 24)).map(dt => dt.textContent)""")
+        assert wrapped == [], f"quiz facts' labels wrap: {wrapped}"
         assert_no_english(page)
         axe_scan(page, "lesson")
 
