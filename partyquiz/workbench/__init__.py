@@ -7,7 +7,7 @@ pages are ipywidgets (`pages`).
 from __future__ import annotations
 
 
-def show_workbench(ins=None):
+def show_workbench(ins=None) -> None:
     from .pages import show_workbench as _show
 
-    return _show(ins)
+    _show(ins)

@@ -25,7 +25,7 @@ CSS = """<style>
 .pq-wb .pq-essay-answer{white-space:pre-wrap;background:#fafafa;border:1px solid #eee;padding:.6em;border-radius:4px}
 .pq-wb a.pq-download{display:inline-block;min-height:44px;line-height:44px;padding:0 16px;margin:4px;border:1px solid #1565c0;border-radius:6px;text-decoration:none}
 .pq-wb .widget-button{min-height:44px}
-@media (max-width:600px){.pq-wb table{display:block;overflow-x:auto}}
+@media (max-width:600px){.pq-wb table{display:block;overflow-x:auto}.pq-wb th,.pq-wb td{white-space:nowrap}.pq-wb-tabs .lm-TabBar-content{overflow-x:auto}.pq-wb-tabs.jupyter-widget-tab>.lm-TabBar{min-height:46px}.pq-wb-tabs.jupyter-widget-tab>.lm-TabBar .lm-TabBar-tab{flex:0 0 auto;min-width:auto;height:44px;line-height:44px}}
 </style>"""
 
 
@@ -441,14 +441,15 @@ document.addEventListener('keydown', function (e) {
 """
 
 
-def show_workbench(ins=None) -> Workbench:
+def show_workbench(ins=None) -> None:
+    """Display the workbench. Returns None: the notebook's last expression is shown by Voilà, and
+    an object returned here would appear on the page as its Python repr."""
     from IPython.display import Javascript, display
 
     bench = Workbench(ins)
     links = bench.w.HTML(_links())
     display(bench.w.VBox([bench.title, links, bench.tabs]))
     display(Javascript(KEYS_JS))  # 保存并下一份: Ctrl+Enter; 跳过: Alt+N
-    return bench
 
 
 def _links() -> str:
