@@ -153,6 +153,8 @@ def test_instructor_grades_marks_downloads_and_imports_in_the_browser(hub, chrom
             chooser.value.set_files(str(bad))
             page.get_by_text("第 3 行").first.wait_for(timeout=60_000)
             assert english_strings_in(page.locator("body").inner_text()) == []
+            # no code on the page: not even the Python repr of an object the notebook cell returned
+            assert not re.search(r"<[A-Za-z_][\w.]* (?:object )?at 0x[0-9a-f]+>", page.locator("body").inner_text())
         finally:
             browser.close()
     grade_and_download = [a for a in ACTIONS if a in ("grade", "make exports", "download all", "tab 评分", "tab 导出")]
