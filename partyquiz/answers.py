@@ -149,8 +149,11 @@ class AnswerStore:
             kept = self.path.with_name(f"{self.notebook}.answers.attempt-{attempt}.json")
             kept.write_bytes(self.path.read_bytes())
             carry = {k: current.meta[k] for k in CARRIED_META if k in current.meta}
+            # `submitted_attempt` stays with the sheet: the new attempt is known to be unsubmitted
+            # without comparing file times with the exchange's stamp (a quick retake fooled that)
+            submitted = int(current.meta.get("submitted_attempt", attempt))
             doc = {**carry, "schema": SCHEMA, "notebook": self.notebook, "attempt": attempt + 1,
-                   "updated_at": now_iso(), "answers": {}}
+                   "submitted_attempt": min(submitted, attempt), "updated_at": now_iso(), "answers": {}}
             atomic_write_text(self.path, json.dumps(doc, ensure_ascii=False, indent=1))
             return kept
 

@@ -260,6 +260,8 @@ def test_phone_learner_fails_retakes_and_passes(world):
         page.locator(".pq-page-lesson").wait_for(timeout=30_000)
         assert "第 2 次作答" in page.locator(".pq-quiz-intro").inner_text()
         assert (home / "app-l2" / "l2.answers.attempt-1.json").exists()  # the first attempt is kept
+        # the retake's sheet is not submitted, however soon after the first 交卷 the learner taps 补考
+        assert page.locator(".pq-start-quiz").inner_text().strip() == "开始答题"
         act.press(page.locator(".pq-start-quiz"), "开始答题")
         page.locator(".pq-question").nth(1).wait_for(timeout=30_000)
         assert "尚未作答" in q(page, "r1").inner_text()  # a fresh sheet

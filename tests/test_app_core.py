@@ -116,7 +116,30 @@ def test_retake_archives_the_attempt_and_keeps_history(tmp_path: Path):
     assert json.loads(kept.read_text(encoding="utf-8"))["answers"]["q1"]["value"] == ["a"]
     fresh = json.loads(store.path.read_text(encoding="utf-8"))
     assert fresh["answers"] == {} and fresh["attempt"] == 2 and fresh["attempts"][0]["attempt"] == 1
-    assert "submitted_attempt" not in fresh and "started_at" not in fresh  # the time limit starts afresh
+    assert fresh["submitted_attempt"] == 1 < fresh["attempt"]  # the new sheet is known to be unsubmitted
+    assert "started_at" not in fresh  # the time limit starts afresh
+
+
+def test_a_retake_right_after_the_first_submission_is_not_submitted(tmp_path: Path):
+    """补考 tapped within a second of the exchange's stamp: the lesson must offer the quiz, not the
+    result (a file-time comparison once took the fresh sheet for the submitted one)."""
+    from partyquiz.app.catalog import fill_progress
+
+    store = AnswerStore(tmp_path, "l1", meta={"learner": "u1"})
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    store.save_many({"q1": Answer(value=["a"], saved_at="2026-12-01T10:00:00+08:00")},
+                    update_meta=lambda m: m.update(attempts=[{"attempt": 1, "submitted_at": "x", "timestamp": stamp}],
+                                                   submitted_attempt=1))
+    store.archive_attempt(1)
+    fresh = core.LessonEntry(course_id="c", course_title="课", assignment="c-l1", notebook="l1", title="第一课")
+    fill_progress(fresh, tmp_path, "u1", None, [{"timestamp": stamp}])
+    assert (fresh.attempt, fresh.current_submitted) == (2, False)
+    # an old answers file without the field (written before the fix) decides by the attempt count
+    meta = json.loads(store.path.read_text(encoding="utf-8"))
+    del meta["submitted_attempt"]
+    store.path.write_text(json.dumps(meta), encoding="utf-8")
+    fill_progress(fresh, tmp_path, "u1", None, [{"timestamp": stamp}])
+    assert fresh.current_submitted is False
 
 
 def test_study_time_does_not_start_the_quiz_clock(tmp_path: Path):

@@ -118,6 +118,8 @@ def fill_progress(entry: LessonEntry, folder: Path, learner: str, spec: dict | N
     entry.submissions = _submissions(meta, exchanged, folder, entry.notebook)
     if "submitted_attempt" in meta:
         entry.current_submitted = int(meta["submitted_attempt"]) >= entry.attempt
+    elif len(entry.submissions) < entry.attempt:  # a retake not yet handed in
+        entry.current_submitted = False
     else:  # submitted some other way (JupyterLab's Assignment List): nothing newer since
         entry.current_submitted = bool(entry.submissions) and not _changed_since(store.path, entry.submissions[-1].timestamp)
 
