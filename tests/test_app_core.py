@@ -76,25 +76,75 @@ def test_receipt_text():
     assert text == "《三会一课》已交卷。提交时间：2026年12月1日 星期二 19:30:05（北京时间）；第 1 次提交（共可提交 2 次）；已答 6 / 7 题。"
 
 
-def test_hours_against_the_requirement_of_the_roster_category():
+@pytest.fixture
+def ledger(tmp_path):
+    """张三 (a01, 党员) and 李四 (a02, 书记和班子成员): online lessons of an 在线 course, 集体学习 and a 党课 offline."""
+    import sqlalchemy as sa
+
+    from helpers_records import ROSTER, sqlite_url
+    from partyquiz.records import ledger as L
+    from partyquiz.records.activities import Attendance, Session, store_session
+    from partyquiz.records.roster import store_roster
+
+    url = sqlite_url(tmp_path / "ledger.db")
+    store_roster(ROSTER, url)
+    when = dt.datetime(2026, 3, 2, 1, 30)
+    with L.engine_for(url) as engine, engine.begin() as conn:
+        conn.execute(sa.insert(L.courses), [{"id": "c1", "title": "党章", "organiser": "", "institution": "", "form": "在线", "year": 2026}])
+        conn.execute(sa.insert(L.lessons), [
+            {"course_id": "c1", "lesson_id": "l1", "title": "总纲", "hours": 2, "minutes": 45, "pass_mark": 60, "kind": "lesson"},
+            {"course_id": "c1", "lesson_id": "l2", "title": "党员", "hours": 1, "minutes": 20, "pass_mark": 60, "kind": "lesson"}])
+        rec = {"course_id": "c1", "completed_at": when, "batch_id": "b1", "late": False, "current": True}
+        conn.execute(sa.insert(L.records), [
+            {**rec, "learner_id": "a01", "lesson_id": "l1", "assignment": "c1-l1", "score": 9, "max_score": 10, "hours": 2, "passed": True},
+            {**rec, "learner_id": "a01", "lesson_id": "l2", "assignment": "c1-l2", "score": 3, "max_score": 10, "hours": 0, "passed": False},
+            {**rec, "learner_id": "a02", "lesson_id": "l1", "assignment": "c1-l1", "score": 10, "max_score": 10, "hours": 2, "passed": True}])
+    for month in (1, 2, 3, 4):  # 1.5 clock hours each: 张三 at three of them
+        store_session(url, Session(kind="集体学习", title=f"{month}月学习", date=dt.date(2026, month, 5), clock_hours=1.5, branch="一支部"),
+                      [Attendance(learner_id="a01", status="attended" if month <= 3 else "absent"), Attendance(learner_id="a02")])
+    store_session(url, Session(kind="党课", title="学习党章", date=dt.date(2026, 6, 20), clock_hours=2, branch="一支部"),
+                  [Attendance(learner_id="a01"), Attendance(learner_id="a02", status="leave")])
+    store_session(url, Session(kind="党课", title="去年的党课", date=dt.date(2025, 6, 20), clock_hours=3, branch="一支部"),
+                  [Attendance(learner_id="a01")])
+    return url
+
+
+def test_hours_count_offline_activities_and_only_the_forms_the_requirement_counts(ledger):
+    from partyquiz.app.pages import hours_html, offline_html, points_html
+    from partyquiz.app.records import standing_for
+    from partyquiz.records.evaluation import learner_points
+
     rules = load_rules()
-    member = Learner(id="u1", name="张三", category="党员")
-    requirement = rules.requirement_for(member)
-    assert requirement is not None
-    records = [
-        {"passed": True, "hours": 2, "completed_at": "2026-03-01T02:00:00"},
-        {"passed": True, "hours": 1.5, "completed_at": "2026-12-31T17:00:00"},  # 2027-01-01 01:00 in Beijing
-        {"passed": False, "hours": 3, "completed_at": "2026-05-01T02:00:00"},
-        {"passed": True, "hours": 4, "completed_at": "2025-05-01T02:00:00"},
-    ]
-    summary = core.hours_summary(records, rules, member, dt.date(2026, 6, 1))
-    if requirement.period_years == 1:
-        assert summary.earned == 2
-    assert summary.required == requirement.hours
-    assert 0 < summary.fraction < 1
-    assert core.hours_by_year(records, rules) == {2027: 1.5, 2026: 2.0, 2025: 4.0}
-    # no roster entry: hours shown, no requirement claimed
-    assert core.hours_summary(records, rules, None, dt.date(2026, 6, 1)).required is None
+    mine = standing_for(ledger, "a01", rules, dt.date(2026, 8, 1))
+    s = mine["standing"]
+    # 党员: 32 hours a year of 集中培训 and 集体学习 (rules.yml); online self-study is on file but does not count
+    assert (s["requirement"], s["required"], s["counts"]) == ("党员", 32, ["集中培训", "集体学习"])
+    assert s["earned"] == 6.5  # 集体学习 3 × 1.5 + 党课 2 (a 党课 is 集体学习 in the activity rules)
+    assert s["this_year"] == 8.5  # + the online lesson passed (2); the failed one earns nothing
+    assert s["by_year"] == {"2026": 8.5, "2025": 3.0}
+    assert s["by_course"]["c1"]["hours"] == 2
+    assert [(o["title"], o["hours"]) for o in s["offline"]] == [("学习党章", 2.0), ("3月学习", 1.5), ("2月学习", 1.5), ("1月学习", 1.5), ("去年的党课", 3.0)]
+    # 积分 from the records library: 2 lessons completed × 1 + 1 passed × 2 + 3 集体学习 × 1 + 党课 2
+    assert mine["points"]["points"] == 9 == learner_points(ledger, "a01", 2026)["points"]
+
+    summary = core.hours_summary(s, 2026)
+    assert (summary.earned, summary.required, summary.missing, summary.all_hours) == (6.5, 32, 25.5, 8.5)
+    assert summary.only_some_forms
+    text = hours_html(summary, None, mine["points"])
+    assert "2026 年度已获 6.5 学时，要求 32 学时" in text and "还差 25.5 学时" in text
+    assert "计入要求的培训形式：集中培训、集体学习。本年度共获 8.5 学时" in text and "2026 年度积分：9 分" in text
+    assert "参加线下活动（集体学习）：3 分" in points_html(mine["points"])
+    assert "2026年6月20日" in offline_html(s) and "学习党章" in offline_html(s)
+    assert core.hours_by_year(s) == {2026: 8.5, 2025: 3.0}
+
+    # 书记和班子成员: 56 hours of every form, at least one 集中培训 (missing, said so)
+    other = standing_for(ledger, "a02", rules, dt.date(2026, 8, 1))["standing"]
+    assert (other["required"], other["earned"], other["counts"]) == (56, 8.0, None)  # online 2 + 4 × 1.5; on leave from the 党课
+    assert "集中培训0/1次" in other["missing"]
+    assert "其中还缺：集中培训0/1次" in hours_html(core.hours_summary(other, 2026), None)
+    # nobody on the roster: hours shown, no requirement claimed; no ledger at all: nothing, no error
+    assert standing_for(ledger, "zz9", rules, dt.date(2026, 8, 1))["standing"]["required"] == 0
+    assert core.hours_summary(None, 2026).required is None
 
 
 def test_next_steps_retake_first_then_required_by_deadline():

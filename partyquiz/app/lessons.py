@@ -190,14 +190,21 @@ def zone_label(zone: str) -> str:
     return "北京时间" if zone in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC") else zone
 
 
-# --- hours --------------------------------------------------------------------------------------
+# --- hours ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class HoursSummary:
+    """This counting year's hours against the learner's requirement, as the exports count them
+    (records.standing_for): `earned` holds only the training forms the requirement counts;
+    `all_hours` every hour credited this year, offline activities included."""
+
     year: int
     earned: float
     required: float | None
     period_years: int = 1
     requirement: str = ""
+    all_hours: float = 0.0
+    counts: tuple[str, ...] | None = None
+    missing_parts: str = ""  # parts still missing ("集中培训0/1次"), from Rules.assess
 
     @property
     def fraction(self) -> float:
@@ -209,34 +216,28 @@ class HoursSummary:
     def missing(self) -> float:
         return max(0.0, (self.required or 0.0) - self.earned)
 
-
-def record_year(record: dict[str, Any], rules) -> int | None:
-    """The counting year a ledger row falls in (completed_at is naive UTC from the gradebook)."""
-    when = parse_time(str(record.get("completed_at") or ""))
-    if when is None:
-        return None
-    return rules.year_of(rules.local(when.astimezone(dt.timezone.utc).replace(tzinfo=None)))
+    @property
+    def only_some_forms(self) -> bool:
+        """Some hours this year do not count toward the requirement (e.g. online self-study for 党员)."""
+        return self.counts is not None and self.all_hours - self.earned > 1e-9
 
 
-def hours_summary(records: list[dict[str, Any]], rules, learner, today: dt.date) -> HoursSummary:
-    """This counting year's hours against the learner's requirement (rules file + roster category).
-    A requirement over several years (`period_years`) counts that many years up to this one."""
-    year = rules.year_of(today)
-    requirement = rules.requirement_for(learner) if learner is not None else None
-    span = requirement.period_years if requirement is not None else 1
-    years = set(range(year - span + 1, year + 1))
-    earned = sum(float(r.get("hours") or 0) for r in records if r.get("passed") and record_year(r, rules) in years)
-    return HoursSummary(year, round(earned, 2), requirement.hours if requirement else None, span,
-                        requirement.name if requirement else "")
+def hours_summary(standing: dict[str, Any] | None, year: int) -> HoursSummary:
+    """The summary from the standing the records service (or the ledger) gave; none: 0, no requirement claimed."""
+    if not standing:
+        return HoursSummary(year, 0.0, None)
+    required = float(standing.get("required") or 0) or None
+    counts = standing.get("counts")
+    return HoursSummary(int(standing.get("year") or year), float(standing.get("earned") or 0), required,
+                        int(standing.get("period_years") or 1), str(standing.get("requirement") or ""),
+                        float(standing.get("this_year") or 0), tuple(counts) if counts else None,
+                        str(standing.get("missing") or ""))
 
 
-def hours_by_year(records: list[dict[str, Any]], rules) -> dict[int, float]:
-    totals: dict[int, float] = {}
-    for record in records:
-        year = record_year(record, rules)
-        if year is not None and record.get("passed"):
-            totals[year] = round(totals.get(year, 0.0) + float(record.get("hours") or 0), 2)
-    return dict(sorted(totals.items(), reverse=True))
+def hours_by_year(standing: dict[str, Any] | None) -> dict[int, float]:
+    """Every hour credited per counting year (all forms, offline too), newest first."""
+    years = {int(y): float(h) for y, h in ((standing or {}).get("by_year") or {}).items()}
+    return dict(sorted(years.items(), reverse=True))
 
 
 # --- receipt and next steps ---------------------------------------------------------------------

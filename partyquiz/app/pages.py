@@ -271,21 +271,52 @@ def start_retake(entry: core.LessonEntry) -> None:
 
 
 # --- course centre ---------------------------------------------------------------------------------
-def hours_html(summary: core.HoursSummary, problem: str | None) -> str:
+def hours_html(summary: core.HoursSummary, problem: str | None, points: dict | None = None) -> str:
     if problem:
         return f"<div class='pq-card pq-hours'><p class='pq-alert' role='alert'>{esc(t('app.records_unreachable'))}</p></div>"
+    notes = []
     if summary.required:
-        label = t("app.hours.required", year=summary.year, earned=fmt(summary.earned), required=fmt(summary.required),
-                  span=summary.period_years)
-        if summary.period_years > 1:
-            label = t("app.hours.required_period", year=summary.year, earned=fmt(summary.earned), required=fmt(summary.required),
-                      span=summary.period_years)
-        more = t("app.hours.missing", hours=fmt(summary.missing)) if summary.missing else t("app.hours.done")
+        key = "app.hours.required_period" if summary.period_years > 1 else "app.hours.required"
+        label = t(key, year=summary.year, earned=fmt(summary.earned), required=fmt(summary.required), span=summary.period_years)
+        notes.append(t("app.hours.missing", hours=fmt(summary.missing)) if summary.missing else t("app.hours.done"))
+        if summary.missing_parts:
+            notes.append(t("app.hours.parts", parts=summary.missing_parts))
+        if summary.only_some_forms:
+            notes.append(t("app.hours.counts", forms="、".join(summary.counts or ()), all=fmt(summary.all_hours)))
     else:
-        label, more = t("app.hours.no_requirement", year=summary.year, earned=fmt(summary.earned)), ""
+        label = t("app.hours.no_requirement", year=summary.year, earned=fmt(summary.all_hours))
+    if points is not None:
+        notes.append(t("app.points.line", year=points.get("year", summary.year), points=fmt(points.get("points", 0))))
     pct = round(100 * summary.fraction)
+    more = "".join(f"<p class='pq-notice'>{esc(n)}</p>" for n in notes)
     return (f"<div class='pq-card pq-hours'><p><b>{esc(label)}</b></p>"
-            f"<progress max='100' value='{pct}' aria-label='{esc(label)}'></progress><p class='pq-notice'>{esc(more)}</p></div>")
+            f"<progress max='100' value='{pct}' aria-label='{esc(label)}'></progress>{more}</div>")
+
+
+def points_html(points: dict | None) -> str:
+    """积分 and where they came from (the rules file's `points`: lessons, passed quizzes, activities)."""
+    if not points:
+        return ""
+    items = []
+    for key, value in sorted((points.get("detail") or {}).items()):
+        what = t("app.points.attendance", kind=key.split(":", 1)[1]) if key.startswith("attendance:") else t_of("app.points.", key)
+        items.append(f"<li>{esc(t('app.points.detail_line', what=what, points=fmt(round(float(value), 2))))}</li>")
+    head = t("app.points.line", year=points.get("year", ""), points=fmt(points.get("points", 0)))
+    body = f"<ul>{''.join(items)}</ul>" if items else f"<p>{esc(t('app.points.none'))}</p>"
+    return f"<div class='pq-card pq-points'><p><b>{esc(head)}</b></p>{body}</div>"
+
+
+def offline_html(standing: dict | None) -> str:
+    """The offline activities the learner attended (三会一课, 党课, 集中培训 …) and their hours."""
+    rows = (standing or {}).get("offline") or []
+    if not rows:
+        return ""
+    labels = [t(k) for k in ("app.offline.date", "app.offline.title", "app.offline.kind", "app.records.hours")]
+    head = "".join(f"<th scope='col'>{esc(label)}</th>" for label in labels)
+    body = "".join("<tr>" + "".join(f"<td data-label='{esc(labels[i])}'>{esc(v)}</td>" for i, v in enumerate(
+        (core.chinese_date(r.get("date")), r.get("title", ""), r.get("kind", ""), fmt(r.get("hours", 0))))) + "</tr>" for r in rows)
+    return (f"<h2>{esc(t('app.offline.title_section'))}</h2>"
+            f"<table class='pq-table pq-offline'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def lesson_facts(entry: core.LessonEntry, zone: str) -> str:
@@ -306,8 +337,8 @@ class CentrePage:
     def __init__(self, app: LearnerApp):
         self.app = app
         rows: list[w.Widget] = [w.HTML(f"<h1>{esc(t('app.centre.title'))}</h1>")]
-        summary = core.hours_summary(app.own.records, app.rules, app.own.person, app.today())
-        rows.append(w.HTML(hours_html(summary, app.own.problem)))
+        summary = core.hours_summary(app.own.standing, app.rules.year_of(app.today()))
+        rows.append(w.HTML(hours_html(summary, app.own.problem, app.own.points)))
         if app.problem:
             rows.append(w.HTML(f"<p class='pq-alert' role='alert'>{esc(t('app.exchange_failed', error=app.problem))}</p>"))
         if not app.entries:
@@ -707,9 +738,11 @@ class RecordsPage:
         self.app = app
         zone, today = app.zone, app.today()
         rows: list[w.Widget] = [w.HTML(f"<h1>{esc(t('app.records.title'))}</h1>")]
-        summary = core.hours_summary(app.own.records, app.rules, app.own.person, today)
+        summary = core.hours_summary(app.own.standing, app.rules.year_of(today))
         rows.append(w.HTML(hours_html(summary, app.own.problem)))
-        years = core.hours_by_year(app.own.records, app.rules)
+        if app.own.points is not None:
+            rows.append(w.HTML(points_html(app.own.points)))
+        years = core.hours_by_year(app.own.standing)
         if years:
             items = "".join(f"<li>{esc(t('app.records.year_line', year=y, hours=fmt(h)))}</li>" for y, h in years.items())
             rows.append(w.HTML(f"<div class='pq-card'><p><b>{esc(t('app.records.by_year'))}</b></p><ul>{items}</ul></div>"))
@@ -728,20 +761,25 @@ class RecordsPage:
             for c in ("pq-card", "pq-next"):
                 box.add_class(c)
             rows.append(box)
-        rows.append(w.HTML(self.table(app.entries, app.own.records, zone)))
+        rows.append(w.HTML(self.table(app.entries, app.own.records, zone, (app.own.standing or {}).get("by_course") or {})))
+        offline = offline_html(app.own.standing)
+        if offline:
+            rows.append(w.HTML(offline))
         self.widget = w.VBox(rows, layout=w.Layout(width="100%"))
         self.widget.add_class("pq-page-records")
 
-    def table(self, entries: list[core.LessonEntry], records: list[dict], zone: str) -> str:
+    def table(self, entries: list[core.LessonEntry], records: list[dict], zone: str, course_hours: dict[str, dict]) -> str:
         titles = {(e.course_id, e.notebook): e for e in entries}
         courses: dict[str, list[tuple[str, str, str, str, str]]] = {}
         per_course_hours: dict[str, float] = {}
+        ids: dict[str, str] = {}
         seen = set()
         for r in records:
             key = (r.get("course_id"), r.get("lesson_id"))
             seen.add(key)
             e = titles.get(key)
-            course = e.course_title if e else str(r.get("course_id"))
+            course = e.course_title if e else str((course_hours.get(str(r.get("course_id"))) or {}).get("title") or r.get("course_id"))
+            ids[course] = str(r.get("course_id"))
             lesson = e.title if e else str(r.get("lesson_id"))
             result = t("app.state.passed") if r.get("passed") else t("app.state.failed")
             score = t("app.result.score_short", score=fmt(round(float(r.get("score") or 0), 2)), max=fmt(float(r.get("max_score") or 0)))
@@ -759,6 +797,8 @@ class RecordsPage:
         parts = []
         for course, lines in courses.items():
             body = "".join("<tr>" + "".join(f"<td data-label='{esc(labels[i])}'>{esc(v)}</td>" for i, v in enumerate(line)) + "</tr>" for line in lines)
-            total = t("app.records.course_hours", hours=fmt(round(per_course_hours.get(course, 0.0), 2)))
+            hours = per_course_hours.get(course, 0.0)
+            credited = course_hours.get(ids.get(course, ""))  # as the exports credit it (material learnt twice counts once)
+            total = t("app.records.course_hours", hours=fmt(round(float(credited["hours"]) if credited else hours, 2)))
             parts.append(f"<h2>{esc(course)}</h2><table class='pq-table pq-records'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{esc(total)}</p>")
         return "".join(parts)

@@ -7,6 +7,10 @@ only the service (run by the hub) holds `PARTYQUIZ_LEDGER_URL`; the learner's se
 the hub tells the service who the token belongs to, and the service returns that user's rows.
 There is no parameter that names a learner.
 
+Beside the rows it answers with the learner's standing (hours this year against their
+requirement, offline activities included, only the forms the requirement counts) and their 积分,
+computed as the exports compute them (`partyquiz.app.records.standing_for`).
+
 Run by the hub as a managed service: `python -m partyquiz.hub.records_service` (see
 partyquiz/hub/jupyterhub_config.py and deploy/unix/jupyterhub_config.py).
 """
@@ -19,17 +23,8 @@ from jupyterhub.services.auth import HubAuthenticated
 from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
 
-from ..app.records import person_for
+from ..app.records import person_for, records_for, standing_for
 from ..settings import settings
-
-
-def records_for(ledger_url: str, learner: str) -> list[dict]:
-    from ..records.ledger import learner_records
-
-    try:
-        return [r.model_dump(mode="json") for r in learner_records(ledger_url, learner)]
-    except Exception:  # no ledger yet: nothing graded so far
-        return []
 
 
 class MyRecordsHandler(HubAuthenticated, web.RequestHandler):
@@ -39,7 +34,8 @@ class MyRecordsHandler(HubAuthenticated, web.RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         url = self.settings["ledger_url"]
-        self.write(json.dumps({"learner": learner, "records": records_for(url, learner), "person": person_for(url, learner)}, ensure_ascii=False))
+        self.write(json.dumps({"learner": learner, "records": records_for(url, learner), "person": person_for(url, learner),
+                               **standing_for(url, learner)}, ensure_ascii=False, default=str))
 
 
 def make_app(ledger_url: str, prefix: str) -> web.Application:
