@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .files import atomic_write_text
+from .i18n import t
 from .model import Answer, now_iso
 
 SCHEMA = 1
@@ -44,9 +45,9 @@ def parse_answers(text: str, source: str = "answers.json") -> LoadResult:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return LoadResult({}, [f"{source}: 第 {exc.lineno} 行 JSON 损坏 / line {exc.lineno}: broken JSON ({exc.msg})"])
+        return LoadResult({}, [t("core.answers.broken_json", file=source, line=exc.lineno, reason=exc.msg)])
     if not isinstance(data, dict) or not isinstance(data.get("answers", {}), dict):
-        return LoadResult({}, [f"{source}: 不是答案文件 / not an answers file"])
+        return LoadResult({}, [t("core.answers.not_answers", file=source)])
     answers: dict[str, Answer] = {}
     for qid, raw in data.get("answers", {}).items():
         try:
@@ -54,7 +55,7 @@ def parse_answers(text: str, source: str = "answers.json") -> LoadResult:
                 raise ValueError("not an object")
             answers[str(qid)] = Answer(value=raw.get("value"), saved_at=str(raw["saved_at"]), late=bool(raw.get("late", False)))
         except (KeyError, ValueError, TypeError) as exc:
-            problems.append(f"{source}: 题目 {qid} 的答案无法读取 / answer to {qid} unreadable ({exc})")
+            problems.append(t("core.answers.unreadable", file=source, question=qid, reason=exc))
     meta = {k: v for k, v in data.items() if k != "answers"}
     return LoadResult(answers, problems, meta)
 
@@ -63,11 +64,11 @@ def load_answers(path: Path) -> LoadResult:
     if not path.exists():
         return LoadResult({})
     if path.stat().st_size > MAX_ANSWERS_BYTES:
-        return LoadResult({}, [f"{path}: 文件过大，已忽略 / file too large ({path.stat().st_size} bytes), ignored"])
+        return LoadResult({}, [t("core.answers.too_large", file=path, size=path.stat().st_size)])
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return LoadResult({}, [f"{path}: 不是 UTF-8 文本 / not UTF-8 text ({exc.reason})"])
+        return LoadResult({}, [t("core.answers.not_utf8", file=path, reason=exc.reason)])
     return parse_answers(text, str(path))
 
 

@@ -12,183 +12,79 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-if TYPE_CHECKING:
-    from .qtypes.base import QuestionKind
+from .i18n import t
+from .qtypes import QuestionKind, registry
+# The building blocks live one layer down, below the kinds, which build and read them;
+# they are re-exported here so the whole library imports its model from one place.
+from .questiondata import (  # noqa: F401  (re-exported)
+    CLOZE_MARKER,
+    Alternative,
+    ClozeKind,
+    ClozePart,
+    MatchPair,
+    NumericAnswer,
+    Option,
+    QuestionData,
+    ScoringRule,
+    StableId,
+    _Model,
+)
 
 # A question type is a name in the registry of question kinds (`partyquiz.qtypes`, one module
 # per type); `QUESTION_TYPES` lists the registered names.
 QuestionType = str
+QuizMode = Literal["practice", "graded"]
 
 
 def _type_enum(schema: dict[str, Any]) -> None:
-    schema["enum"] = list(_registry().names())
+    schema["enum"] = list(registry.names())
 
 
 def __getattr__(name: str) -> Any:
+    # computed on each access: a kind registered later (a plug-in, a test) is listed too
     if name == "QUESTION_TYPES":
-        return _registry().names()
+        return registry.names()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-# all_or_nothing: a question scores full points or 0 (every blank must be right).
-# strict: choice questions all-or-nothing; blanks earn their share each.
-# partial: each right pick earns points/#right, each wrong pick costs as much, floor 0.
-# fraction: Moodle-style weights on the options, summed and clamped to [0, 1].
-ScoringRule = Literal["all_or_nothing", "strict", "partial", "fraction"]
-QuizMode = Literal["practice", "graded"]
 
-StableId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
-
-
-class Option(_Model):
-    id: StableId
-    text: str
-    correct: bool = False
-    # Moodle-style weight in [-1, 1]; None means "derived from `correct`".
-    fraction: float | None = None
-    feedback: str = ""
-
-    def public(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text}
-
-
-class Alternative(_Model):
-    """One accepted text for a blank or a short-answer part, weighted as in Moodle.
-
-    A blank may list plain strings (each worth full credit) or alternatives; the first one that
-    matches the learner's text (in authored order, as Moodle's short-answer does) gives its
-    `fraction` (0..1) and its `feedback`.
-    """
-
-    text: str
-    fraction: float = Field(default=1.0, ge=0.0, le=1.0)
-    feedback: str = ""
-
-
-class NumericAnswer(_Model):
-    """One accepted number: value ± tolerance, or an inclusive range [low, high], with a weight."""
-
-    value: float | None = None
-    tolerance: float = Field(default=0.0, ge=0.0)
-    range: tuple[float, float] | None = None
-    fraction: float = Field(default=1.0, ge=0.0, le=1.0)
-    feedback: str = ""
-
-    @model_validator(mode="after")
-    def _has_target(self) -> "NumericAnswer":
-        if self.value is None and self.range is None:
-            raise ValueError("数值答案缺少数值或范围 / numeric answer without value or range")
-        if self.range is not None and self.range[0] > self.range[1]:
-            raise ValueError("数值范围下限大于上限 / range low above high")
-        return self
-
-
-ClozeKind = Literal["shortanswer", "numerical", "multichoice"]
-
-
-class ClozePart(_Model):
-    """One typed blank inside a cloze stem, written `{{<id>}}` where it stands (Moodle's embedded answers).
-
-    shortanswer: `alternatives` (+ `case_sensitive`); numerical: `numeric_answers`;
-    multichoice: `options` (weights from `fraction`, else `correct`), shown as `display`.
-    `points` is the part's weight within the question (Moodle's `{2:…}`).
-    """
-
-    id: StableId
-    kind: ClozeKind
-    points: float = Field(default=1.0, gt=0)
-    alternatives: list[Alternative] = []
-    case_sensitive: bool = False
-    numeric_answers: list[NumericAnswer] = []
-    options: list[Option] = []
-    display: Literal["dropdown", "vertical", "horizontal"] = "dropdown"
-    shuffle: bool = False
-
-
-class MatchPair(_Model):
-    """One row of a matching question: `left` is shown, `right` must be chosen for it."""
-
-    id: StableId
-    left: str
-    right: str
-
-
-class Question(_Model):
-    id: StableId
+# A question whose type is a registered kind and whose key fits that kind. (A comment, not a
+# docstring: the shipped JSON schemas are generated from the model and carry docstrings.)
+class Question(QuestionData):
     type: QuestionType = Field(json_schema_extra=_type_enum)
-    stem: str
-    options: list[Option] = []
-    # truefalse key, and the feedback shown when the learner answered true / false
-    answer: bool | None = None
-    feedback_true: str = ""
-    feedback_false: str = ""
-    # fill key: one list of accepted alternatives per blank (a plain string = full credit)
-    blanks: list[list[str | Alternative]] = []
-    case_sensitive: bool = False
-    # numeric key: value ± tolerance, or an inclusive range [low, high] (full credit), then
-    # further accepted answers with their own weight and feedback; the first match counts
-    value: float | None = None
-    tolerance: float = 0.0
-    range: tuple[float, float] | None = None
-    numeric_answers: list[NumericAnswer] = []
-    # cloze: the typed blanks written `{{<part id>}}` in the stem
-    parts: list[ClozePart] = []
-    # matching key: each left item with its right answer (extra distractors in `distractors`)
-    pairs: list[MatchPair] = []
-    distractors: list[str] = []
-    points: float = 1.0
-    explanation: str = ""
-    # essay: the reference answer or marking rubric (参考答案 / 评分要点), shown to markers only, never to learners
-    reference: str = ""
-    difficulty: str = ""
-    topic: str = ""
-    source: str = ""
-    # Moodle's question name when it is not a valid id (e.g. Chinese), and its tags (GIFT [tag:…])
-    title: str = ""
-    tags: list[str] = []
-
-    @field_validator("stem")
-    @classmethod
-    def _stem_not_empty(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("题干为空 / empty stem")
-        return v
 
     @field_validator("type")
     @classmethod
     def _known_type(cls, v: str) -> str:
-        if not _registry().known(v):
-            raise ValueError(f"未知题型 '{v}'（可用：{'、'.join(_registry().names())}）/ unknown question type")
+        if not registry.known(v):
+            raise ValueError(t("core.model.unknown_type", type=v, known="、".join(registry.names())))
         return v
 
     @model_validator(mode="after")
     def _key_fits_type(self) -> "Question":
         ids = [o.id for o in self.options]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"选项 id 重复 / duplicate option ids in {self.id}")
+            raise ValueError(t("core.model.duplicate_options", id=self.id))
         kind = self.kind
         kind.check(self)
         if not kind.scored:
             self.points = 0.0  # a text item: shown, never scored, whatever the bank says
         elif self.points <= 0:
-            raise ValueError(f"{self.id}: 分值必须为正 / points must be positive")
+            raise ValueError(t("core.model.points_positive", id=self.id))
         return self
 
-    @property
-    def kind(self) -> "QuestionKind":
-        """This question's type in the registry (`partyquiz.qtypes`): every layer asks it."""
-        return _registry().get(self.type)
+    @classmethod
+    def example(cls, qtype: str) -> "Question":
+        """The small valid question the kind `qtype` gives as its example (docs, walk test)."""
+        return cls(type=qtype, **registry.get(qtype).example())
 
     @property
-    def correct_ids(self) -> list[str]:
-        return [o.id for o in self.options if o.correct]
+    def kind(self) -> QuestionKind:
+        """This question's type in the registry (`partyquiz.qtypes`): every layer asks it."""
+        return registry.get(self.type)
 
     def key(self) -> dict[str, Any]:
         """The key alone: what must never reach a learner in graded mode."""
@@ -211,24 +107,6 @@ class Question(_Model):
         return view
 
 
-# a cloze stem marks each blank `{{<part id>}}` where it stands
-CLOZE_MARKER = re.compile(r"\{\{([A-Za-z0-9][A-Za-z0-9_.-]*)\}\}")
-
-
-_REGISTRY: Any = None
-
-
-def _registry():
-    # imported on first use (the kinds import this module for Option, Alternative, …), then
-    # kept: scoring asks a question's kind several times per answer
-    global _REGISTRY
-    if _REGISTRY is None:
-        from .qtypes import registry
-
-        _REGISTRY = registry
-    return _REGISTRY
-
-
 class Section(_Model):
     """A part of a quiz: draw `draw` questions from `pool`, each worth `points`."""
 
@@ -243,11 +121,11 @@ class Section(_Model):
     @model_validator(mode="after")
     def _draw_fits(self) -> "Section":
         if not self.pool:
-            raise ValueError("题目池为空 / empty pool")
+            raise ValueError(t("core.model.empty_pool"))
         if len(set(self.pool)) != len(self.pool):
-            raise ValueError("题目池中有重复题目 / duplicate question in pool")
+            raise ValueError(t("core.model.duplicate_in_pool"))
         if self.draw is not None and not (1 <= self.draw <= len(self.pool)):
-            raise ValueError(f"抽题数 {self.draw} 超出题目池大小 {len(self.pool)} / draw out of range")
+            raise ValueError(t("core.model.draw_out_of_range", draw=self.draw, size=len(self.pool)))
         return self
 
 
@@ -333,7 +211,7 @@ class Course(_Model):
                 ids = list(pools) if wanted == "all" else list(wanted)
                 unknown = [i for i in ids if i not in pools]
                 if unknown:
-                    raise ValueError(f"from_lessons: 没有这些课时 / no such lessons: {', '.join(map(str, unknown))}")
+                    raise ValueError(t("core.model.no_such_lessons", lessons=", ".join(map(str, unknown))))
                 section["pool"] = list(dict.fromkeys(q for i in ids for q in pools[i]))
         return data
 

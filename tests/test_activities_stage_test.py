@@ -53,7 +53,7 @@ def test_stage_test_draws_from_both_lessons_with_its_own_settings(tmp_path):
     assert key.max_score == 30  # 6 drawn × 5 points, the same for everyone
     drawn = {q for s in make_roster(20) for q in grade_quiz(key, s.id, {}).drawn}
     assert drawn & set(L1_POOL) and drawn & set(L2_POOL)
-    with pytest.raises(ValueError, match="no such lessons"):
+    with pytest.raises(ValueError, match="没有这些课时：nope"):
         Course.model_validate({"id": "x", "title": "x", "year": 2026, "lessons": [
             {"id": "t", "title": "t", "file": "t.md", "hours": 0, "kind": "test",
              "quiz": {"id": "q", "sections": [{"from_lessons": ["nope"], "pool": []}]}}]})

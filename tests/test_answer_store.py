@@ -59,14 +59,14 @@ def test_broken_json_names_file_and_line(tmp_path):
     path.write_text('{"answers": {\n  "q1": {"value": [\n', encoding="utf-8")
     result = load_answers(path)
     assert result.answers == {}
-    assert str(path) in result.problems[0] and "line" in result.problems[0]
+    assert str(path) in result.problems[0] and "第 3 行" in result.problems[0]
 
 
 def test_huge_file_is_refused_not_parsed(tmp_path):
     path = answers_path(tmp_path, "l1")
     path.write_text('{"answers": {}, "pad": "' + "x" * 3_000_000 + '"}', encoding="utf-8")
     result = load_answers(path)
-    assert result.answers == {} and "too large" in result.problems[0]
+    assert result.answers == {} and "文件过大" in result.problems[0]
 
 
 def _writer(folder, prefix, n):

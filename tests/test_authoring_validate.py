@@ -78,7 +78,7 @@ def test_every_problem_is_reported_with_its_line(broken):
     assert "unknown question id 'nope'" in got[("course.yml", 15)]
     assert "mixed points" in got[("course.yml", 16)]  # tf1=2, tf2=1, drawn, no section points
     assert "essays are not allowed in a drawn pool" in got[("course.yml", 18)]
-    assert "draw out of range" in got[("course.yml", 20)]  # the model's own check, mapped to its line
+    assert "超出题目池大小" in got[("course.yml", 20)]  # the model's own check, mapped to its line
     assert any(p.line == 25 and "hours" in (p.column or "") for p in check.problems)
     assert "100%" in got[("bank.gift", 9)]  # a bank problem keeps the bank's own file and line
     assert check.course is None and len(check.problems) >= 9

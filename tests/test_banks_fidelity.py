@@ -371,9 +371,9 @@ def test_a_course_built_from_an_imported_cloze_bank(tmp_path):
 
 def test_moodle_xml_cloze_keeps_its_part_and_option_ids_and_ignores_a_tampered_record(tmp_path):
     # Moodle's embedded-answer syntax numbers parts by position; our writer carries the real ids.
-    from partyquiz.qtypes import registry
+    from partyquiz.model import Question
 
-    cloze = registry.get("cloze").example()
+    cloze = Question.example("cloze")
     path = tmp_path / "cloze.xml"
     write_bank([cloze], path)
     back = read_bank(path)[0]

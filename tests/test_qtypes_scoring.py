@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from partyquiz.i18n import set_language
 from partyquiz.model import Alternative, ClozePart, NumericAnswer, Option, Question, Quiz, QuizKey, Section
 from partyquiz.qtypes import registry
 from partyquiz.scoring import auto_max, grade_quiz, score_question
@@ -58,11 +59,15 @@ def test_cloze_feedback_and_texts_in_chinese():
 
 
 def test_cloze_markers_must_match_the_parts():
-    with pytest.raises(ValueError, match="marker"):
-        Question(id="bad", type="cloze", stem="只有{{a}}", parts=[
-            ClozePart(id="a", kind="shortanswer", alternatives=[Alternative(text="甲")]),
-            ClozePart(id="b", kind="shortanswer", alternatives=[Alternative(text="乙")])])
-    with pytest.raises(ValueError, match="undefined"):
+    two_parts_one_marker = dict(id="bad", type="cloze", stem="只有{{a}}", parts=[
+        ClozePart(id="a", kind="shortanswer", alternatives=[Alternative(text="甲")]),
+        ClozePart(id="b", kind="shortanswer", alternatives=[Alternative(text="乙")])])
+    with pytest.raises(ValueError, match="bad：题干中 {{b}} 应恰好出现一次"):  # Chinese by default
+        Question(**two_parts_one_marker)
+    set_language("en")  # the message comes from the catalog: --lang en switches it
+    with pytest.raises(ValueError, match="bad: the marker {{b}} must appear exactly once"):
+        Question(**two_parts_one_marker)
+    with pytest.raises(ValueError, match="undefined parts: c"):
         Question(id="bad", type="cloze", stem="{{a}} 和 {{c}}", parts=[
             ClozePart(id="a", kind="shortanswer", alternatives=[Alternative(text="甲")])])
     with pytest.raises(ValueError, match="100%"):
@@ -84,7 +89,7 @@ def test_fill_alternatives_with_weights():
     kind = q.kind
     assert kind.answer_feedback(q, ["个月", "季度"]) == ["说“月”即可", "党课每半年一次"]
     assert kind.key_text(q, "zh-CN") == "月 / 个月 | 半年"
-    with pytest.raises(ValueError, match="100%"):
+    with pytest.raises(ValueError, match="满分"):
         Question(id="f2", type="fill", stem="s", blanks=[[Alternative(text="甲", fraction=0.5)]])
 
 
@@ -104,7 +109,7 @@ def test_numeric_several_answers_first_match_counts():
     assert score_question(only_answers, "3.14", "strict") == 1.0
     assert score_question(only_answers, "3.1", "strict") == 0.5
     assert only_answers.kind.right_answer(only_answers) == 3.14
-    with pytest.raises(ValueError, match="100%"):
+    with pytest.raises(ValueError, match="满分"):
         Question(id="n3", type="numeric", stem="s", numeric_answers=[NumericAnswer(value=1, fraction=0.5)])
 
 

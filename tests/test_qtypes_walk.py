@@ -35,7 +35,7 @@ LEARNER = "u0001"
 
 
 def _example(name: str) -> Question:
-    return registry.get(name).example()
+    return Question.example(name)
 
 
 def walk_course() -> Course:
@@ -101,6 +101,44 @@ def test_a_kind_missing_a_piece_fails_when_registered():
     with pytest.raises(IncompleteKind, match="control"):
         register(WrongControl)
     assert "broken" not in registry.names()
+
+
+def test_a_kind_whose_control_misses_clear_fails_when_registered():
+    # without `clear` the control would pass import and the walk (which never clears) and
+    # break only when a learner taps 清空: the registry refuses it at import instead
+    from partyquiz.qtypes.base import Control
+    from partyquiz.qtypes.registry import IncompleteKind, register
+    from partyquiz.qtypes.single import Single
+
+    class NoClear(Control):
+        qtype = "noclear"
+
+        def _build(self, saved):
+            return Single.control._build(self, saved)
+
+        @property
+        def value(self):
+            return None
+
+        def fill(self, value):
+            return None
+
+    class NoClearKind(Single):
+        name = "noclear"
+        control = NoClear
+
+    with pytest.raises(IncompleteKind, match="NoClear does not implement clear"):
+        register(NoClearKind)
+    assert "noclear" not in registry.names()
+
+
+def test_example_questions_are_built_by_the_model():
+    # the kinds sit below the model: they give fields, model.Question builds and checks them
+    for name in KINDS:
+        fields = registry.get(name).example()
+        assert isinstance(fields, dict) and "type" not in fields
+        question = Question.example(name)
+        assert question.type == name and question.kind is registry.get(name)
 
 
 @pytest.mark.parametrize("name", KINDS)

@@ -8,13 +8,12 @@ import ipywidgets as w
 import pytest
 from helpers_widgets import LEARNER, build_lesson, stored_answers
 
-from partyquiz.model import Course, Lesson, Quiz, Section
-from partyquiz.qtypes import registry
+from partyquiz.model import Course, Lesson, Question, Quiz, Section
 from partyquiz.widgets import QuizView
 
 
 def course(mode: str) -> Course:
-    questions = [registry.get(name).example() for name in ("description", "cloze", "single")]
+    questions = [Question.example(name) for name in ("description", "cloze", "single")]
     quiz = Quiz(id="q1", title="完形填空", mode=mode, rule="strict", shuffle_questions=False,
                 sections=[Section(pool=[q.id for q in questions])])
     c = Course(id="cz", title="完形填空课程", year=2026, lessons=[Lesson(id="l1", title="三会一课", file="l1.md", hours=1, quiz=quiz)])

@@ -8,6 +8,7 @@ import nbformat
 from helpers_widgets import LEARNER, build_lesson, every_type_course
 
 from partyquiz.answers import AnswerStore
+from partyquiz.i18n import set_language
 from partyquiz.widgets.start import find_lessons, render_start_page
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,6 +46,7 @@ def test_start_page_escapes_titles_and_reports_broken_files(tmp_path: Path):
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "x.quiz.json").write_text("{", encoding="utf-8")
     (folder / "l1.answers.json").write_text("not json", encoding="utf-8")
+    set_language("en")  # the answers file's problem is worded in the session's language (catalog)
     page = render_start_page(find_lessons(tmp_path, LEARNER), LEARNER, "en")
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "broken/x.quiz.json" in page and "unreadable" in page

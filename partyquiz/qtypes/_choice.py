@@ -1,22 +1,21 @@
 """What single and multiple choice share: options with ids, a key of right ids, option texts."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..i18n import t
+from ..questiondata import Option, QuestionData
 from .base import QuestionKind, as_choice_list
-
-if TYPE_CHECKING:
-    from ..model import Question
 
 
 class ChoiceKind(QuestionKind):
-    def check(self, q: "Question") -> None:
+    def check(self, q: QuestionData) -> None:
         if len(q.options) < 2:
-            raise ValueError(f"{q.id}: 选择题至少需要两个选项 / needs at least two options")
+            raise ValueError(t("core.qtype.choice_two_options", id=q.id))
         if not q.correct_ids:
-            raise ValueError(f"{q.id}: 没有正确选项 / no correct option")
+            raise ValueError(t("core.qtype.choice_no_correct", id=q.id))
 
-    def key(self, q: "Question") -> dict[str, Any]:
+    def key(self, q: QuestionData) -> dict[str, Any]:
         key: dict[str, Any] = {"options": q.correct_ids}
         if any(o.fraction is not None for o in q.options):
             key["fractions"] = {o.id: o.fraction for o in q.options if o.fraction is not None}
@@ -24,12 +23,10 @@ class ChoiceKind(QuestionKind):
             key["feedback"] = {o.id: o.feedback for o in q.options if o.feedback}
         return key
 
-    def public(self, q: "Question") -> dict[str, Any]:
+    def public(self, q: QuestionData) -> dict[str, Any]:
         return {}  # the options are in every view that has them
 
     def from_public(self, view: dict, key: dict) -> dict[str, Any]:
-        from ..model import Option
-
         right = set(key.get("options") or [])
         weights, notes = key.get("fractions") or {}, key.get("feedback") or {}
         return {"options": [Option(id=o["id"], text=o["text"], correct=o["id"] in right, fraction=weights.get(o["id"]),
@@ -38,17 +35,17 @@ class ChoiceKind(QuestionKind):
     def picked(self, value: Any) -> list[str] | None:
         return as_choice_list(value)
 
-    def answer_text(self, q: "Question", value: Any, lang: str | None) -> str:
+    def answer_text(self, q: QuestionData, value: Any, lang: str | None) -> str:
         texts = {o.id: o.text for o in q.options}
         picked = value if isinstance(value, list) else [value]
         return "；".join(texts.get(str(v), str(v)) for v in picked)
 
-    def key_text(self, q: "Question", lang: str | None) -> str:
+    def key_text(self, q: QuestionData, lang: str | None) -> str:
         return "；".join(o.text for o in q.options if o.correct)
 
-    def answer_feedback(self, q: "Question", value: Any) -> list[str]:
+    def answer_feedback(self, q: QuestionData, value: Any) -> list[str]:
         picked = set(as_choice_list(value) or [])
         return [o.feedback for o in q.options if o.id in picked and o.feedback]
 
-    def right_answer(self, q: "Question") -> Any:
+    def right_answer(self, q: QuestionData) -> Any:
         return q.correct_ids

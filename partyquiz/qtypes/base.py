@@ -19,10 +19,10 @@ from abc import ABC, abstractmethod
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from ..questiondata import QuestionData, ScoringRule
+
 if TYPE_CHECKING:
     import ipywidgets
-
-    from ..model import Question, ScoringRule
 
 # --- text and numbers ---------------------------------------------------------------------
 
@@ -141,11 +141,14 @@ def css_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", text)
 
 
-class Control:
+class Control(ABC):
     """One input control: `widget` (displayed), `value` (the answer in the kind's shape, or
     None when unanswered) and `on_change(callback)`. Ids and texts are stored, never screen
     positions: the screen order is the learner's shuffle. Labels are plain text (ipywidgets
-    renders descriptions and option labels as text, so a bank cannot inject markup)."""
+    renders descriptions and option labels as text, so a bank cannot inject markup).
+
+    `_build`, `value`, `clear` and `fill` are abstract: the registry refuses a kind whose
+    control leaves one out when the kind's module is imported, not when a learner clears it."""
 
     qtype = ""
 
@@ -158,26 +161,29 @@ class Control:
         self.widget.add_class("pq-control")
         self.widget.add_class(f"pq-control-{self.qtype}")
 
+    @abstractmethod
     def _build(self, saved: Any) -> "ipywidgets.Widget":
-        raise NotImplementedError
+        """The widget, showing `saved` (the stored answer, or None)."""
 
     def _inputs(self) -> list:
         return [self.widget]
 
     @property
+    @abstractmethod
     def value(self) -> Any:
-        raise NotImplementedError
+        """The answer in the kind's shape, or None when unanswered."""
 
     def on_change(self, callback: Callable[[], None]) -> None:
         for control in self._inputs():
             control.observe(lambda _change: callback(), names="value")
 
+    @abstractmethod
     def clear(self) -> None:
-        raise NotImplementedError
+        """Empty every input (the learner's 清空)."""
 
+    @abstractmethod
     def fill(self, value: Any) -> None:
         """Put `value` into the inputs as a learner would (each change fires `on_change`)."""
-        raise NotImplementedError
 
     def set_disabled(self, disabled: bool) -> None:
         """Lock the inputs (a submitted attempt)."""
@@ -226,15 +232,15 @@ class QuestionKind(ABC):
 
     # validation and views
     @abstractmethod
-    def check(self, q: "Question") -> None:
-        """Raise ValueError (Chinese / English, naming the question) when the key does not fit."""
+    def check(self, q: QuestionData) -> None:
+        """Raise ValueError (a catalog message naming the question) when the key does not fit."""
 
     @abstractmethod
-    def key(self, q: "Question") -> dict[str, Any]:
+    def key(self, q: QuestionData) -> dict[str, Any]:
         """The key alone: what must never reach a learner in graded mode."""
 
     @abstractmethod
-    def public(self, q: "Question") -> dict[str, Any]:
+    def public(self, q: QuestionData) -> dict[str, Any]:
         """Learner-side fields of this kind, added to id/type/stem/points(/options)."""
 
     @abstractmethod
@@ -247,7 +253,7 @@ class QuestionKind(ABC):
 
     # scoring
     @abstractmethod
-    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+    def fraction(self, q: QuestionData, value: Any, rule: ScoringRule) -> float:
         """Share of the points earned by an answered `value`, in [0, 1]."""
 
     def is_answered(self, value: Any) -> bool:
@@ -255,33 +261,33 @@ class QuestionKind(ABC):
 
     # feedback text
     @abstractmethod
-    def answer_text(self, q: "Question", value: Any, lang: str | None) -> str:
+    def answer_text(self, q: QuestionData, value: Any, lang: str | None) -> str:
         """The learner's (non-blank) answer as a person reads it."""
 
     @abstractmethod
-    def key_text(self, q: "Question", lang: str | None) -> str:
+    def key_text(self, q: QuestionData, lang: str | None) -> str:
         """The right answer as a person reads it."""
 
-    def stem_text(self, q: "Question") -> str:
+    def stem_text(self, q: QuestionData) -> str:
         """The stem as plain text for pages that show no control (feedback, reports)."""
         return q.stem
 
-    def answer_feedback(self, q: "Question", value: Any) -> list[str]:
+    def answer_feedback(self, q: QuestionData, value: Any) -> list[str]:
         """Per-answer feedback the bank attached to what the learner answered."""
         return []
 
     # authoring
     @abstractmethod
-    def example(self) -> "Question":
+    def example(self) -> dict[str, Any]:
         """A small valid question of this kind (Chinese content), for the docs and the walk test."""
 
     # simulated learners
     @abstractmethod
-    def right_answer(self, q: "Question") -> Any:
+    def right_answer(self, q: QuestionData) -> Any:
         """An answer that earns full points (for essays: a plausible text)."""
 
     @abstractmethod
-    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+    def wrong_answer(self, q: QuestionData, rng: random.Random) -> Any:
         """A plausible answer that does not earn full points."""
 
 
@@ -290,14 +296,14 @@ class KeylessKind(QuestionKind):
     description: nothing is asked). It has no key, no kind-specific learner fields, and
     earns nothing automatically."""
 
-    def key(self, q: "Question") -> dict[str, Any]:
+    def key(self, q: QuestionData) -> dict[str, Any]:
         return {}
 
-    def public(self, q: "Question") -> dict[str, Any]:
+    def public(self, q: QuestionData) -> dict[str, Any]:
         return {}
 
     def from_public(self, view: dict, key: dict) -> dict[str, Any]:
         return {}
 
-    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+    def fraction(self, q: QuestionData, value: Any, rule: ScoringRule) -> float:
         return 0.0

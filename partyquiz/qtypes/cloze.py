@@ -10,31 +10,24 @@ from __future__ import annotations
 
 import random
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..i18n import t
+from ..questiondata import CLOZE_MARKER, Alternative, ClozePart, NumericAnswer, Option, QuestionData, ScoringRule
 from .base import Control, QuestionKind, css_id, first_text_match, ipw, number_text, numeric_target_text, option_weight
 from .numeric import answer_target, first_numeric_match
 from .registry import register
 
-if TYPE_CHECKING:
-    from ..model import ClozePart, Question, ScoringRule
 
 _FULL = 1.0 - 1e-9
 ORDER_SEPARATOR = "\x1f"  # option ids in the learner's shuffle are "<part id>\x1f<option id>"
-
-
-def _marker():
-    from ..model import CLOZE_MARKER
-
-    return CLOZE_MARKER
 
 
 def stem_pieces(stem: str) -> list[tuple[str, str]]:
     """The stem as ("text", markdown) and ("part", part id) pieces, in reading order."""
     pieces: list[tuple[str, str]] = []
     last = 0
-    for match in _marker().finditer(stem):
+    for match in CLOZE_MARKER.finditer(stem):
         if match.start() > last:
             pieces.append(("text", stem[last:match.start()]))
         pieces.append(("part", match.group(1)))
@@ -175,35 +168,35 @@ class Cloze(QuestionKind):
     control = ClozeControl
     renders_stem = True
 
-    def check(self, q: "Question") -> None:
+    def check(self, q: QuestionData) -> None:
         ids = [p.id for p in q.parts]
         if not ids:
-            raise ValueError(f"{q.id}: 完形填空题没有空 / cloze without parts")
+            raise ValueError(t("core.qtype.cloze_no_parts", id=q.id))
         if len(set(ids)) != len(ids):
-            raise ValueError(f"{q.id}: 空的 id 重复 / duplicate part ids")
-        markers = _marker().findall(q.stem)
+            raise ValueError(t("core.qtype.cloze_duplicate_parts", id=q.id))
+        markers = CLOZE_MARKER.findall(q.stem)
         for pid in ids:
             if markers.count(pid) != 1:
-                raise ValueError(f"{q.id}: 题干中 {{{{{pid}}}}} 应恰好出现一次 / marker {{{{{pid}}}}} must appear once in the stem")
+                raise ValueError(t("core.qtype.cloze_marker_once", id=q.id, marker="{{" + pid + "}}"))
         unknown = sorted(set(markers) - set(ids))
         if unknown:
-            raise ValueError(f"{q.id}: 题干中有未定义的空 / stem marks undefined parts: {', '.join(unknown)}")
+            raise ValueError(t("core.qtype.cloze_undefined_parts", id=q.id, parts=", ".join(unknown)))
         for part in q.parts:
             where = f"{q.id}.{part.id}"
             if part.kind == "shortanswer" and not _full_credit([a.fraction for a in part.alternatives]):
-                raise ValueError(f"{where}: 简答空需要一个满分答案 / short-answer part needs a 100% alternative")
+                raise ValueError(t("core.qtype.cloze_short_full", where=where))
             if part.kind == "numerical" and not _full_credit([a.fraction for a in part.numeric_answers]):
-                raise ValueError(f"{where}: 数值空需要一个满分答案 / numerical part needs a 100% answer")
+                raise ValueError(t("core.qtype.cloze_numeric_full", where=where))
             if part.kind == "multichoice":
                 if len(part.options) < 2 or len({o.id for o in part.options}) != len(part.options):
-                    raise ValueError(f"{where}: 选择空至少需要两个不同的选项 / multichoice part needs two distinct options")
+                    raise ValueError(t("core.qtype.cloze_choice_two", where=where))
                 if not _full_credit([option_weight(o) for o in part.options]):
-                    raise ValueError(f"{where}: 选择空需要一个满分选项 / multichoice part needs a 100% option")
+                    raise ValueError(t("core.qtype.cloze_choice_full", where=where))
 
-    def key(self, q: "Question") -> dict[str, Any]:
+    def key(self, q: QuestionData) -> dict[str, Any]:
         return {"parts": [p.model_dump(mode="json") for p in q.parts]}
 
-    def public(self, q: "Question") -> dict[str, Any]:
+    def public(self, q: QuestionData) -> dict[str, Any]:
         parts = []
         for p in q.parts:
             view: dict[str, Any] = {"id": p.id, "kind": p.kind, "points": p.points}
@@ -220,7 +213,7 @@ class Cloze(QuestionKind):
         return [f"{p['id']}{ORDER_SEPARATOR}{o['id']}" for p in view.get("parts", [])
                 if p.get("kind") == "multichoice" and p.get("shuffle") for o in p.get("options", [])]
 
-    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+    def fraction(self, q: QuestionData, value: Any, rule: ScoringRule) -> float:
         if not isinstance(value, dict):
             return 0.0
         shares = [(p.points, part_fraction(p, value.get(p.id))) for p in q.parts]
@@ -228,7 +221,7 @@ class Cloze(QuestionKind):
             return 1.0 if all(f >= _FULL for _w, f in shares) else 0.0
         return sum(w * f for w, f in shares) / sum(w for w, _f in shares)
 
-    def answer_text(self, q: "Question", value: Any, lang: str | None) -> str:
+    def answer_text(self, q: QuestionData, value: Any, lang: str | None) -> str:
         if not isinstance(value, dict):
             return t("widgets.unreadable_answer", lang, value=str(value))
         shown = []
@@ -240,24 +233,22 @@ class Cloze(QuestionKind):
             shown.append(f"{t('widgets.cloze_part', lang, n=n)}：{text}")
         return "；".join(shown)
 
-    def key_text(self, q: "Question", lang: str | None) -> str:
+    def key_text(self, q: QuestionData, lang: str | None) -> str:
         return "；".join(f"{t('widgets.cloze_part', lang, n=n)}：{part_key_text(p)}" for n, p in enumerate(q.parts, 1))
 
-    def stem_text(self, q: "Question") -> str:
+    def stem_text(self, q: QuestionData) -> str:
         # each blank as its number, so the answer text ("第 1 空：…") can be read against it
         numbers = {p.id: n for n, p in enumerate(q.parts, 1)}
-        return _marker().sub(lambda m: f"（{numbers.get(m.group(1), '?')}）____", q.stem)
+        return CLOZE_MARKER.sub(lambda m: f"（{numbers.get(m.group(1), '?')}）____", q.stem)
 
-    def answer_feedback(self, q: "Question", value: Any) -> list[str]:
+    def answer_feedback(self, q: QuestionData, value: Any) -> list[str]:
         if not isinstance(value, dict):
             return []
         return [fb for p in q.parts if (fb := part_feedback(p, value.get(p.id)))]
 
-    def example(self) -> "Question":
-        from ..model import Alternative, ClozePart, NumericAnswer, Option, Question
-
-        return Question(
-            id="ex-cloze", type="cloze", points=3,
+    def example(self) -> dict[str, Any]:
+        return dict(
+            id="ex-cloze", points=3,
             stem="支委会一般每{{pinci}}召开一次；党课每年至少{{cishu}}次；“三会一课”中的“一课”是指{{ke}}。",
             parts=[ClozePart(id="pinci", kind="shortanswer", alternatives=[Alternative(text="月", feedback="对：每月一次。"),
                                                                            Alternative(text="季度", fraction=0.0, feedback="每季度召开的是党员大会。")]),
@@ -267,7 +258,7 @@ class Cloze(QuestionKind):
                                                                    Option(id="yewu", text="业务培训课", feedback="不是业务课。")])],
             explanation="支委会每月召开一次；党课每半年一次，一年两次；“一课”即党课。")
 
-    def right_answer(self, q: "Question") -> Any:
+    def right_answer(self, q: QuestionData) -> Any:
         answers: dict[str, Any] = {}
         for p in q.parts:
             if p.kind == "shortanswer":
@@ -278,7 +269,7 @@ class Cloze(QuestionKind):
                 answers[p.id] = next(o.id for o in p.options if option_weight(o) >= _FULL)
         return answers
 
-    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+    def wrong_answer(self, q: QuestionData, rng: random.Random) -> Any:
         answers: dict[str, Any] = {}
         for p in q.parts:
             if p.kind == "shortanswer":

@@ -3,14 +3,12 @@ scored, never in the maximum; its points are 0 whatever the bank says."""
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..i18n import t
+from ..questiondata import QuestionData
 from .base import Control, KeylessKind, ipw
 from .registry import register
-
-if TYPE_CHECKING:
-    from ..model import Question
 
 
 class DescriptionControl(Control):
@@ -42,26 +40,24 @@ class Description(KeylessKind):
     control = DescriptionControl
     scored = False
 
-    def check(self, q: "Question") -> None:
+    def check(self, q: QuestionData) -> None:
         return None  # the stem is the text, and an empty stem is refused by the model
 
     def is_answered(self, value: Any) -> bool:
         return False
 
-    def answer_text(self, q: "Question", value: Any, lang: str | None) -> str:
+    def answer_text(self, q: QuestionData, value: Any, lang: str | None) -> str:
         return t("widgets.no_answer_needed", lang)
 
-    def key_text(self, q: "Question", lang: str | None) -> str:
+    def key_text(self, q: QuestionData, lang: str | None) -> str:
         return t("widgets.no_answer_needed", lang)
 
-    def example(self) -> "Question":
-        from ..model import Question
+    def example(self) -> dict[str, Any]:
+        return dict(id="ex-description", stem="以下几题围绕**“三会一课”**制度：支部党员大会、支委会、党小组会和党课。",
+                    explanation="说明文字，不计分。")
 
-        return Question(id="ex-description", type="description", stem="以下几题围绕**“三会一课”**制度：支部党员大会、支委会、党小组会和党课。",
-                        explanation="说明文字，不计分。")
-
-    def right_answer(self, q: "Question") -> Any:
+    def right_answer(self, q: QuestionData) -> Any:
         return None
 
-    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+    def wrong_answer(self, q: QuestionData, rng: random.Random) -> Any:
         return None

@@ -3,14 +3,13 @@ filled into its own manually graded nbgrader cell."""
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..i18n import t
+from ..questiondata import QuestionData
 from .base import LABEL_STYLE, KeylessKind, TextControl, ipw
 from .registry import register
 
-if TYPE_CHECKING:
-    from ..model import Question
 
 SIMULATED_ESSAY = "通过学习，我认识到党员教育管理是党的建设中最经常最基础的工作。"
 
@@ -35,22 +34,20 @@ class Essay(KeylessKind):
     control = EssayControl
     manual = True
 
-    def check(self, q: "Question") -> None:
+    def check(self, q: QuestionData) -> None:
         return None  # any stem is a question a person can grade
 
-    def answer_text(self, q: "Question", value: Any, lang: str | None) -> str:
+    def answer_text(self, q: QuestionData, value: Any, lang: str | None) -> str:
         return value if isinstance(value, str) else t("widgets.unreadable_answer", lang, value=str(value))
 
-    def key_text(self, q: "Question", lang: str | None) -> str:
+    def key_text(self, q: QuestionData, lang: str | None) -> str:
         return t("widgets.key_manual", lang)
 
-    def example(self) -> "Question":
-        from ..model import Question
+    def example(self) -> dict[str, Any]:
+        return dict(id="ex-essay", stem="结合工作实际，谈谈你对“三会一课”的认识。", points=10, explanation="言之有理即可。")
 
-        return Question(id="ex-essay", type="essay", stem="结合工作实际，谈谈你对“三会一课”的认识。", points=10, explanation="言之有理即可。")
-
-    def right_answer(self, q: "Question") -> Any:
+    def right_answer(self, q: QuestionData) -> Any:
         return SIMULATED_ESSAY
 
-    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+    def wrong_answer(self, q: QuestionData, rng: random.Random) -> Any:
         return ""

@@ -9,14 +9,12 @@ shares.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..i18n import t
+from ..questiondata import Alternative, QuestionData, ScoringRule
 from .base import LABEL_STYLE, Control, QuestionKind, alternative_fraction, alternative_text, first_text_match, ipw
 from .registry import register
-
-if TYPE_CHECKING:
-    from ..model import Question, ScoringRule
 
 
 class FillControl(Control):
@@ -64,24 +62,24 @@ class Fill(QuestionKind):
     position = 40
     control = FillControl
 
-    def check(self, q: "Question") -> None:
+    def check(self, q: QuestionData) -> None:
         if not q.blanks or any(not alts for alts in q.blanks):
-            raise ValueError(f"{q.id}: 填空题缺少答案 / blank without accepted answer")
+            raise ValueError(t("core.qtype.fill_no_answer", id=q.id))
         for index, alts in enumerate(q.blanks, 1):
             if not any(alternative_fraction(a) >= 1.0 - 1e-9 for a in alts):
-                raise ValueError(f"{q.id}: 第 {index} 空没有满分答案 / blank {index} has no 100% answer")
+                raise ValueError(t("core.qtype.fill_no_full", id=q.id, n=index))
 
-    def key(self, q: "Question") -> dict[str, Any]:
+    def key(self, q: QuestionData) -> dict[str, Any]:
         blanks = [[a if isinstance(a, str) else a.model_dump(mode="json") for a in alts] for alts in q.blanks]
         return {"blanks": blanks, "case_sensitive": q.case_sensitive}
 
-    def public(self, q: "Question") -> dict[str, Any]:
+    def public(self, q: QuestionData) -> dict[str, Any]:
         return {"n_blanks": len(q.blanks)}
 
     def from_public(self, view: dict, key: dict) -> dict[str, Any]:
         return {"blanks": key.get("blanks") or [], "case_sensitive": bool(key.get("case_sensitive", False))}
 
-    def blank_fractions(self, q: "Question", value: Any) -> list[float]:
+    def blank_fractions(self, q: QuestionData, value: Any) -> list[float]:
         given = _given(value) or []
         shares = []
         for index, alternatives in enumerate(q.blanks):
@@ -89,7 +87,7 @@ class Fill(QuestionKind):
             shares.append(0.0 if hit is None else alternative_fraction(hit))
         return shares
 
-    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+    def fraction(self, q: QuestionData, value: Any, rule: ScoringRule) -> float:
         if _given(value) is None:
             return 0.0
         shares = self.blank_fractions(q, value)
@@ -97,16 +95,16 @@ class Fill(QuestionKind):
             return 1.0 if all(s >= 1.0 - 1e-9 for s in shares) else 0.0
         return sum(shares) / len(shares)
 
-    def answer_text(self, q: "Question", value: Any, lang: str | None) -> str:
+    def answer_text(self, q: QuestionData, value: Any, lang: str | None) -> str:
         given = _given(value)
         if given is None:
             return t("widgets.unreadable_answer", lang, value=str(value))
         return " | ".join("" if v is None else str(v) for v in given)
 
-    def key_text(self, q: "Question", lang: str | None) -> str:
+    def key_text(self, q: QuestionData, lang: str | None) -> str:
         return " | ".join(" / ".join(alternative_text(a) for a in alts if alternative_fraction(a) >= 1.0 - 1e-9) for alts in q.blanks)
 
-    def answer_feedback(self, q: "Question", value: Any) -> list[str]:
+    def answer_feedback(self, q: QuestionData, value: Any) -> list[str]:
         given = _given(value) or []
         notes = []
         for index, alternatives in enumerate(q.blanks):
@@ -115,16 +113,14 @@ class Fill(QuestionKind):
                 notes.append(hit.feedback)
         return notes
 
-    def example(self) -> "Question":
-        from ..model import Alternative, Question
+    def example(self) -> dict[str, Any]:
+        return dict(id="ex-fill", stem="支委会一般每 ____ 召开一次，党课每 ____ 进行一次。",
+                    blanks=[["月", Alternative(text="个月", feedback="对，每个月。")],
+                            [Alternative(text="半年"), Alternative(text="季度", fraction=0.5, feedback="党课每半年一次。")]],
+                    explanation="每月；每半年。")
 
-        return Question(id="ex-fill", type="fill", stem="支委会一般每 ____ 召开一次，党课每 ____ 进行一次。",
-                        blanks=[["月", Alternative(text="个月", feedback="对，每个月。")],
-                                [Alternative(text="半年"), Alternative(text="季度", fraction=0.5, feedback="党课每半年一次。")]],
-                        explanation="每月；每半年。")
-
-    def right_answer(self, q: "Question") -> Any:
+    def right_answer(self, q: QuestionData) -> Any:
         return [next(alternative_text(a) for a in alts if alternative_fraction(a) >= 1.0 - 1e-9) for alts in q.blanks]
 
-    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+    def wrong_answer(self, q: QuestionData, rng: random.Random) -> Any:
         return ["不知道"] * len(q.blanks)

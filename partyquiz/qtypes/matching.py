@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..i18n import t
+from ..questiondata import MatchPair, QuestionData, ScoringRule
 from .base import LABEL_STYLE, Control, QuestionKind, css_id, ipw, normalise_text
 from .registry import register
-
-if TYPE_CHECKING:
-    from ..model import Question, ScoringRule
 
 
 class MatchingControl(Control):
@@ -53,28 +51,26 @@ class Matching(QuestionKind):
     position = 60
     control = MatchingControl
 
-    def check(self, q: "Question") -> None:
+    def check(self, q: QuestionData) -> None:
         if len(q.pairs) < 2:
-            raise ValueError(f"{q.id}: 匹配题至少需要两组 / matching needs at least two pairs")
+            raise ValueError(t("core.qtype.matching_two_pairs", id=q.id))
 
-    def key(self, q: "Question") -> dict[str, Any]:
+    def key(self, q: QuestionData) -> dict[str, Any]:
         return {"pairs": {p.id: p.right for p in q.pairs}}
 
-    def public(self, q: "Question") -> dict[str, Any]:
+    def public(self, q: QuestionData) -> dict[str, Any]:
         # rights sorted so their order gives nothing away; the widget shuffles per learner
         return {"lefts": [{"id": p.id, "text": p.left} for p in q.pairs],
                 "rights": sorted({p.right for p in q.pairs} | set(q.distractors))}
 
     def from_public(self, view: dict, key: dict) -> dict[str, Any]:
-        from ..model import MatchPair
-
         rights = key.get("pairs") or {}
         return {"pairs": [MatchPair(id=p["id"], left=p["text"], right=rights.get(p["id"], "")) for p in view.get("lefts", [])]}
 
     def option_ids(self, view: dict) -> list[str]:
         return list(view.get("rights", []))
 
-    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+    def fraction(self, q: QuestionData, value: Any, rule: ScoringRule) -> float:
         if not isinstance(value, dict):
             return 0.0
         hits = sum(1 for pair in q.pairs
@@ -83,24 +79,22 @@ class Matching(QuestionKind):
             return 1.0 if hits == len(q.pairs) else 0.0
         return hits / len(q.pairs)
 
-    def answer_text(self, q: "Question", value: Any, lang: str | None) -> str:
+    def answer_text(self, q: QuestionData, value: Any, lang: str | None) -> str:
         if not isinstance(value, dict):
             return t("widgets.unreadable_answer", lang, value=str(value))
         lefts = {p.id: p.left for p in q.pairs}
         return "；".join(f"{lefts.get(k, k)} → {v}" for k, v in value.items() if k in lefts)
 
-    def key_text(self, q: "Question", lang: str | None) -> str:
+    def key_text(self, q: QuestionData, lang: str | None) -> str:
         return "；".join(f"{p.left} → {p.right}" for p in q.pairs)
 
-    def example(self) -> "Question":
-        from ..model import MatchPair, Question
+    def example(self) -> dict[str, Any]:
+        return dict(id="ex-matching", stem="将会议与召开频次对应起来。",
+                    pairs=[MatchPair(id="dahui", left="支部党员大会", right="每季度"), MatchPair(id="zhiwei", left="支委会", right="每月")],
+                    distractors=["每年"], explanation="大会每季度，支委会每月。")
 
-        return Question(id="ex-matching", type="matching", stem="将会议与召开频次对应起来。",
-                        pairs=[MatchPair(id="dahui", left="支部党员大会", right="每季度"), MatchPair(id="zhiwei", left="支委会", right="每月")],
-                        distractors=["每年"], explanation="大会每季度，支委会每月。")
-
-    def right_answer(self, q: "Question") -> Any:
+    def right_answer(self, q: QuestionData) -> Any:
         return {p.id: p.right for p in q.pairs}
 
-    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+    def wrong_answer(self, q: QuestionData, rng: random.Random) -> Any:
         return ""

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..questiondata import Option, QuestionData, ScoringRule
 from ._choice import ChoiceKind
 from .base import Control, css_id, ipw, wide_layout
 from .registry import register
-
-if TYPE_CHECKING:
-    from ..model import Question, ScoringRule
 
 
 class MultipleChoice(Control):
@@ -49,7 +47,7 @@ class Multiple(ChoiceKind):
     position = 20
     control = MultipleChoice
 
-    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+    def fraction(self, q: QuestionData, value: Any, rule: ScoringRule) -> float:
         picked = set(self.picked(value) or [])
         if not picked or not picked <= {o.id for o in q.options}:
             return 0.0
@@ -71,15 +69,13 @@ class Multiple(ChoiceKind):
                 total += (1.0 / len(right)) if option.correct else -(1.0 / len(right))
         return max(0.0, min(1.0, total))
 
-    def example(self) -> "Question":
-        from ..model import Option, Question
+    def example(self) -> dict[str, Any]:
+        return dict(id="ex-multiple", stem="党内激励机制包括哪几种激励？",
+                    options=[Option(id="zhengzhi", text="政治激励", correct=True), Option(id="jingshen", text="精神激励", correct=True),
+                             Option(id="chengfa", text="惩罚激励", feedback="惩罚不是激励。")],
+                    explanation="政治激励、精神激励和物质激励。")
 
-        return Question(id="ex-multiple", type="multiple", stem="党内激励机制包括哪几种激励？",
-                        options=[Option(id="zhengzhi", text="政治激励", correct=True), Option(id="jingshen", text="精神激励", correct=True),
-                                 Option(id="chengfa", text="惩罚激励", feedback="惩罚不是激励。")],
-                        explanation="政治激励、精神激励和物质激励。")
-
-    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+    def wrong_answer(self, q: QuestionData, rng: random.Random) -> Any:
         wrong = [o.id for o in q.options if not o.correct]
         right = q.correct_ids
         # a typical partial pick: some right ones, maybe one wrong one

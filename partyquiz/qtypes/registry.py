@@ -7,8 +7,11 @@ checks the class attributes and the type's name in both interface languages.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Iterator, TypeVar
 
+from .. import i18n
+from ..i18n import t
 from .base import Control, QuestionKind
 
 K = TypeVar("K", bound=type[QuestionKind])
@@ -18,6 +21,13 @@ _KINDS: dict[str, QuestionKind] = {}
 
 class IncompleteKind(TypeError):
     """A question kind that misses a piece every layer needs."""
+
+
+class UnknownKind(KeyError):
+    """A type name no kind is registered under (a bank or a key naming a type this install lacks)."""
+
+    def __str__(self) -> str:  # the message as written, not KeyError's quoted repr
+        return str(self.args[0]) if self.args else ""
 
 
 def register(cls: K) -> K:
@@ -30,14 +40,15 @@ def register(cls: K) -> K:
     control = getattr(cls, "control", None)
     if not (isinstance(control, type) and issubclass(control, Control)) or control.qtype != name:
         raise IncompleteKind(f"{cls.__name__}: `control` must be a Control subclass with qtype '{name}'")
+    if inspect.isabstract(control):
+        missing = ", ".join(sorted(control.__abstractmethods__))
+        raise IncompleteKind(f"{cls.__name__}: its control {control.__name__} does not implement {missing}")
     _check_strings(kind)
     _KINDS[name] = kind
     return cls
 
 
 def _check_strings(kind: QuestionKind) -> None:
-    from .. import i18n
-
     for lang in i18n.LANGUAGES:
         if kind.label_key not in i18n.catalog(lang):
             raise IncompleteKind(f"question kind '{kind.name}': no '{kind.label_key}' in the {lang} catalog (i18n/{lang}/widgets.json)")
@@ -47,7 +58,7 @@ def get(name: str) -> QuestionKind:
     try:
         return _KINDS[name]
     except KeyError:
-        raise KeyError(f"未知题型 '{name}' / unknown question type (known: {', '.join(_KINDS)})") from None
+        raise UnknownKind(t("core.model.unknown_type", type=name, known="、".join(_KINDS))) from None
 
 
 def known(name: str) -> bool:

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..i18n import t
+from ..questiondata import Option, QuestionData, ScoringRule
 from ._choice import ChoiceKind
 from .base import LABEL_STYLE, Control, ipw, option_weight, wide_layout
 from .registry import register
-
-if TYPE_CHECKING:
-    from ..model import Question, ScoringRule
 
 
 class SingleChoice(Control):
@@ -41,12 +39,12 @@ class Single(ChoiceKind):
     position = 10
     control = SingleChoice
 
-    def check(self, q: "Question") -> None:
+    def check(self, q: QuestionData) -> None:
         super().check(q)
         if len(q.correct_ids) != 1:
-            raise ValueError(f"{q.id}: 单选题只能有一个正确选项 / single choice needs exactly one")
+            raise ValueError(t("core.qtype.single_one_correct", id=q.id))
 
-    def fraction(self, q: "Question", value: Any, rule: "ScoringRule") -> float:
+    def fraction(self, q: QuestionData, value: Any, rule: ScoringRule) -> float:
         picked = set(self.picked(value) or [])
         if not picked or not picked <= {o.id for o in q.options}:
             return 0.0
@@ -57,13 +55,11 @@ class Single(ChoiceKind):
             return max(0.0, option_weight(option))
         return 1.0 if picked == set(q.correct_ids) else 0.0
 
-    def example(self) -> "Question":
-        from ..model import Option, Question
+    def example(self) -> dict[str, Any]:
+        return dict(id="ex-single", stem="支部党员大会一般多久召开一次？",
+                    options=[Option(id="month", text="每月一次"), Option(id="quarter", text="每季度一次", correct=True, feedback="对，每季度一次。"),
+                             Option(id="year", text="每年一次")],
+                    explanation="支部党员大会每季度召开一次。")
 
-        return Question(id="ex-single", type="single", stem="支部党员大会一般多久召开一次？",
-                        options=[Option(id="month", text="每月一次"), Option(id="quarter", text="每季度一次", correct=True, feedback="对，每季度一次。"),
-                                 Option(id="year", text="每年一次")],
-                        explanation="支部党员大会每季度召开一次。")
-
-    def wrong_answer(self, q: "Question", rng: random.Random) -> Any:
+    def wrong_answer(self, q: QuestionData, rng: random.Random) -> Any:
         return [rng.choice([o.id for o in q.options if not o.correct])]
