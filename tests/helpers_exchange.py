@@ -132,6 +132,6 @@ class ExchangeHub:
         headers = {"Authorization": f"token {token}"} if token else {}
         return httpx.get(self.exchange_url + path, headers=headers, timeout=30, **kw)
 
-    def send(self, method: str, path: str, token: str | None, content: bytes = b"", **kw) -> httpx.Response:
-        headers = {"Authorization": f"token {token}"} if token else {}
+    def send(self, method: str, path: str, token: str | None, content: bytes = b"", headers: dict | None = None, **kw) -> httpx.Response:
+        headers = {**(headers or {}), **({"Authorization": f"token {token}"} if token else {})}
         return httpx.request(method, self.exchange_url + path, headers=headers, content=content, timeout=30, **kw)

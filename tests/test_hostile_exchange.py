@@ -67,6 +67,7 @@ def world(tmp_path_factory):
         sites = {u: GraderSite(root=base / "grader", extra=hub.config_for(t)) for u, t in tokens.items()}
         course = load_course(REPO / "courses" / "jiaoyu-guanli")
         lesson = course.lessons[0]
+        lesson.quiz.attempts = 3  # the service counts the attempts (audit H2; the last tests use them up)
         assignment = build_course(course, sites["instructor"].source)[0].name
         sites["instructor"].generate_and_release(assignment)
         yield {"hub": hub, "tokens": tokens, "sites": sites, "course": course, "assignment": assignment,
@@ -99,6 +100,12 @@ def played(world):
     (folder / "loop").symlink_to("..")
     os.mkfifo(folder / "pipe")
     sites["u0002"].submit(a, "u0001", evil)
+    # a bare POST whose "skipped files" header forges lines about u0001 for the collect log (audit H4)
+    forged = [["x\nSKIPPED u0001: l1.answers.json (over the cap)", "symlink\r\nSKIPPED u0001: l1.ipynb"]]
+    r = world["hub"].send("POST", f"api/courses/{COURSE}/assignments/{a}/submissions", world["tokens"]["u0002"],
+                          content=_zip({"l1.ipynb": (evil / a / "l1.ipynb").read_bytes()}),
+                          headers={"X-Partyquiz-Skipped": json.dumps(forged)})
+    assert r.status_code == 200, r.text
     return {"values": values, "before": before, "after": after, "honest": honest, "evil": evil}
 
 
@@ -107,7 +114,7 @@ def test_attacker_submitting_as_another_is_stored_under_their_own_name(world, pl
     mine = hub.get(f"api/courses/{COURSE}/assignments/{world['assignment']}/submissions", t["u0001"]).json()
     theirs = hub.get(f"api/courses/{COURSE}/assignments/{world['assignment']}/submissions", t["u0002"]).json()
     assert mine["student"] == "u0001" and len(mine["attempts"]) == 1
-    assert theirs["student"] == "u0002" and len(theirs["attempts"]) == 1
+    assert theirs["student"] == "u0002" and len(theirs["attempts"]) == 2
     assert all(a["student"] == "u0002" for a in theirs["attempts"])
 
 
@@ -116,14 +123,14 @@ def test_times_are_the_servers_not_the_learners(world, played):
     from nbgrader.utils import parse_utc
 
     for user in ("u0001", "u0002"):
-        [attempt] = hub.get(f"api/courses/{COURSE}/assignments/{world['assignment']}/submissions", t[user]).json()["attempts"]
+        attempt = hub.get(f"api/courses/{COURSE}/assignments/{world['assignment']}/submissions", t[user]).json()["attempts"][0]
         stamp = parse_utc(attempt["timestamp"]).replace(tzinfo=dt.timezone.utc)  # nbgrader's naive UTC
         assert played["before"] - dt.timedelta(seconds=5) <= stamp <= dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5)
 
 
 def test_links_fifos_are_not_sent_and_are_reported(world, played):
     hub, t = world["hub"], world["tokens"]
-    [attempt] = hub.get(f"api/courses/{COURSE}/assignments/{world['assignment']}/submissions", t["u0002"]).json()["attempts"]
+    attempt = hub.get(f"api/courses/{COURSE}/assignments/{world['assignment']}/submissions", t["u0002"]).json()["attempts"][0]
     assert {tuple(s) for s in attempt["skipped"]} == {("zero", "symlink"), ("loop", "symlink"), ("pipe", "special file")}
     assert not {"zero", "loop", "pipe", "timestamp.txt"} & set(attempt["files"])
 
@@ -164,12 +171,18 @@ def test_the_hubs_own_services_cannot_submit(world, played):
 @pytest.mark.parametrize("entries,status", [
     ({"../../escape.py": b"print('x')"}, 400),
     ({"big.json": b"0" * 3_000_000}, 413),  # a zip bomb: small on the wire, over the cap unpacked
+    # names that used to break unpacking half way (a 500 that left the staged files on disk, H1)
+    ({"l1.ipynb": b"0" * 400_000, "x": b"a file", "x/y": b"then a folder"}, 400),
+    ({"l1.ipynb": b"0" * 400_000, "n" * 300: b"too long a name"}, 400),
 ])
 def test_hostile_uploads_are_refused_and_store_nothing(world, played, entries, status):
     hub, t, a = world["hub"], world["tokens"], world["assignment"]
     r = hub.send("POST", f"api/courses/{COURSE}/assignments/{a}/submissions", t["u0002"], content=_zip(entries))
     assert r.status_code == status, r.text
-    assert len(hub.get(f"api/courses/{COURSE}/assignments/{a}/submissions", t["u0002"]).json()["attempts"]) == 1
+    assert r.json()["error"]  # a message that says what is wrong
+    staging = hub.data / COURSE / ".staging"
+    assert not staging.is_dir() or not any(staging.iterdir())
+    assert len(hub.get(f"api/courses/{COURSE}/assignments/{a}/submissions", t["u0002"]).json()["attempts"]) == 2
     assert not list(hub.data.rglob("escape.py"))
 
 
@@ -182,7 +195,7 @@ def test_a_body_over_the_cap_is_cut_off_and_stores_nothing(world, played):
         assert r.status_code >= 400
     except httpx.TransportError:
         pass  # tornado closes the connection as soon as Content-Length is over max_body_size
-    assert len(hub.get(f"api/courses/{COURSE}/assignments/{a}/submissions", t["u0002"]).json()["attempts"]) == 1
+    assert len(hub.get(f"api/courses/{COURSE}/assignments/{a}/submissions", t["u0002"]).json()["attempts"]) == 2
 
 
 @pytest.fixture(scope="module")
@@ -258,3 +271,69 @@ def test_only_instructors_release_or_collect_through_nbgrader_too(world, played)
         _check(site.api().release_assignment(world["assignment"]), "release")
     with pytest.raises(NbgraderError, match="403"):
         site.collect(world["assignment"])
+
+
+# --- the caller is known before the body is read (audit H3) -------------------------------------
+
+def _headers_only(hub, token: str | None, length: int, path: str) -> str:
+    """Send a POST's headers announcing `length` bytes, none of the body; the first response line."""
+    import socket
+
+    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{hub.exchange_port}", "Content-Type: application/zip",
+             f"Content-Length: {length}"] + ([f"Authorization: token {token}"] if token else [])
+    with socket.create_connection(("127.0.0.1", hub.exchange_port), timeout=20) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        try:
+            return sock.recv(65536).decode("latin-1")
+        except socket.timeout:
+            return "no answer: the server waits for the body"
+
+
+def test_a_stranger_is_refused_before_the_body_is_read(world, played):
+    hub, a = world["hub"], world["assignment"]
+    path = f"/services/exchange/api/courses/{COURSE}/assignments/{a}/submissions"
+    answer = _headers_only(hub, None, 1_500_000, path)  # under the body cap: it used to be read whole first
+    assert answer.startswith("HTTP/1.1 403"), answer
+    answer = _headers_only(hub, "not-a-token", 1_500_000, path)
+    assert answer.startswith("HTTP/1.1 403"), answer
+
+
+def test_a_learner_announcing_more_than_the_cap_is_refused_before_the_body(world, played):
+    hub, a = world["hub"], world["assignment"]
+    answer = _headers_only(hub, world["tokens"]["u0002"], 50_000_000, f"/services/exchange/api/courses/{COURSE}/assignments/{a}/submissions")
+    assert answer.startswith("HTTP/1.1 413") and "larger than" in answer, answer
+
+
+def test_a_token_without_the_exchange_scope_is_refused(world, played):
+    import httpx
+
+    hub = world["hub"]
+    r = httpx.post(f"{hub.url}/hub/api/users/u0001/tokens", headers={"Authorization": f"token {hub.tester}"},
+                   json={"note": "no exchange scope", "scopes": ["read:users:name!user=u0001"]}, timeout=30)
+    assert r.status_code in (200, 201), r.text
+    narrow = r.json()["token"]
+    r = hub.send("POST", f"api/courses/{COURSE}/assignments/{world['assignment']}/submissions", narrow, content=_zip({"l1.ipynb": b"{}"}))
+    assert r.status_code == 403 and "may not use the exchange" in r.json()["error"]
+
+
+def test_the_forged_skipped_lines_stay_the_uploaders_own(world, played, graded):
+    lines = [p for s, p in graded.problems if s == "*"]
+    skipped = [line for line in lines if "symlink" in line or "answers" in line]
+    assert skipped and all(line.startswith("u0002:") and "\n" not in line for line in skipped), lines
+    assert not any(line.startswith("u0001") for line in lines), lines
+
+
+# --- the quiz's attempts are the service's rule too (audit H2); last: it uses them up -----------
+
+def test_no_submission_after_the_quizs_attempts_are_used(world, played, graded):
+    a, sites, hub, t = world["assignment"], world["sites"], world["hub"], world["tokens"]
+    used = len(hub.get(f"api/courses/{COURSE}/assignments/{a}/submissions", t["u0001"]).json()["attempts"])
+    for _ in range(3 - used):
+        sites["u0001"].submit(a, "u0001", played["honest"])
+    with pytest.raises(NbgraderError, match="all 3 attempt"):
+        sites["u0001"].submit(a, "u0001", played["honest"])
+    listed = hub.get(f"api/courses/{COURSE}/assignments/{a}/submissions", t["u0001"]).json()
+    assert len(listed["attempts"]) == 3 and listed["rules"]["attempts"] == 3
+    # refused from the headers alone: no attempt left, so the body is never read
+    answer = _headers_only(hub, t["u0001"], 1_500_000, f"/services/exchange/api/courses/{COURSE}/assignments/{a}/submissions")
+    assert answer.startswith("HTTP/1.1 403") and "attempt" in answer, answer

@@ -5,7 +5,8 @@ Assignment List, the learner app, `NbGraderAPI` (collect, release, feedback) and
 grade` all go through them. The learner side never sends a student id: the service takes it
 from the hub token. Collect writes `timestamp.txt` from the service's clock and
 `submission_secret.txt` with the attempt id (our feedback writer copies both, and release
-feedback sends it back to name the attempt).
+feedback sends it back to name the attempt). Collect fetches the attempts with a few threads
+(the service answers them concurrently).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import json
 import os
 import secrets
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from nbgrader.exchange import ExchangeError
@@ -26,8 +28,9 @@ from traitlets import Bool, Int, Unicode, default
 
 from ..files import swap_in_folder
 from ..settings import settings
-from .archive import DEFAULT_MAX_BYTES, ArchiveError, pack, unpack
+from .archive import DEFAULT_MAX_BYTES, ArchiveError, pack, printable, skipped_list, unpack
 from .client import ExchangeClient
+from .store import StoreError, check_id, check_student
 from .folder import SKIPPED
 
 
@@ -124,7 +127,7 @@ class ServiceSubmit(ServiceExchange, ExchangeSubmit):
 
     def copy_files(self):
         try:
-            packed = pack(self.src_path, ignore=tuple(self.coursedir.ignore), max_bytes=self.max_bytes)
+            packed = pack(self.src_path, ignore=tuple(self.coursedir.ignore), max_bytes=self.max_bytes, compress=False)
         except ArchiveError as exc:
             self.fail(f"Submission not sent: {exc}")
         for rel, why in packed.skipped:
@@ -277,6 +280,8 @@ class ServiceCollect(ServiceExchange, ExchangeCollect):
     `self.skipped` and `self.failed` list what happened, for the batch summary.
     """
 
+    threads = Int(8, help="Attempts fetched at once").tag(config=True)
+
     def init_src(self):
         every = self.client.json("GET", self.course_id, self.coursedir.assignment_id, "collect")["students"]
         wanted = self.coursedir.student_id if self.coursedir.student_id not in ("", "*") else None
@@ -303,17 +308,20 @@ class ServiceCollect(ServiceExchange, ExchangeCollect):
     def copy_files(self):
         if not self.records:
             self.log.warning("No submissions of '%s' for course '%s' to collect", self.coursedir.assignment_id, self.course_id)
-        for record in self.records:
-            try:
-                self._collect_one(record)
-            except (ExchangeError, ArchiveError, OSError) as exc:
-                self.failed.append((record["student"], str(exc)))
-                self.log.warning("%s %s: %s (not collected; the rest goes on)", SKIPPED, record["student"], exc)
+        with ThreadPoolExecutor(max_workers=max(1, self.threads)) as pool:
+            list(pool.map(self._collect_safely, self.records))
+
+    def _collect_safely(self, record: dict) -> None:
+        try:
+            self._collect_one(record)
+        except (ExchangeError, ArchiveError, StoreError, OSError) as exc:
+            self.failed.append((printable(record["student"]), printable(exc)))
+            self.log.warning("%s %s: %s (not collected; the rest goes on)", SKIPPED, printable(record["student"]), printable(exc))
 
     def _collect_one(self, record: dict) -> None:
-        student, assignment = record["student"], record["assignment"]
+        student, assignment = check_student(record["student"]), check_id("assignment id", record["assignment"])
         dest = Path(self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment))
-        for rel, why in record.get("skipped", []):
+        for rel, why in skipped_list(record.get("skipped", [])):  # the learner's own words: one line each
             self.skipped.append((student, rel, why))
             self.log.warning("%s %s: %s (%s, not sent by the learner's server)", SKIPPED, student, rel, why)
         have = _read(dest / "submission_secret.txt")

@@ -47,6 +47,10 @@ class GraderSite:
         self.exchange = Path(self.exchange).resolve() if self.exchange else self.root / "exchange"
 
     @property
+    def uses_service(self) -> bool:
+        return bool(self.exchange_url or self.extra.get("ServiceExchange", {}).get("url"))
+
+    @property
     def gradebook_url(self) -> str:
         return self.db_url or f"sqlite:///{self.root / 'gradebook.db'}"
 
@@ -94,9 +98,11 @@ class GraderSite:
     def prepare(self) -> None:
         ensure_venv_on_path()
         self.root.mkdir(parents=True, exist_ok=True)
+        if self.uses_service:  # the exchange service holds the files: no shared folder at all
+            return
         self.exchange.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(PermissionError):
-            os.chmod(self.exchange, 0o777)  # the exchange must be world-writable
+            os.chmod(self.exchange, 0o777)  # nbgrader's folder exchange (hub-less demo) must be world-writable
 
     def api(self):
         # nbgrader's apps take about a second to import: GraderSite is also made where nothing
