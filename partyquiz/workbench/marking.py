@@ -11,8 +11,8 @@ the second finds the row changed, is told who-knows-what score is there now, and
 overwritten.
 
 After a mark the learner's feedback page is rebuilt from their answers with the essay marks in
-it, released through the exchange, and the lesson is rolled into the ledger again, so the
-learner's result page and 我的学习档案 show the new total.
+it, released through the exchange, and the lesson is rolled into the ledger again (only that
+learner's record changes), so the learner's result page and 我的学习档案 show the new total.
 """
 from __future__ import annotations
 
@@ -74,15 +74,25 @@ class MarkResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _keys(courses: list[Course]) -> dict[str, tuple[Course, QuizKey]]:
+def _keys(courses: list[Course], only: set[str] | None = None) -> dict[str, tuple[Course, QuizKey]]:
+    """assignment → (course, answer key); `only`: just these assignments (building a key reads the
+    lesson's banks, so the queue builds the keys of lessons with essays only)."""
     from ..build import quiz_key
 
     out = {}
     for course in courses:
         for lesson in course.lessons:
-            if lesson.quiz is not None:
-                out[course.assignment_name(lesson)] = (course, quiz_key(course, lesson))
+            name = course.assignment_name(lesson)
+            if lesson.quiz is not None and (only is None or name in only):
+                out[name] = (course, quiz_key(course, lesson))
     return out
+
+
+def load_answer(course_root: Path, item: EssayItem) -> str:
+    """The learner's essay text from the collected answers file (read when the essay is shown:
+    the queue itself is one SQL query, however many essays wait)."""
+    item.answer = _answer(course_root, item)
+    return item.answer
 
 
 def _answer(course_root: Path, item: EssayItem) -> str:
@@ -95,20 +105,22 @@ def _answer(course_root: Path, item: EssayItem) -> str:
 
 
 def essay_queue(gradebook_url: str, course_root: Path, courses: list[Course], *, waiting_only: bool = True,
-                names: dict[str, str] | None = None) -> list[EssayItem]:
-    """Every essay (or every essay still waiting), oldest submission first, with stem, reference and answer."""
+                names: dict[str, str] | None = None, with_answers: bool = True) -> list[EssayItem]:
+    """Every essay (or every essay still waiting), oldest submission first, with stem and reference;
+    with the learner's answer too unless `with_answers` is False (then `load_answer` when shown)."""
     from ..grading.gradebook import engine
+    from .overview import gradebook_exists
 
-    keys = _keys(courses)
-    items = []
+    if not gradebook_exists(gradebook_url):
+        return []
     try:
         with engine(gradebook_url).connect() as conn:
-            rows = list(conn.execute(ESSAYS))
+            rows = [r for r in conn.execute(ESSAYS) if r.waiting or not waiting_only]
     except sa.exc.OperationalError:
         return []
+    keys = _keys(courses, {r.assignment for r in rows})
+    items = []
     for r in rows:
-        if waiting_only and not r.waiting:
-            continue
         qid = essay_question_id(r.grade_id)
         item = EssayItem(student=r.student, assignment=r.assignment, notebook=r.notebook, grade_id=r.grade_id, question_id=qid,
                          max_score=float(r.max_score or 0), manual_score=r.manual_score, waiting=bool(r.waiting),
@@ -118,7 +130,8 @@ def essay_queue(gradebook_url: str, course_root: Path, courses: list[Course], *,
             question = keys[r.assignment][1].questions.get(qid)
             if question is not None:
                 item.stem, item.reference = question.stem, question.reference or question.explanation
-        item.answer = _answer(course_root, item)
+        if with_answers:
+            item.answer = _answer(course_root, item)
         items.append(item)
     return items
 
@@ -175,7 +188,7 @@ def refresh_learner(site, course: Course, item: EssayItem, *, ledger_url: str | 
     from ..scoring import grade_quiz
 
     result = MarkResult(saved=True, current=item.manual_score)
-    course_key = _keys([course]).get(item.assignment)
+    course_key = _keys([course], {item.assignment}).get(item.assignment)
     if course_key is None:
         result.problems.append(t("workbench.mark.no_course", assignment=item.assignment))
         return result
@@ -196,9 +209,13 @@ def refresh_learner(site, course: Course, item: EssayItem, *, ledger_url: str | 
         except Exception as exc:  # the mark is saved; say what did not happen
             result.problems.append(t("workbench.mark.release_failed", error=str(exc)[-200:]))
     if ledger_url:
-        from ..records.rollin import roll_in
+        from ..records.rollin import roll_in, study_minutes_in
 
-        roll_in(ledger_url, site.gradebook_url, [course], roster=roster, assignments=[item.assignment])
+        # roll_in has no per-learner filter: the lesson is read again, and every other learner's
+        # record comes out the same (unchanged, nothing written). The study time the learner app
+        # recorded goes with it, as at grading: without it the fallback would change the hours.
+        study = study_minutes_in(Path(site.root) / "submitted", [item.assignment])
+        roll_in(ledger_url, site.gradebook_url, [course], roster=roster, assignments=[item.assignment], study_minutes=study)
     return result
 
 

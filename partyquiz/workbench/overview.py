@@ -2,8 +2,11 @@
 
 Read live, one SQL query per source (formgrader's per-row ORM walk took ~10 s per 300 rows):
 the gradebook gives graded / late / essays waiting per assignment, the ledger gives the
-average and the pass rate of the current records, and the course root's `submitted/` folder
-gives what has been collected. Opening the workbench only reads: nothing is graded by looking.
+average and the pass rate of the current records. 已提交 counts each learner once who has a
+submission either collected (`submitted/`) or still waiting in the exchange (the hub's exchange
+service, or nbgrader's folder exchange without the hub), so the instructor sees who has handed
+in before pressing 评分. Opening the workbench only reads: nothing is graded by looking, and a
+ledger that does not exist yet is not created (the page says "no ledger yet").
 """
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ class LessonRow:
     assignment: str
     released: bool
     duedate: object  # datetime | None
-    submitted: int  # collected into submitted/
+    submitted: int  # handed in: collected into submitted/ or waiting in the exchange
     graded: int
     essays_waiting: int
     late: int
@@ -57,6 +60,8 @@ def gradebook_counts(gradebook_url: str) -> dict[str, dict]:
     """assignment → {duedate, graded, late, essays_waiting}; {} when the gradebook does not exist yet."""
     from ..grading.gradebook import engine
 
+    if not gradebook_exists(gradebook_url):
+        return {}
     try:
         with engine(gradebook_url).connect() as conn:
             return {r.assignment: dict(r._mapping) for r in conn.execute(GRADEBOOK_COUNTS)}
@@ -64,30 +69,109 @@ def gradebook_counts(gradebook_url: str) -> dict[str, dict]:
         return {}
 
 
-def ledger_figures(ledger_url: str) -> dict[str, dict]:
-    """assignment → {records, average (percent), pass_rate}; {} when nothing was rolled in yet."""
-    from ..records.ledger import engine_for
+def gradebook_exists(gradebook_url: str) -> bool:
+    """False for a SQLite gradebook file that is not there (connecting would create an empty one)."""
+    url = sa.engine.make_url(gradebook_url)
+    return url.get_backend_name() != "sqlite" or bool(url.database and url.database != ":memory:" and Path(url.database).is_file())
 
+
+def ledger_exists(ledger_url: str) -> bool:
+    """Is there a ledger to read? Checked without creating or migrating one (engine_for would):
+    a SQLite file that is not there, or a database without the `records` table, is "no ledger yet"."""
+    url = sa.engine.make_url(ledger_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:" or not Path(url.database).is_file():
+            return False
+    engine = sa.create_engine(url)
     try:
-        with engine_for(ledger_url) as engine, engine.connect() as conn:
+        return sa.inspect(engine).has_table("records")
+    except sa.exc.SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def ledger_figures(ledger_url: str) -> dict[str, dict]:
+    """assignment → {records, average (percent), pass_rate}; {} when nothing was rolled in yet.
+    Reads the tables as they are (no migration): opening the workbench never writes."""
+    if not ledger_exists(ledger_url):
+        return {}
+    engine = sa.create_engine(ledger_url)
+    try:
+        with engine.connect() as conn:
             return {r.assignment: dict(r._mapping) for r in conn.execute(LEDGER_FIGURES)}
     except sa.exc.SQLAlchemyError:
         return {}
+    finally:
+        engine.dispose()
 
 
-def collected(course_root: Path) -> Counter:
-    """assignment → number of learners with a collected submission (`submitted/<learner>/<assignment>/`)."""
-    counts: Counter = Counter()
+def collected_students(course_root: Path) -> dict[str, set[str]]:
+    """assignment → learners with a collected submission (`submitted/<learner>/<assignment>/`)."""
+    out: dict[str, set[str]] = {}
     folder = Path(course_root) / "submitted"
     if folder.is_dir():
         for learner in folder.iterdir():
             if learner.is_dir():
-                counts.update(a.name for a in learner.iterdir() if a.is_dir())
+                for a in learner.iterdir():
+                    if a.is_dir():
+                        out.setdefault(a.name, set()).add(learner.name)
+    return out
+
+
+def collected(course_root: Path) -> Counter:
+    """assignment → number of learners with a collected submission."""
+    return Counter({a: len(s) for a, s in collected_students(course_root).items()})
+
+
+def in_exchange(site, assignments: list[str]) -> dict[str, set[str]]:
+    """assignment → learners whose submission waits in the exchange (not yet collected).
+
+    Under the hub: the exchange service's collect listing (the instructor's own hub token,
+    one request per lesson). Without it: the names in nbgrader's folder exchange `inbound/`
+    (`<student>+<assignment>+<time>+<random>`). Unreachable or missing: nothing counted."""
+    out: dict[str, set[str]] = {}
+    if getattr(site, "exchange_url", None):
+        from ..settings import settings
+
+        token = settings().hub_api_token
+        if not token:
+            return out
+        from ..exchange.client import ExchangeClient
+
+        client = ExchangeClient(site.exchange_url, token, timeout=10)
+        for name in assignments:
+            try:
+                students = client.json("GET", site.course_id, name, "collect")["students"]
+            except Exception:  # the exchange is down or the lesson unknown there: count what was collected
+                continue
+            out[name] = {s for s, attempts in students.items() if attempts}
+        return out
+    inbound = Path(site.exchange) / site.course_id / "inbound"
+    if inbound.is_dir():
+        wanted = set(assignments)
+        for entry in inbound.iterdir():
+            parts = entry.name.split("+")
+            if len(parts) >= 3 and parts[1] in wanted:
+                out.setdefault(parts[1], set()).add(parts[0])
+    return out
+
+
+def submitted_counts(site, assignments: list[str]) -> Counter:
+    """assignment → learners who handed in: collected or still in the exchange, each once."""
+    counts: Counter = Counter()
+    disk, waiting = collected_students(site.root), in_exchange(site, assignments)
+    for name in set(disk) | set(waiting):
+        counts[name] = len(disk.get(name, set()) | waiting.get(name, set()))
     return counts
 
 
-def lesson_overview(courses: list[Course], gradebook_url: str, ledger_url: str, course_root: Path) -> list[LessonRow]:
-    gb, ledger, disk = gradebook_counts(gradebook_url), ledger_figures(ledger_url), collected(course_root)
+def lesson_overview(courses: list[Course], gradebook_url: str, ledger_url: str, course_root: Path,
+                    submitted: Counter | None = None) -> list[LessonRow]:
+    """`submitted`: learners who handed in per assignment (`submitted_counts`); default: the
+    collected ones only (no exchange request)."""
+    gb, ledger = gradebook_counts(gradebook_url), ledger_figures(ledger_url)
+    disk = submitted if submitted is not None else collected(course_root)
     rows = []
     for course in courses:
         for lesson in course.lessons:

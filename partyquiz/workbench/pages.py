@@ -1,19 +1,23 @@
 """The workbench's pages (ipywidgets, rendered by Voilà). Opening shows numbers; nothing is graded
 by opening: grading, marking, exporting, importing and publishing are buttons.
 
-Pages: 作业总览 · 评分 · 简答题批阅 · 统计 · 导出 · 花名册 · 发布. Every label goes through `t()`
-(area file i18n/<lang>/workbench.json); learner text and course text are HTML-escaped.
+Pages: 作业总览 · 评分 · 简答题批阅 · 统计 · 导出 · 线下活动 · 学习评价 · 花名册 · 发布. Every label goes
+through `t()` (area file i18n/<lang>/workbench.json); learner text and course text are HTML-escaped.
+
+Opening fast: Voilà starts a fresh kernel for every page open, so what the first screen imports
+is what the instructor waits for. The first screen is 作业总览 (SQL only); every other page is
+built, and its modules (nbgrader, the records library, matplotlib) imported, the first time its
+tab is chosen. Who has handed in through the exchange is asked after the first paint.
 """
 from __future__ import annotations
 
-import base64
-import inspect
 import time
 from html import escape
 from pathlib import Path
 
 from ..i18n import t
 from . import marking, overview
+from .parts import _table, error_html, problems_html
 
 CSS = """<style>
 .pq-wb{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;font-size:16px;max-width:1100px}
@@ -27,12 +31,6 @@ CSS = """<style>
 .pq-wb .widget-button{min-height:44px}
 @media (max-width:600px){.pq-wb table{display:block;overflow-x:auto}.pq-wb th,.pq-wb td{white-space:nowrap}.pq-wb-tabs .lm-TabBar-content{overflow-x:auto}.pq-wb-tabs.jupyter-widget-tab>.lm-TabBar{min-height:46px}.pq-wb-tabs.jupyter-widget-tab>.lm-TabBar .lm-TabBar-tab{flex:0 0 auto;min-width:auto;height:44px;line-height:44px}}
 </style>"""
-
-
-def _table(headers: list[str], rows: list[list[str]], css: str) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table class='{css}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def overview_html(rows: list[overview.LessonRow]) -> str:
@@ -66,55 +64,63 @@ def branch_html(rows: list[dict]) -> str:
     return _table(headers, body, "pq-branches")
 
 
-MIME = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".csv": "text/csv;charset=utf-8",
-        ".html": "text/html;charset=utf-8"}
+def files_href(path: Path, home: Path, prefix: str, download: bool) -> str | None:
+    """The instructor's own Jupyter server serves their home at `<prefix>files/` (logged-in users
+    only; HTML there runs sandboxed): a download (`?download=1`) or, for the report, a page that
+    opens in a new tab. None for a file outside the home (it is then named, not linked)."""
+    from urllib.parse import quote
+
+    try:
+        rel = Path(path).resolve().relative_to(Path(home).resolve())
+    except ValueError:
+        return None
+    return f"{prefix.rstrip('/')}/files/{quote(rel.as_posix())}" + ("?download=1" if download else "")
 
 
-def download_links(files: list[Path]) -> str:
-    """One button per file: the browser downloads it (data URI + download attribute); the report
-    opens in a new tab. Only file names are shown, never server paths."""
-    links = [_zip_link(files)] if len(files) > 1 else []
-    for path in files:
-        path = Path(path)
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        href = f"data:{MIME.get(path.suffix, 'application/octet-stream')};base64,{data}"
-        if path.suffix == ".html":
-            links.append(f"<a class='pq-download pq-report' href='{href}' download='{escape(path.name)}' target='_blank' rel='noopener'>"
-                         f"{escape(t('workbench.ex.report'))}</a>")
+def download_links(files: list[Path], home: Path, prefix: str, zipped: Path | None = None) -> str:
+    """One button per file (the browser downloads it), 全部下载 for the zip, and the report opening
+    in a new tab. Only file names are shown, never server paths."""
+    links = []
+    for path in ([zipped] if zipped else []) + [Path(f) for f in files]:
+        report = path.suffix == ".html"
+        href = files_href(path, home, prefix, download=not report)
+        label = t("workbench.ex.report") if report else (t("workbench.ex.zip") if path == zipped else t("workbench.ex.download", name=path.name))
+        css = "pq-download pq-report" if report else ("pq-download pq-zip" if path == zipped else "pq-download")
+        if href is None:
+            links.append(f"<span class='{css}'>{escape(path.name)}</span>")
+        elif report:
+            links.append(f"<a class='{css}' href='{escape(href)}' target='_blank' rel='noopener'>{escape(label)}</a>")
         else:
-            links.append(f"<a class='pq-download' href='{href}' download='{escape(path.name)}'>{escape(t('workbench.ex.download', name=path.name))}</a>")
+            links.append(f"<a class='{css}' href='{escape(href)}' download='{escape(path.name)}'>{escape(label)}</a>")
     return "".join(links)
 
 
-def _zip_link(files: list[Path]) -> str:
-    """Every file in one download: grading and all exports in five actions."""
-    import io
+def zip_files(files: list[Path], target: Path) -> Path:
+    """Every file in one download (grading and all exports in five actions); written atomically."""
+    import os
     import zipfile
 
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    tmp = target.with_name(f".{target.name}.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
-            archive.write(path, Path(path).name)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    name = t("workbench.ex.zip_name")
-    return (f"<a class='pq-download pq-zip' href='data:application/zip;base64,{data}' download='{escape(name)}'>"
-            f"{escape(t('workbench.ex.zip'))}</a>")
+            try:  # the activity tables keep their folder (线下活动/) inside the zip
+                name = Path(path).resolve().relative_to(target.parent.resolve()).as_posix()
+            except ValueError:
+                name = Path(path).name
+            archive.write(path, name)
+    os.replace(tmp, target)
+    return target
 
 
-def problems_html(problems) -> str:
-    items = "".join(f"<li>{escape(_where(p))}{escape(p.message)}</li>" for p in problems)
-    return f"<ul class='pq-problems pq-bad'>{items}</ul>"
-
-
-def _where(problem) -> str:
-    name = Path(problem.file).name
-    if problem.line is None:
-        return f"{name}："
-    return t("workbench.row", file=name, row=problem.line) + (f"（{problem.column}）" if problem.column else "") + "："
+ACTIVITIES = "线下活动"  # the activity tables' folder inside the export folder (as publish writes it)
+TABS = ("overview", "grade", "mark", "stats", "export", "sessions", "evaluation", "roster", "publish")
 
 
 class Workbench:
-    """State of one instructor's page: where the course root, ledger and roster are."""
+    """State of one instructor's page: where the course root, ledger and roster are.
+
+    Only 作业总览 is built on opening; `open_tab(key)` builds any other page (the tab bar calls it
+    when a tab is chosen; tests call it directly)."""
 
     def __init__(self, ins=None):
         import ipywidgets as w
@@ -125,15 +131,33 @@ class Workbench:
         self.ins = ins or Instructor.from_env()
         self.site = self.ins.site()
         self.out_dir = Path.home() / "exports"
+        self._courses = None
         self.title = w.HTML(f"{CSS}<div class='pq-wb'><h1 class='pq-workbench-title'>{escape(t('workbench.title'))}</h1></div>")
-        self.tabs = w.Tab(children=[self._overview_page(), self._grading_page(), self._marking_page(), self._stats_page(),
-                                    self._export_page(), self._roster_page(), self._publish_page()])
-        for n, key in enumerate(("overview", "grade", "mark", "stats", "export", "roster", "publish")):
+        self.holders = {key: w.VBox() for key in TABS}
+        self.built: set[str] = set()
+        self.tabs = w.Tab(children=[self.holders[key] for key in TABS])
+        for n, key in enumerate(TABS):
             self.tabs.set_title(n, t(f"workbench.tab.{key}"))
         self.tabs.add_class("pq-wb-tabs")
+        self.open_tab("overview")
+        self.tabs.observe(lambda change: self.open_tab(TABS[change["new"]]) if change["new"] is not None else None, names="selected_index")
+
+    def open_tab(self, key: str):
+        """Build the page of tab `key` the first time it is asked for; returns it."""
+        holder = self.holders[key]
+        if key not in self.built:
+            self.built.add(key)
+            try:
+                holder.children = [getattr(self, f"_{key}_page")()]
+            except Exception as exc:  # say what happened; the other pages stay usable
+                self.built.discard(key)
+                holder.children = [self.w.HTML(error_html(exc))]
+        return holder
 
     def courses(self):
-        return self.ins.courses()
+        if self._courses is None:
+            self._courses = self.ins.courses()
+        return self._courses
 
     def _box(self, *children):
         box = self.w.VBox(list(children))
@@ -145,21 +169,45 @@ class Workbench:
         b.add_class(css)
         return b
 
+    def html(self, value: str = "", css: str = ""):
+        box = self.w.HTML(value)
+        if css:
+            box.add_class(css)
+        return box
+
     # --- 作业总览 ---------------------------------------------------------------------------
     def _overview_page(self):
         self.overview = self.w.HTML()
         refresh = self._button(t("workbench.refresh"), "pq-refresh", "")
-        refresh.on_click(lambda _: self.refresh_overview())
+        refresh.on_click(lambda _: self.refresh_overview(ask_exchange=True))
         self.refresh_overview()
+        self._after_first_paint(lambda: self.refresh_overview(ask_exchange=True))
         return self._box(refresh, self.overview)
 
-    def refresh_overview(self):
-        rows = overview.lesson_overview(self.courses(), self.site.gradebook_url, self.ins.ledger_url, self.site.root)
-        self.overview.value = f"<div class='pq-wb'>{overview_html(rows)}</div>"
+    def _after_first_paint(self, job) -> None:
+        """Run `job` once the page has been sent (the kernel's event loop, after the cell); at once
+        where there is no running loop (a script, a test)."""
+        import asyncio
+
+        try:
+            asyncio.get_running_loop().call_soon(job)
+        except RuntimeError:
+            job()
+
+    def refresh_overview(self, ask_exchange: bool = False):
+        """The numbers, read live. `ask_exchange`: also count submissions still in the exchange."""
+        courses = self.courses()
+        submitted = None
+        if ask_exchange:
+            names = [c.assignment_name(l) for c in courses for l in c.lessons]
+            submitted = overview.submitted_counts(self.site, names)
+        rows = overview.lesson_overview(courses, self.site.gradebook_url, self.ins.ledger_url, self.site.root, submitted=submitted)
+        note = "" if overview.ledger_exists(self.ins.ledger_url) else f"<p class='pq-no-ledger'>{escape(t('workbench.no_ledger'))}</p>"
+        self.overview.value = f"<div class='pq-wb'>{overview_html(rows)}{note}</div>"
         return rows
 
     # --- 评分 -------------------------------------------------------------------------------
-    def _grading_page(self):
+    def _grade_page(self):
         self.grade_button = self._button(t("workbench.grade.button"), "pq-grade")
         self.grade_area = self.w.VBox()
         self.grade_button.on_click(lambda _: self.grade_all())
@@ -184,12 +232,10 @@ class Workbench:
                     if name in released:
                         bar = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="100%"))
                         bar.add_class(f"pq-progress-{name}")
-                        label = w.HTML(f"{escape(lesson.title)}：{escape(t('workbench.grade.waiting'))}")
-                        label.add_class("pq-progress-label")
+                        label = self.html(f"{escape(lesson.title)}：{escape(t('workbench.grade.waiting'))}", "pq-progress-label")
                         bars[name] = (bar, label)
                         rows.append((course, lesson, name))
             self.grade_area.children = [w.VBox([label, bar]) for bar, label in bars.values()]
-            accepts_progress = "on_progress" in inspect.signature(__import__("partyquiz.grading.batch", fromlist=["x"]).grade_assignment).parameters
             for course, lesson, name in rows:
                 bar, label = bars[name]
                 started = time.monotonic()
@@ -202,35 +248,39 @@ class Workbench:
                     label.value = escape(t("workbench.grade.progress", title=title, done=done, total=total, rate=f"{rate:.1f}",
                                            eta="—" if eta is None else f"{eta:.0f}"))
 
-                extra = {"on_progress": moved} if accepts_progress else {}
-                summary, _ = grade_and_roll_in(self.site, course, name, ledger_url=self.ins.ledger_url, roster=roster, progress=False, **extra)
+                summary, _ = grade_and_roll_in(self.site, course, name, ledger_url=self.ins.ledger_url, roster=roster, progress=False,
+                                               on_progress=moved)
                 moved(summary.graded + len(summary.failed), summary.graded + len(summary.failed))
                 essays = next((r.essays_waiting for r in self.refresh_overview() if r.assignment == name), 0)
                 cards.append(summary_card(f"{course.title} · {lesson.title}", summary, essays))
             done = w.HTML(f"<div class='pq-wb pq-grade-done'>{''.join(cards) or escape(t('workbench.grade.nothing'))}</div>")
             self.grade_area.children = [*self.grade_area.children, done]
-            self.reload_queue()
+            if "mark" in self.built:
+                self.reload_queue()
         except Exception as exc:  # say what happened and what to do; the page stays usable
-            self.grade_area.children = [*self.grade_area.children, w.HTML(f"<p class='pq-bad'>{escape(t('workbench.error', error=str(exc)[:300]))}</p>")]
+            self.grade_area.children = [*self.grade_area.children, w.HTML(error_html(exc))]
         finally:
             self.grade_button.disabled = False
             self.grade_button.description = t("workbench.grade.button")
 
     # --- 简答题批阅 ---------------------------------------------------------------------------
-    def _marking_page(self):
+    def _mark_page(self):
         w = self.w
         self.blind = w.Checkbox(value=True, description=t("workbench.mark.blind"), indent=False)
-        self.blind.observe(lambda _: self.show_essay(), names="value")
+        self.blind.observe(lambda _: self.show_essay(keep_typed=True), names="value")
         self.essay_view = w.HTML()
-        self.score = w.BoundedFloatText(value=0, min=0, max=1, step=0.5, description=t("workbench.mark.score"),
-                                        style={"description_width": "initial"})
+        # FloatText, not BoundedFloatText: a bounded box silently turns 7 into 5; here an out-of-range
+        # score is refused with a message. It syncs on change (blur / Enter); the shortcut script
+        # (KEYS_JS) blurs the box before it presses save, so the typed score is the one saved.
+        self.score = w.FloatText(value=0, step=0.5, description=t("workbench.mark.score"), continuous_update=False,
+                                 style={"description_width": "initial"})
         self.score.add_class("pq-mark-score")
-        self.comment = w.Textarea(placeholder=t("workbench.mark.comment"), layout=w.Layout(width="100%", height="5em"))
+        self.comment = w.Textarea(placeholder=t("workbench.mark.comment"), continuous_update=False,
+                                  layout=w.Layout(width="100%", height="5em"))
         self.comment.add_class("pq-mark-comment")
         self.save_button = self._button(t("workbench.mark.save_next"), "pq-mark-save")
         self.skip_button = self._button(t("workbench.mark.skip"), "pq-mark-skip", "")
-        self.mark_message = w.HTML()
-        self.mark_message.add_class("pq-mark-message")
+        self.mark_message = self.html("", "pq-mark-message")
         self.save_button.on_click(lambda _: self.save_and_next())
         self.skip_button.on_click(lambda _: self.next_essay())
         self.queue: list[marking.EssayItem] = []
@@ -245,7 +295,7 @@ class Workbench:
         return {p.id.lower(): p.name for p in roster} | {p.id: p.name for p in roster}
 
     def reload_queue(self):
-        self.queue = marking.essay_queue(self.site.gradebook_url, self.site.root, self.courses(), names=self.names())
+        self.queue = marking.essay_queue(self.site.gradebook_url, self.site.root, self.courses(), names=self.names(), with_answers=False)
         self.position = 0
         self.seen: float | None = None
         self.show_essay()
@@ -253,12 +303,14 @@ class Workbench:
     def current(self) -> marking.EssayItem | None:
         return self.queue[self.position] if 0 <= self.position < len(self.queue) else None
 
-    def show_essay(self):
+    def show_essay(self, keep_typed: bool = False):
         item = self.current()
         if item is None:
             self.essay_view.value = f"<div class='pq-wb pq-essay-none'><p>{escape(t('workbench.mark.none'))}</p></div>"
             self.save_button.disabled = self.skip_button.disabled = True
             return
+        if not item.answer:
+            marking.load_answer(self.site.root, item)
         self.save_button.disabled = self.skip_button.disabled = False
         self.seen = item.manual_score
         who = marking.display_name(item, self.position + 1, self.blind.value)
@@ -271,9 +323,9 @@ class Workbench:
             f"<p><b>{escape(t('workbench.mark.answer'))}</b></p><div class='pq-essay-answer'>{escape(item.answer) or escape(t('workbench.mark.blank'))}</div>"
             f"<p><b>{escape(t('workbench.mark.reference'))}</b></p><div class='pq-essay-reference'>{escape(reference)}</div>"
             f"<p class='pq-essay-max'>{escape(t('workbench.mark.max', max=f'{item.max_score:g}'))}</p></div>")
-        self.score.max = item.max_score
-        self.score.value = item.manual_score or 0
-        self.comment.value = ""
+        if not keep_typed:  # switching blind marking keeps what the marker has typed
+            self.score.value = item.manual_score or 0
+            self.comment.value = ""
 
     def next_essay(self):
         if self.queue:
@@ -288,7 +340,7 @@ class Workbench:
         try:
             result = marking.save_mark(self.site.gradebook_url, item, self.score.value, self.comment.value, seen=self.seen)
         except marking.MarkError as exc:
-            self.mark_message.value = f"<p class='pq-bad'>{escape(str(exc))}</p>"
+            self.mark_message.value = f"<p class='pq-bad pq-mark-refused'>{escape(str(exc))}</p>"
             return
         if not result.saved:
             self.mark_message.value = f"<p class='pq-bad pq-mark-conflict'>{escape(t('workbench.mark.conflict', score=f'{result.current:g}'))}</p>"
@@ -315,18 +367,24 @@ class Workbench:
         refresh.on_click(lambda _: self.refresh_stats())
         charts = self._button(t("workbench.st.show_charts"), "pq-stats-charts", "")
         self.charts = self.w.HTML()
-        charts.on_click(lambda _: self.show_charts())  # on request: matplotlib would slow the opening
+        charts.on_click(lambda _: self.show_charts())  # on request: matplotlib would slow the page down
         self.refresh_stats()
         return self._box(self.w.HBox([refresh, charts]), self.stats, self.charts)
 
-    def show_charts(self):
+    def _branches(self) -> list[dict]:
         from ..records.ledger import branch_summary
+
+        if not overview.ledger_exists(self.ins.ledger_url):
+            return []
+        try:
+            return branch_summary(self.ins.ledger_url)
+        except Exception:  # an unreadable ledger: the page says there is nothing to show
+            return []
+
+    def show_charts(self):
         from ..report.charts import bars
 
-        try:
-            rows = branch_summary(self.ins.ledger_url)
-        except Exception:
-            rows = []
+        rows = self._branches()
         if not rows:
             self.charts.value = f"<p>{escape(t('workbench.none'))}</p>"
             return
@@ -336,13 +394,7 @@ class Workbench:
         self.charts.value = f"<div class='pq-wb pq-charts'>{completion}{mean}</div>"
 
     def refresh_stats(self):
-        from ..records.ledger import branch_summary
-
-        try:
-            rows = branch_summary(self.ins.ledger_url)
-        except Exception:  # no ledger yet
-            rows = []
-        self.stats.value = f"<div class='pq-wb'>{branch_html(rows)}</div>"
+        self.stats.value = f"<div class='pq-wb'>{branch_html(self._branches())}</div>"
 
     # --- 导出 -------------------------------------------------------------------------------
     def _export_page(self):
@@ -351,18 +403,48 @@ class Workbench:
         self.export_button.on_click(lambda _: self.export())
         return self._box(self.w.HTML(f"<p>{escape(t('workbench.ex.hint'))}</p>"), self.export_button, self.downloads)
 
-    def export(self):
+    def export(self) -> list[Path]:
+        """The exports, the activity tables (活动台账, 出勤明细, 三会一课, 出勤率, 量化考评, 积分) and the
+        report into ~/exports; one link each, and one zip of them all."""
         from ..publish import write_exports_and_report
+        from ..settings import settings
 
         self.export_button.disabled = True
         self.downloads.value = f"<p>{escape(t('workbench.ex.running'))}</p>"
         try:
-            files = write_exports_and_report(self.ins.ledger_url, self.out_dir, courses=self.courses())
-            self.downloads.value = f"<div class='pq-wb pq-downloads'>{download_links(files)}</div>"
+            if not overview.ledger_exists(self.ins.ledger_url):
+                self.downloads.value = f"<p class='pq-bad pq-no-ledger'>{escape(t('workbench.no_ledger'))}</p>"
+                return []
+            files = [Path(f) for f in write_exports_and_report(self.ins.ledger_url, self.out_dir, courses=self.courses())]
+            if not any(f.name == "活动台账.xlsx" for f in files):  # publish writes them only where the ledger has sessions
+                from ..records.activity_exports import export_activities
+                from .offline import this_year
+
+                files += export_activities(self.ins.ledger_url, self.out_dir / ACTIVITIES, this_year())
+            report = [f for f in files if f.suffix == ".html"]
+            files = report + [f for f in files if f.suffix != ".html"]
+            zipped = zip_files(files, self.out_dir / t("workbench.ex.zip_name"))
+            links = download_links(files, Path.home(), settings().service_prefix or "/", zipped)
+            self.downloads.value = f"<div class='pq-wb pq-downloads'>{links}</div>"
+            return files
         except Exception as exc:
-            self.downloads.value = f"<p class='pq-bad'>{escape(t('workbench.error', error=str(exc)[:300]))}</p>"
+            self.downloads.value = error_html(exc)
+            return []
         finally:
             self.export_button.disabled = False
+
+    # --- 线下活动 · 学习评价 (issue 16): workbench/offline.py -------------------------------------
+    def _sessions_page(self):
+        from .offline import SessionsPage
+
+        self.sessions = SessionsPage(self)
+        return self.sessions.box
+
+    def _evaluation_page(self):
+        from .offline import EvaluationPage
+
+        self.evaluation = EvaluationPage(self)
+        return self.evaluation.box
 
     # --- 花名册 -------------------------------------------------------------------------------
     def _roster_page(self):
@@ -426,18 +508,38 @@ class Workbench:
                 self.site.generate_and_release(built.name)
                 names.append(built.name)
             self.publish_result.value = f"<p class='pq-ok pq-publish-ok'>{escape(t('workbench.pu.ok', n=len(names), course=check.course.title))}</p>"
+            self._courses = None  # the new course shows in 作业总览
             self.refresh_overview()
         except Exception as exc:
-            self.publish_result.value = f"<p class='pq-bad'>{escape(t('workbench.error', error=str(exc)[:300]))}</p>"
+            self.publish_result.value = error_html(exc)
         finally:
             self.publish_button.disabled = False
 
 
+# 保存并下一份: Ctrl+Enter anywhere on the marking page, or Enter in the score box; 跳过: Alt+N.
+# Listening in the capture phase: ipywidgets' text boxes stop keydown from bubbling up. The box
+# syncs its value to the kernel on "change", which a keypress does not fire: blur() fires it, and
+# its update goes out on the websocket before the click does, so the kernel saves what is typed.
+# Only while the marking page is visible (offsetParent), so Ctrl+Enter elsewhere saves nothing.
 KEYS_JS = """
-document.addEventListener('keydown', function (e) {
-  if (e.ctrlKey && e.key === 'Enter') { var b = document.querySelector('.pq-mark-save'); if (b) { b.click(); e.preventDefault(); } }
-  if (e.altKey && (e.key === 'n' || e.key === 'N')) { var s = document.querySelector('.pq-mark-skip'); if (s) { s.click(); e.preventDefault(); } }
-});
+(function () {
+  if (window.__pqMarkKeys) { return; }
+  window.__pqMarkKeys = true;
+  function visible(el) { return el && el.offsetParent !== null && !el.disabled; }
+  document.addEventListener('keydown', function (e) {
+    var inScore = e.target && e.target.closest && e.target.closest('.pq-mark-score');
+    var save = document.querySelector('.pq-mark-save');
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey || inScore) && visible(save)) {
+      e.preventDefault(); e.stopPropagation();
+      var active = document.activeElement;
+      if (active && active.blur) { active.blur(); }
+      save.click();
+    } else if (e.altKey && (e.key === 'n' || e.key === 'N')) {
+      var skip = document.querySelector('.pq-mark-skip');
+      if (visible(skip)) { e.preventDefault(); e.stopPropagation(); skip.click(); }
+    }
+  }, true);
+})();
 """
 
 
@@ -449,7 +551,7 @@ def show_workbench(ins=None) -> None:
     bench = Workbench(ins)
     links = bench.w.HTML(_links())
     display(bench.w.VBox([bench.title, links, bench.tabs]))
-    display(Javascript(KEYS_JS))  # 保存并下一份: Ctrl+Enter; 跳过: Alt+N
+    display(Javascript(KEYS_JS))
 
 
 def _links() -> str:
