@@ -13,7 +13,7 @@ from .grading.batch import BatchSummary, grade_assignment
 from .grading.site import GraderSite
 from .model import Course, Learner, QuizResult
 from .publish import write_exports_and_report
-from .records.rollin import RollInSummary, roll_in, study_minutes_in
+from .records.rollin import RollInSummary, roll_in, submitted_folder
 
 
 def build_course_folder(course_folder: Path, root: Path) -> list[BuiltAssignment]:
@@ -27,9 +27,8 @@ def roll_in_batch(site: GraderSite, course: Course | None, summary: BatchSummary
     the gradebook's totals for its assignment, the study time the learner app recorded in the
     collected answers files (online hours are credited from it), under the batch's id."""
     courses = [course] if course is not None else []
-    study = study_minutes_in(site.root / "submitted", [summary.assignment])
     return roll_in(ledger_url, site.gradebook_url, courses, results=summary.results, roster=roster,
-                   assignments=[summary.assignment], batch_id=summary.batch_id, study_minutes=study)
+                   assignments=[summary.assignment], batch_id=summary.batch_id, submitted=site.root / "submitted")
 
 
 def grade_and_roll_in(site: GraderSite, course: Course | None, assignment: str, *, ledger_url: str | None,
@@ -49,7 +48,11 @@ def roll_in_and_publish(
     roster: list[Learner] | None = None,
     batch_id: str | None = None,
     pseudonymise: bool = False,
+    submitted: Path | str | None = None,
 ) -> tuple[RollInSummary, list[Path]]:
-    """Returns the roll-in summary and the files written (exports, then report.html)."""
-    summary = roll_in(ledger_url, gradebook_url, courses, results=results, roster=roster, batch_id=batch_id)
+    """Returns the roll-in summary and the files written (exports, then report.html).
+    `submitted`: the collected answers files, for the study time (by default the `submitted`
+    folder beside a SQLite gradebook, as nbgrader lays a course out)."""
+    summary = roll_in(ledger_url, gradebook_url, courses, results=results, roster=roster, batch_id=batch_id,
+                      submitted=submitted if submitted is not None else submitted_folder(gradebook_url))
     return summary, write_exports_and_report(ledger_url, out_dir, courses=courses, pseudonymise=pseudonymise)

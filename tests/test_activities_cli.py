@@ -38,3 +38,53 @@ def test_import_list_register_export(tmp_path):
     assert [(r["活动类型"], r["学时"], r["出席"]) for r in rows] == [("党课", "2", "1"), ("专题讲座", "4", "2")]
     for name in ("出勤明细", "三会一课", "出勤率", "量化考评", "积分", "支部积分排名"):
         assert (tmp_path / "out" / f"{name}.xlsx").exists() and (tmp_path / "out" / f"{name}.csv").exists()
+
+
+def test_read_only_session_commands_refuse_a_missing_ledger(tmp_path):
+    missing = tmp_path / "nowhere.db"
+    runner = CliRunner()
+    for args in (["sessions", "list"], ["sessions", "register", "--year", "2026"], ["sessions", "export", str(tmp_path / "out")],
+                 ["evaluation", "record", "a01", "--discipline", "优"]):
+        result = runner.invoke(app, [*args, "--ledger", sqlite_url(missing)])
+        assert result.exit_code == 1, args
+        assert "nowhere.db" in result.output and "找不到培训台账文件" in result.output, result.output
+    assert not missing.exists() and not (tmp_path / "out").exists()
+
+
+def test_evaluation_record_and_import(tmp_path):
+    from partyquiz.records.evaluation import evaluations
+
+    ledger = sqlite_url(tmp_path / "ledger.db")
+    store_roster(ROSTER, ledger)
+    runner = CliRunner()
+    done = runner.invoke(app, ["evaluation", "record", "a01", "--year", "2026", "--study-style", "良", "--discipline", "优",
+                               "--comment", "学习认真", "--evaluator", "一支部支委会", "--ledger", ledger])
+    assert done.exit_code == 0 and "a01" in done.output, done.output
+    assert {k: evaluations(ledger, 2026)["a01"][k] for k in ("study_style", "discipline", "comment", "evaluator")} == \
+        {"study_style": "良", "discipline": "优", "comment": "学习认真", "evaluator": "一支部支委会"}
+    bad_grade = runner.invoke(app, ["evaluation", "record", "a01", "--year", "2026", "--discipline", "很好", "--ledger", ledger])
+    assert bad_grade.exit_code == 1 and "很好" in bad_grade.output and "优 / 良 / 中 / 差" in bad_grade.output
+    stranger = runner.invoke(app, ["evaluation", "record", "x99", "--discipline", "优", "--ledger", ledger])
+    assert stranger.exit_code == 1 and "x99" in stranger.output
+
+    # a sheet with three bad rows: each named by its row, nothing stored (a02 keeps no evaluation)
+    sheet = tmp_path / "评价.csv"
+    sheet.write_bytes("工号,姓名,学风,纪律,评语\na02,,优,良,带头学习\nx99,,优,优,\n,欧阳娜,好,优,\na01,,中,中,\na01,,良,良,重复\n"
+                      .encode("gb18030"))  # GBK, as Excel on Chinese Windows saves it
+    refused = runner.invoke(app, ["evaluation", "import", str(sheet), "--year", "2026", "--ledger", ledger])
+    assert refused.exit_code == 1
+    for row, word in ((3, "x99"), (4, "好"), (6, "重复出现")):
+        assert f"评价.csv:{row}" in refused.output and word in refused.output, (row, refused.output)
+    assert "a02" not in evaluations(ledger, 2026) and evaluations(ledger, 2026)["a01"]["discipline"] == "优"
+
+    sheet.write_text("工号,姓名,年度,学风,纪律,评语,评价人\na02,李四,2026,优,良,带头学习,\n,欧阳娜,2025年,中,优,按时参加,组织委员\n",
+                     encoding="utf-8-sig")
+    stored = runner.invoke(app, ["evaluation", "import", str(sheet), "--evaluator", "支部", "--ledger", ledger])
+    assert stored.exit_code == 0 and "2 条" in stored.output, stored.output
+    a02, a03 = evaluations(ledger, 2026)["a02"], evaluations(ledger, 2025)["a03"]
+    assert (a02["study_style"], a02["discipline"], a02["comment"], a02["evaluator"]) == ("优", "良", "带头学习", "支部")
+    assert (a03["study_style"], a03["evaluator"]) == ("中", "组织委员")
+    no_year = tmp_path / "no-year.csv"
+    no_year.write_text("工号,学风\na01,优\n", encoding="utf-8")
+    missing_year = runner.invoke(app, ["evaluation", "import", str(no_year), "--ledger", ledger])
+    assert missing_year.exit_code == 1 and "年度" in missing_year.output and "no-year.csv:1" in missing_year.output

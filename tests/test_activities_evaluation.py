@@ -44,15 +44,15 @@ def test_composite_grade_by_hand(ledger):
     result = {r["learner_id"]: r for r in E.yearly_evaluation(ledger, 2026)}
     one = result["a01"]
     # 出勤 4 of 7 (6 集体学习 + 党课); quiz (90 + 70) / 2; stage test 16/20; hours (2+1 online + 3×1.5 + 2 offline) / 32;
-    # 集体学习 3 of 12 a year
-    assert one["indicators"] == {"attendance": 57.14, "quiz": 80.0, "stage_tests": 80.0, "study_time": 29.69, "collective_study": 25.0}
-    # (25×57.14 + 25×80 + 20×80 + 20×29.69 + 10×25) / 100
-    assert one["score"] == 58.72 and one["grade"] == "不合格"
+    # 集体学习 3 + 党课 1 (rules: evaluation.collective_study_kinds) = 4 of 12 a year
+    assert one["indicators"] == {"attendance": 57.14, "quiz": 80.0, "stage_tests": 80.0, "study_time": 29.69, "collective_study": 33.33}
+    # (25×57.14 + 25×80 + 20×80 + 20×29.69 + 10×33.33) / 100 = 5955.6 / 100
+    assert one["score"] == 59.56 and one["grade"] == "不合格"
     two = result["a02"]
-    # 7 of 7; quiz 100; no stage test (left out, weights rescaled); (2 + 6×1.5 + 2) / 56 (书记和班子成员); 6 of 12
-    assert two["indicators"] == {"attendance": 100.0, "quiz": 100.0, "stage_tests": None, "study_time": 23.21, "collective_study": 50.0}
-    # (25×100 + 25×100 + 20×23.21 + 10×50) / 80 = 74.5525
-    assert two["score"] == 74.55 and two["grade"] == "基本合格"
+    # 7 of 7; quiz 100; no stage test (left out, weights rescaled); (2 + 6×1.5 + 2) / 56 (书记和班子成员); 6 + 1 of 12
+    assert two["indicators"] == {"attendance": 100.0, "quiz": 100.0, "stage_tests": None, "study_time": 23.21, "collective_study": 58.33}
+    # (25×100 + 25×100 + 20×23.21 + 10×58.33) / 80 = 6047.5 / 80 = 75.59375
+    assert two["score"] == 75.59 and two["grade"] == "合格"
     assert (two["study_style"], two["discipline"], two["comment"]) == ("良", "优", "学习认真")
 
 

@@ -34,3 +34,16 @@ def test_bad_roster_exits_with_row_numbers(tmp_path):
     result = CliRunner().invoke(app, ["roster", "import", str(roster), "--check"])
     assert result.exit_code == 1
     assert "bad.csv:2" in result.output and "外星人" in result.output
+
+
+def test_read_only_commands_refuse_a_ledger_that_does_not_exist(tmp_path):
+    missing = tmp_path / "nowhere" / "ledger.db"
+    runner = CliRunner()
+    for args in (["export", "--out", str(tmp_path / "out")], ["report", "--out", str(tmp_path / "r.html")]):
+        result = runner.invoke(app, [*args, "--ledger", f"sqlite:///{missing}"])
+        assert result.exit_code == 1, args
+        assert str(missing) in result.output and "找不到培训台账文件" in result.output
+    english = runner.invoke(app, ["export", "--ledger", f"sqlite:///{missing}", "--out", str(tmp_path / "out"), "--lang", "en"])
+    assert english.exit_code == 1 and "no ledger file" in english.output
+    assert not missing.exists() and not missing.parent.exists()  # nothing created
+    assert not (tmp_path / "out").exists()

@@ -167,3 +167,69 @@ def test_missing_gradebook_and_learners_off_the_roster_are_reported(tmp_path, ur
     summary = roll_in(ledger, gradebook, [COURSE], roster=ROSTER[:1])
     assert summary.not_on_roster == ["a02", "a03"]
     assert roll_in(ledger, gradebook, [COURSE], roster=ROSTER).not_on_roster == []
+
+
+def _retake_course(counts: str):
+    from partyquiz.model import Course, Lesson, Quiz, Section
+
+    quiz = Quiz(id="q1", attempts=2, counts=counts, sections=[Section(pool=["x1"])])
+    return Course(id="c1", title="党章学习", form="在线", year=2026, pass_mark=60,
+                  lessons=[Lesson(id="l1", title="总纲", file="l1.md", hours=2, minutes=120, quiz=quiz)])
+
+
+def _attempt(tmp_path, name: str, score: float, when: dt.datetime) -> str:
+    """nbgrader keeps one submission per learner: a retake replaces the first in its gradebook."""
+    from bulk_gradebook import Sub, build_gradebook
+
+    url = empty_gradebook(tmp_path / f"{name}.db")
+    build_gradebook(url, {"c1-l1": 10.0}, [Sub("a01", "c1-l1", score, when)])
+    return url
+
+
+@pytest.mark.parametrize("counts, first, retake, counted", [
+    # highest: a worse retake (5 after 9) is history; the 9 stays the result
+    ("highest", 9, 5, 9),
+    # highest: a better retake (9 after 5, the first failed) becomes the result
+    ("highest", 5, 9, 9),
+    # last: the retake is the result whatever it scored
+    ("last", 9, 5, 5),
+    ("last", 5, 9, 9),
+])
+def test_which_attempt_counts(tmp_path, counts, first, retake, counted):
+    course = _retake_course(counts)
+    ledger = sqlite_url(tmp_path / "ledger.db")
+    later = WHEN + dt.timedelta(days=3)
+    roll_in(ledger, _attempt(tmp_path, "first", first, WHEN), [course], roster=ROSTER, batch_id="b1")
+    second_gb = _attempt(tmp_path, "retake", retake, later)
+    second = roll_in(ledger, second_gb, [course], roster=ROSTER, batch_id="b2")
+    [current] = learner_records(ledger, "a01")
+    assert current.score == counted
+    # 9 of 10 passes and earns its 2 学时 (no study time: the lesson's 120 minutes); 5 fails: 0
+    assert (current.passed, current.hours) == ((True, 2.0) if counted == 9 else (False, 0.0))
+    history = record_history(ledger, "a01", "c1", "l1")
+    assert sorted(h["score"] for h in history) == sorted([first, retake])  # both attempts kept
+    [keeper] = [h for h in history if h["current"]]
+    [other] = [h for h in history if not h["current"]]
+    assert other["superseded_by"] == keeper["id"] and keeper["score"] == counted
+    assert (second.added, second.superseded, second.history) == ((1, 1, 0) if counted == retake else (0, 0, 1))
+    # the same batch again adds nothing, whichever row counts
+    again = roll_in(ledger, second_gb, [course], roster=ROSTER, batch_id="b2")
+    assert (again.added, again.history, again.unchanged) == (0, 0, 1)
+    assert len(record_history(ledger, "a01", "c1", "l1")) == 2
+
+
+def test_a_regrade_of_the_counting_attempt_replaces_it_even_lower(tmp_path):
+    """The same attempt (same submission time) graded again is a correction, not a retake."""
+    course = _retake_course("highest")
+    ledger = sqlite_url(tmp_path / "ledger.db")
+    roll_in(ledger, _attempt(tmp_path, "first", 9, WHEN), [course], roster=ROSTER)
+    roll_in(ledger, _attempt(tmp_path, "regraded", 7, WHEN), [course], roster=ROSTER)
+    assert [r.score for r in learner_records(ledger, "a01")] == [7]
+
+
+def test_one_attempt_lessons_take_the_newest_result(tmp_path):
+    """Without retakes (attempts: 1) the newest submission is the result, as before."""
+    ledger = sqlite_url(tmp_path / "ledger.db")
+    roll_in(ledger, _attempt(tmp_path, "first", 9, WHEN), [COURSE], roster=ROSTER)
+    roll_in(ledger, _attempt(tmp_path, "again", 5, WHEN + dt.timedelta(days=1)), [COURSE], roster=ROSTER)
+    assert [r.score for r in learner_records(ledger, "a01")] == [5]

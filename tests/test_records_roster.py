@@ -87,3 +87,22 @@ def test_id_number_stored_as_an_excel_number_is_refused(tmp_path):
     with pytest.raises(InputError) as err:
         load_roster(tmp_path / "r.xlsx")
     assert f"{tmp_path / 'r.xlsx'}:2" in str(err.value) and "文本" in str(err.value)
+
+
+def test_csv_export_neutralises_formulas_and_still_round_trips(tmp_path):
+    from partyquiz.model import Learner
+
+    hostile = [Learner(id="h01", name='=HYPERLINK("http://evil.example","点我")', branch="@SUM(1)", unit="-2-3",
+                       position="+1", category="党员"),
+               Learner(id="h02", name="正常", branch="一支部", unit="=1+1", category="党员")]
+    path = write_roster(hostile, tmp_path / "roster.csv", include_id_numbers=False)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for Excel
+    text = raw.decode("utf-8-sig")
+    # every formula-looking cell starts with ' so a spreadsheet shows it as text and never runs it
+    for cell in ("'=HYPERLINK(", "'@SUM(1)", "'-2-3", "'+1", "'=1+1"):
+        assert cell in text, cell
+    for line in text.splitlines()[1:]:
+        for cell in line.split(","):
+            assert not cell.lstrip('"').startswith(("=", "@", "+", "-")), line
+    assert load_roster(path) == hostile  # read back exactly as written

@@ -130,9 +130,9 @@ def test_secretaries_need_one_concentrated_training_within_their_56(rules):
 
 
 def test_new_members_need_one_concentrated_training_during_probation(rules):
-    new = Learner(id="n", name="丁", category="预备党员")
+    new = Learner(id="n", name="丁", category="预备党员")  # no 入党日期: every 集中培训 counts, and 说明 says so
     s = rules.assess(new, 2026, _earned((2026, "在线自学", 40, "c1")))
-    assert (s["status"], s["missing"]) == ("未达标", "集中培训0/1次")
+    assert (s["status"], s["missing"]) == ("未达标", "集中培训0/1次；未填入党日期，按全部集中培训计")
     s = rules.assess(new, 2026, _earned((2025, "集中培训", 4, "c2")))
     assert s["status"] == "达标"
 
@@ -208,3 +208,76 @@ def test_study_time_is_read_from_the_collected_answers_files(tmp_path, rules):
     assert minutes == {("a01", "c1-l1"): 45.0, ("a02", "c1-l1"): 45.0}
     # 45 minutes on the 45-minute, 2-学时 lesson: 0.75 学时
     assert rules.lesson_hours(LESSON_45, True, form="在线", studied_minutes=minutes[("a01", "c1-l1")]) == 0.75
+
+
+def _dated(*items: tuple[int, str, float, str, dt.date]) -> Earned:
+    e = Earned()
+    for year, kind, hours, training, on in items:
+        e.add(year, kind, hours, training, on=on)
+    return e
+
+
+def test_probation_counts_only_training_within_a_year_of_joining(rules):
+    # joined 2025-07-01: the probation year runs 2025.07.01—2026.07.01
+    new = Learner(id="n", name="丁", category="预备党员", joined_on=dt.date(2025, 7, 1))
+    before = (2025, "集中培训", 24, "candidate-class", dt.date(2025, 3, 10))  # as 发展对象, before joining
+    inside = (2026, "集中培训", 8, "new-member-class", dt.date(2026, 5, 20))
+    after = (2026, "集中培训", 8, "late-class", dt.date(2026, 9, 1))
+    s = rules.assess(new, 2026, _dated(before, after))
+    assert (s["status"], s["missing"]) == ("未达标", "集中培训0/1次（2025.07.01—2026.07.01）")
+    assert rules.assess(new, 2026, _dated(before, inside))["status"] == "达标"
+    # reported for 2025, the May 2026 class has not happened yet
+    assert rules.assess(new, 2025, _dated(before, inside))["status"] == "未达标"
+    # met during probation: still met in later years
+    assert rules.assess(new, 2027, _dated(inside))["status"] == "达标"
+    # rows without dates (an older caller): the counting years of the window, 2025 and 2026
+    assert rules.assess(new, 2026, _earned((2026, "集中培训", 8, "x")))["status"] == "达标"
+    assert rules.assess(new, 2026, _earned((2024, "集中培训", 8, "x")))["status"] == "未达标"
+
+
+def test_probation_training_across_the_year_end(rules):
+    """A 4-day class 2025-12-30 … 2026-01-02 is split 16 + 16 (two year shares of one class):
+    it is one training, and it counts for a member who joined on 2025-12-01."""
+    new = Learner(id="n", name="丁", category="预备党员", joined_on=dt.date(2025, 12, 1))
+    shares = rules.split_hours(dt.date(2025, 12, 30), dt.date(2026, 1, 2), 32)
+    earned = _dated(*[(year, "集中培训", hours, "winter-class", dt.date(2026, 1, 2)) for year, hours in shares.items()])
+    assert shares == {2025: 16, 2026: 16} and earned.times_between(dt.date(2025, 1, 1), dt.date(2026, 12, 31), None) == 1
+    assert rules.assess(new, 2026, earned)["status"] == "达标"
+    secretary = Learner(id="s", name="丙", category="书记和班子成员")
+    # the secretaries' "1 concentrated training" is met in each year the class has a share in
+    for year in (2025, 2026):
+        s = rules.assess(secretary, year, earned)
+        assert (s["earned"], s["missing"]) == (16, "")
+
+
+@pytest.mark.parametrize("category, role, requirement", [
+    ("党员", "支部书记", "书记和班子成员"),  # marked only by 党内职务
+    ("党员", "组织委员", "书记和班子成员"),
+    ("党员", "", "党员"),
+    ("党员", "党小组长", "党员"),  # not a committee seat
+    ("干部", "支部书记", "乡科级及以下干部"),  # a cadre keeps the cadre requirement (roles.for_categories)
+])
+def test_a_committee_role_on_the_roster_gives_the_secretaries_requirement(rules, category, role, requirement):
+    person = Learner(id="p", name="戊", category=category, role=role)
+    assert rules.requirement_for(person).name == requirement
+
+
+def test_secretary_by_role_needs_56_with_one_concentrated_training(rules):
+    secretary = Learner(id="s", name="丙", category="党员", role="支部书记")
+    # 40 学时 of 集体学习 would meet a member's 32, not a secretary's 56 with a 集中培训
+    s = rules.assess(secretary, 2026, _earned((2026, "集体学习", 40, "study")))
+    assert (s["requirement"], s["required"], s["shortfall"], s["missing"]) == ("书记和班子成员", 56, 16, "集中培训0/1次")
+
+
+def test_a_rules_file_without_a_key_takes_the_shipped_value(tmp_path):
+    """No figure in code: what an organisation's file leaves out comes from the shipped file."""
+    own = tmp_path / "rules.yml"
+    own.write_text("online:\n  method: tiers\nrequirements:\n  党员: {hours: 20}\n", encoding="utf-8")
+    rules = load_rules(own)
+    # shipped tiers (≥30 min 1, 15–30 0.5, under 15 0.25) and pass bonus 0.5; shipped grades 90/80
+    assert rules.tiers == [(30, 1), (15, 0.5), (0, 0.25)] and rules.pass_bonus == 0.5
+    assert rules.lesson_hours(LESSON_45, True, form="在线", studied_minutes=20) == 1.0  # 0.5 + 0.5
+    assert rules.grade_label(85, True) == "良好" and rules.start_month == 1
+    assert rules.party_member_categories == {"党员", "预备党员", "书记和班子成员"}
+    own.write_text("online:\n  method: tiers\n  pass_bonus: 0\nrequirements:\n  党员: {hours: 20}\n", encoding="utf-8")
+    assert load_rules(own).lesson_hours(LESSON_45, True, form="在线", studied_minutes=20) == 0.5

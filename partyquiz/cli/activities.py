@@ -1,4 +1,6 @@
-"""`partyquiz attendance import`, `partyquiz sessions list | register | export`: parse options, call the library."""
+"""`partyquiz attendance import`, `partyquiz sessions list | register | export`, `partyquiz evaluation
+record | import`: parse options, call the library. Commands that only read refuse a ledger file that
+does not exist (instead of creating an empty one)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +14,16 @@ from . import app, fail, failures, lang_option, ledger_option, ledger_or_default
 
 attendance_app = typer.Typer(help=t("cli.help.attendance"), no_args_is_help=True)
 sessions_app = typer.Typer(help=t("cli.help.sessions"), no_args_is_help=True)
+evaluation_app = typer.Typer(help=t("activities.help.evaluation"), no_args_is_help=True)
 app.add_typer(attendance_app, name="attendance")
 app.add_typer(sessions_app, name="sessions")
+app.add_typer(evaluation_app, name="evaluation")
+
+
+def _existing(ledger: Optional[str]) -> str:
+    from ..records.ledger import existing_ledger
+
+    return existing_ledger(ledger_or_default(ledger))
 
 
 @attendance_app.command("import", help=t("cli.help.attendance_import"))
@@ -58,7 +68,7 @@ def sessions_list(
 
     use_language(lang)
     with failures():
-        found = list_sessions(ledger_or_default(ledger), branch=branch, year=year, kind=kind, rules_path=rules)
+        found = list_sessions(_existing(ledger), branch=branch, year=year, kind=kind, rules_path=rules)
     typer.echo(t("activities.list.header"))
     for s in found:
         typer.echo(f"{s['date']}\t{s['branch']}\t{s['kind']}\t{s['title']}\t{s['hours']:g}\t{s['attended']}/{s['leave']}/{s['absent']}")
@@ -82,7 +92,7 @@ def sessions_register(
     except ValueError:
         fail(t("activities.register.bad_date", value=as_of))
     with failures():
-        reg = branch_register(ledger_or_default(ledger), year, as_of=when, rules_path=rules, branch=branch)
+        reg = branch_register(_existing(ledger), year, as_of=when, rules_path=rules, branch=branch)
     if not reg["behind"]:
         typer.echo(t("activities.register.all_on_track", year=year))
     for b in reg["behind"]:
@@ -101,6 +111,44 @@ def sessions_export(
 
     use_language(lang)
     with failures():
-        files = export_activities(ledger_or_default(ledger), out, year, rules_path=rules)
+        files = export_activities(_existing(ledger), out, year, rules_path=rules)
     for path in files:
         typer.echo(t("activities.export.written", path=path))
+
+
+@evaluation_app.command("record", help=t("activities.help.evaluation_record"))
+def evaluation_record(
+    learner: str = typer.Argument(..., help=t("activities.help.learner_id")),
+    year: int = typer.Option(dt.date.today().year, help=t("cli.help.year")),
+    study_style: str = typer.Option("", "--study-style", help=t("activities.help.study_style")),
+    discipline: str = typer.Option("", help=t("activities.help.discipline")),
+    comment: str = typer.Option("", help=t("activities.help.comment")),
+    evaluator: str = typer.Option("", help=t("activities.help.evaluator")),
+    ledger: Optional[str] = ledger_option(),
+    rules: Optional[Path] = rules_option(),
+    lang: Optional[str] = lang_option(),
+) -> None:
+    from ..records.evaluation import record_evaluation  # the ledger's tables (SQLAlchemy): for this command only
+
+    use_language(lang)
+    with failures():
+        record_evaluation(_existing(ledger), learner, year, study_style=study_style, discipline=discipline, comment=comment,
+                          evaluator=evaluator, rules_path=rules)
+    typer.echo(t("activities.evaluation.recorded", learner=learner, year=year))
+
+
+@evaluation_app.command("import", help=t("activities.help.evaluation_import"))
+def evaluation_import(
+    file: Path = typer.Argument(..., help=t("activities.help.evaluation_file")),
+    year: Optional[int] = typer.Option(None, help=t("activities.help.evaluation_year")),
+    evaluator: str = typer.Option("", help=t("activities.help.evaluator")),
+    ledger: Optional[str] = ledger_option(),
+    rules: Optional[Path] = rules_option(),
+    lang: Optional[str] = lang_option(),
+) -> None:
+    from ..records.evaluation import import_evaluations  # as above
+
+    use_language(lang)
+    with failures():
+        n = import_evaluations(_existing(ledger), file, year=year, evaluator=evaluator, rules_path=rules)
+    typer.echo(t("activities.evaluation.imported", n=n, file=file))

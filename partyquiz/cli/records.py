@@ -55,16 +55,18 @@ def rollin(
     roster: Optional[Path] = typer.Option(None, help=t("cli.help.roster_file")),
     assignment: list[str] = typer.Option([], help=t("cli.help.only_assignments")),
     batch: Optional[str] = typer.Option(None, help=t("cli.help.batch")),
+    submitted: Optional[Path] = typer.Option(None, help=t("records.help.submitted")),
     rules: Optional[Path] = rules_option(),
     lang: Optional[str] = lang_option(),
 ) -> None:
-    from ..records.rollin import roll_in  # the ledger's SQLAlchemy tables and the gradebook query
+    from ..records.rollin import roll_in, submitted_folder  # the ledger's SQLAlchemy tables and the gradebook query
 
     use_language(lang)
     with failures():
         people = load_roster(roster) if roster else None
-        s = roll_in(ledger_or_default(ledger), _gradebook(gradebook), _courses(course), roster=people, assignments=assignment or None,
-                    batch_id=batch, rules_path=rules)
+        url = _gradebook(gradebook)
+        s = roll_in(ledger_or_default(ledger), url, _courses(course), roster=people, assignments=assignment or None,
+                    batch_id=batch, rules_path=rules, submitted=submitted or submitted_folder(url))
     typer.echo(t("records.rollin.summary", batch=s.batch_id, added=s.added, superseded=s.superseded, unchanged=s.unchanged, pending=s.pending))
     if s.not_on_roster:
         typer.echo(t("records.rollin.not_on_roster", n=len(s.not_on_roster), ids="、".join(s.not_on_roster[:20])))
@@ -88,11 +90,12 @@ def export(
     from rich.progress import Progress
 
     from ..exports import export_all  # the ledger views (SQLAlchemy) and the writers: for this command only
+    from ..records.ledger import existing_ledger
 
     use_language(lang)
     with failures(), Progress(transient=True) as bar:
         task = bar.add_task(t("records.export.progress"), total=4)
-        files = export_all(ledger_or_default(ledger), out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers,
+        files = export_all(existing_ledger(ledger_or_default(ledger)), out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers,
                            per_learner=per_learner, progress=lambda name: bar.update(task, advance=1, description=name))
     for path in files:
         typer.echo(str(path))
@@ -107,9 +110,10 @@ def report(
     year: Optional[int] = typer.Option(None, help=t("cli.help.year")),
     lang: Optional[str] = lang_option(),
 ) -> None:
+    from ..records.ledger import existing_ledger
     from ..report import write_report  # statistics and charts (matplotlib): for this command only
 
     use_language(lang)
     with failures():
-        path = write_report(ledger_or_default(ledger), out, pseudonymise=pseudonymise, courses=_courses(course), year=year)
+        path = write_report(existing_ledger(ledger_or_default(ledger)), out, pseudonymise=pseudonymise, courses=_courses(course), year=year)
     typer.echo(t("records.report.written", path=path))

@@ -81,6 +81,7 @@ class ActivityRules:
     kinds: dict[str, dict[str, str]]  # kind → {form, credit}
     statuses: dict[str, str]  # how a sheet writes it → attended | leave | absent
     meetings: dict[str, Meeting] = field(default_factory=dict)
+    committee_roles: tuple[str, ...] = ()  # 党内职务 on a branch committee (rules file, `roles.committee`)
     path: str = ""
 
     def form_of(self, kind: str) -> str:
@@ -143,9 +144,13 @@ def load_activity_rules(path: Path | str | None = None) -> ActivityRules:
             if 12 % meeting.every_months or meeting.attendees not in ("all", "committee"):
                 raise ValueError(f"activities.meetings.{kind}: every_months must divide 12, attendees all | committee")
             meetings[meeting.kind] = meeting
+        from .rules import shipped
+
+        roles = (rules_yaml(path).get("roles") or {}).get("committee") or shipped("roles", "committee")
         return ActivityRules(day_hours=float(credit["day_hours"]), half_day_hours=float(credit["half_day_hours"]),
                              per_clock_hour=float(credit["per_clock_hour"]), step=float(credit.get("step", 0)),
-                             kinds=kinds, statuses=statuses, meetings=meetings, path=str(path))
+                             kinds=kinds, statuses=statuses, meetings=meetings, committee_roles=tuple(str(r) for r in roles),
+                             path=str(path))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(Problem(str(path), f"activities 规则字段有误 / bad field: {exc}")) from exc
 

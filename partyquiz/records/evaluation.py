@@ -8,6 +8,7 @@ activity that never took place.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 import yaml
 
 from ..errors import InputError, Problem
+from ..i18n import t
 from . import ledger as L
 from .activities import ATTENDED, Snapshot, load_activity_rules, read_snapshot, rules_yaml
 from .register import attendance_rates
@@ -30,6 +32,7 @@ INDICATOR_LABEL = {"attendance": "出勤率", "quiz": "测验成绩", "stage_tes
 class EvaluationRules:
     weights: dict[str, float]
     collective_study_per_year: int
+    collective_study_kinds: tuple[str, ...]  # activity kinds that count as 集体学习 (rules file)
     grades: list[tuple[float, str]]  # (lower bound, label), highest first
     qualitative: list[str]
     caps: dict[str, str]  # qualitative grade → best composite grade allowed
@@ -56,10 +59,14 @@ class EvaluationRules:
 def load_evaluation_rules(path: Path | str | None = None) -> EvaluationRules:
     from ..settings import settings
 
+    from .rules import shipped
+
     path = Path(path) if path else settings().rules
     try:
         data = rules_yaml(path)
         spec, points = data["evaluation"], data.get("points") or {}
+        per_year = spec.get("collective_study_per_year", shipped("evaluation", "collective_study_per_year"))
+        kinds = spec.get("collective_study_kinds", shipped("evaluation", "collective_study_kinds"))
         weights = {str(k): float(v) for k, v in spec["indicators"].items()}
         unknown = [k for k in weights if k not in INDICATORS]
         if unknown or any(w < 0 for w in weights.values()):
@@ -68,11 +75,11 @@ def load_evaluation_rules(path: Path | str | None = None) -> EvaluationRules:
         caps = {str(k): str(v) for k, v in (spec.get("caps") or {}).items()}
         if any(v not in {g for _, g in grades} for v in caps.values()):
             raise ValueError("evaluation.caps must name one of evaluation.grades")
-        return EvaluationRules(weights=weights, collective_study_per_year=int(spec.get("collective_study_per_year", 12)),
-                               grades=grades, qualitative=[str(q) for q in spec.get("qualitative") or []], caps=caps,
+        return EvaluationRules(weights=weights, collective_study_per_year=int(per_year),
+                               collective_study_kinds=tuple(str(k) for k in kinds or ()), grades=grades, qualitative=[str(q) for q in spec.get("qualitative") or []], caps=caps,
                                points=points, path=str(path))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(Problem(str(path), f"evaluation / points 规则有误 / bad rules: {exc}")) from exc
+        raise InputError(Problem(str(path), t("records.evaluation.bad_rules", error=exc))) from exc
 
 
 def composite(indicators: dict[str, float | None], weights: dict[str, float]) -> float | None:
@@ -84,23 +91,130 @@ def composite(indicators: dict[str, float | None], weights: dict[str, float]) ->
 
 # ------------------------------------------------------------------ qualitative fields
 
+def _grade_problem(rules: EvaluationRules, study_style: str, discipline: str) -> str | None:
+    """Why a 学风 / 纪律 value is not one of the rules' grades, or None."""
+    for label, value in ((t("records.evaluation.study_style"), study_style), (t("records.evaluation.discipline"), discipline)):
+        if value and rules.qualitative and value not in rules.qualitative:
+            return t("records.evaluation.bad_grade", label=label, value=value, allowed=" / ".join(rules.qualitative))
+    return None
+
+
 def record_evaluation(ledger_url: str, learner_id: str, year: int, *, study_style: str = "", discipline: str = "",
                       comment: str = "", evaluator: str = "", rules_path: Path | str | None = None) -> None:
-    """Store (or replace) one person's qualitative evaluation for a year; the workbench calls this."""
+    """Store (or replace) one person's qualitative evaluation for a year (the workbench and
+    `partyquiz evaluation record` call this)."""
     rules = load_evaluation_rules(rules_path)
-    for label, value in (("学风", study_style), ("纪律", discipline)):
-        if value and rules.qualitative and value not in rules.qualitative:
-            raise ValueError(f"{label}“{value}”应为 {' / '.join(rules.qualitative)} / must be one of {', '.join(rules.qualitative)}")
-    values = {"study_style": study_style, "discipline": discipline, "comment": comment, "evaluator": evaluator,
-              "updated_at": L.utcnow()}
+    why = _grade_problem(rules, study_style, discipline)
+    if why:
+        raise ValueError(why)
     with L.engine_for(ledger_url) as engine, engine.begin() as conn:
         if conn.execute(sa.select(L.learners.c.id).where(L.learners.c.id == learner_id)).first() is None:
-            raise ValueError(f"{learner_id} 不在花名册中 / not on the roster")
-        key = (L.evaluations.c.learner_id == learner_id) & (L.evaluations.c.year == year)
+            raise ValueError(t("records.evaluation.not_on_roster", id=learner_id))
+        _store_evaluations(conn, [{"learner_id": learner_id, "year": year, "study_style": study_style, "discipline": discipline,
+                                   "comment": comment, "evaluator": evaluator}])
+
+
+def _store_evaluations(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    now = L.utcnow()
+    for row in rows:
+        key = (L.evaluations.c.learner_id == row["learner_id"]) & (L.evaluations.c.year == row["year"])
+        values = {k: v for k, v in row.items() if k not in ("learner_id", "year")} | {"updated_at": now}
         if conn.execute(sa.select(L.evaluations.c.learner_id).where(key)).first():
             conn.execute(sa.update(L.evaluations).where(key).values(**values))
         else:
-            conn.execute(sa.insert(L.evaluations).values(learner_id=learner_id, year=year, **values))
+            conn.execute(sa.insert(L.evaluations).values(learner_id=row["learner_id"], year=row["year"], **values))
+
+
+# the columns an evaluation sheet may have (first alias = what a template writes)
+EVALUATION_COLUMNS = {
+    "learner_id": ("工号", "编号", "人员编号", "学号", "id"),
+    "name": ("姓名", "name"),
+    "year": ("年度", "年份", "year"),
+    "study_style": ("学风", "study_style"),
+    "discipline": ("纪律", "discipline"),
+    "comment": ("评语", "comment"),
+    "evaluator": ("评价人", "考评人", "evaluator"),
+}
+
+
+def import_evaluations(ledger_url: str, path: Path | str, *, year: int | None = None, evaluator: str = "",
+                       rules_path: Path | str | None = None) -> int:
+    """Import a sheet (.xlsx / .csv, UTF-8 or GBK) of 学风、纪律、评语 per person: one row each,
+    matched by 工号 (or by a name that is unique). Every bad row is reported with its row number
+    and then nothing is stored; a good sheet is stored in one transaction. `year` fills a sheet
+    without a 年度 column; `evaluator` one without 评价人. Returns the rows stored."""
+    from .roster import _read_rows
+
+    path = Path(path)
+    rules = load_evaluation_rules(rules_path)
+    if not path.exists():
+        raise InputError(Problem(str(path), t("records.evaluation.file_missing")))
+    rows = _read_rows(path)
+    start = next((i for i, row in enumerate(rows) if any(str(c).strip() for c in row)), None)
+    if start is None:
+        raise InputError(Problem(str(path), t("records.evaluation.empty")))
+    wanted = {re.sub(r"\s+", "", alias).lower(): key for key, aliases in EVALUATION_COLUMNS.items() for alias in aliases}
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(rows[start]):
+        key = wanted.get(re.sub(r"\s+", "", str(cell)).lower())
+        if key and key not in columns:
+            columns[key] = index
+    missing = [] if ("learner_id" in columns or "name" in columns) else ["工号"]
+    if "year" not in columns and year is None:
+        missing.append("年度")
+    if missing:
+        raise InputError(Problem(str(path), t("records.evaluation.columns", columns="、".join(missing)), start + 1))
+    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
+        people = L.load_learners(conn)
+    found, problems = _evaluation_rows(rows[start + 1:], start + 2, columns, people, rules, year, evaluator, str(path))
+    if problems:
+        raise InputError(problems)
+    with L.engine_for(ledger_url) as engine, engine.begin() as conn:
+        _store_evaluations(conn, found)
+    return len(found)
+
+
+def _evaluation_rows(rows: list[list[str]], first: int, columns: dict[str, int], people: list[Any], rules: EvaluationRules,
+                     year: int | None, evaluator: str, file: str) -> tuple[list[dict[str, Any]], list[Problem]]:
+    by_id = {p.id: p for p in people}
+    by_name: dict[str, list[Any]] = defaultdict(list)
+    for p in people:
+        by_name[p.name].append(p)
+    out, problems, seen = [], [], {}
+
+    def cell(row: list[str], key: str) -> str:
+        index = columns.get(key)
+        return str(row[index]).strip() if index is not None and index < len(row) else ""
+
+    for n, row in enumerate(rows, start=first):
+        learner_id, name = cell(row, "learner_id"), cell(row, "name")
+        if not learner_id and not name:
+            continue
+        person = by_id.get(learner_id) if learner_id else (by_name[name][0] if len(by_name.get(name, [])) == 1 else None)
+        if person is None:
+            why = "records.evaluation.name_ambiguous" if not learner_id and len(by_name.get(name, [])) > 1 else "records.evaluation.unknown_person"
+            problems.append(Problem(file, t(why, who=learner_id or name), n))
+            continue
+        text_year = cell(row, "year")
+        try:
+            when = int(float(re.sub(r"[年度\s]", "", text_year))) if text_year else year
+        except ValueError:
+            when = None
+        if when is None or not 1900 <= when <= 2999:
+            problems.append(Problem(file, t("records.evaluation.bad_year", value=text_year), n, "年度"))
+            continue
+        style, discipline = cell(row, "study_style"), cell(row, "discipline")
+        why = _grade_problem(rules, style, discipline)
+        if why:
+            problems.append(Problem(file, why, n))
+            continue
+        if (person.id, when) in seen:
+            problems.append(Problem(file, t("records.evaluation.twice", who=f"{person.id} {person.name}", row=seen[(person.id, when)]), n))
+            continue
+        seen[(person.id, when)] = n
+        out.append({"learner_id": person.id, "year": when, "study_style": style, "discipline": discipline,
+                    "comment": cell(row, "comment"), "evaluator": cell(row, "evaluator") or evaluator})
+    return out, problems
 
 
 def evaluations(ledger_url: str, year: int) -> dict[str, dict[str, Any]]:
@@ -136,7 +250,8 @@ def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | No
               "offline": True} for a in attendance if a.status == ATTENDED and shares.get(a.session_id)]
     qualitative = evaluations(ledger_url, year)
     rates = {p["learner_id"]: p["rate"] for p in attendance_rates(sessions, attendance, members, year, activity_rules)}
-    study_kind = {s.id for s in sessions if s.kind == "集体学习" and s.date.year == year}
+    # which kinds count as 集体学习 is data (evaluation.collective_study_kinds); the year is the counting year
+    study_kind = {s.id for s in sessions if s.kind in rules.collective_study_kinds and hour_rules.year_of(s.date) == year}
     collective = defaultdict(int)
     for a in attendance:
         if a.session_id in study_kind and a.status == ATTENDED:
@@ -210,7 +325,7 @@ def learning_points(ledger_url: str, year: int | None = None, *, rules_path: Pat
     kind_of = {s.id: s for s in sessions}
     for a in attendance:
         s = kind_of.get(a.session_id)
-        if s is not None and a.status == ATTENDED and (year is None or s.date.year == year):
+        if s is not None and a.status == ATTENDED and (year is None or hour_rules.year_of(s.date) == year):
             detail[a.learner_id][f"attendance:{s.kind}"] += rules.attendance_points(s.kind)
     out = []
     for p in people:

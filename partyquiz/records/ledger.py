@@ -155,6 +155,19 @@ def _prepare_sqlite_dir(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def existing_ledger(url: str) -> str:
+    """`url`, for a command that only reads: a SQLite ledger file that does not exist is an error
+    naming it, instead of the empty ledger `engine_for` would create (and an empty export)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:" \
+            and not Path(parsed.database).is_file():
+        from ..errors import InputError, Problem
+        from ..i18n import t
+
+        raise InputError(Problem(parsed.database, t("records.ledger.missing")))
+    return url
+
+
 @contextlib.contextmanager
 def engine_for(url: str) -> Iterator[sa.Engine]:
     """An engine on the ledger, upgraded to the newest schema revision; disposed on exit.

@@ -16,7 +16,6 @@ from typing import Any
 from ..i18n import t
 from .activities import ABSENT, ATTENDED, LEAVE, ActivityRules, Session, Snapshot, load_activity_rules, read_snapshot
 
-COMMITTEE_ROLES = ("支部书记", "书记", "副书记", "支部副书记", "支部委员", "委员", "组织委员", "宣传委员", "纪检委员")
 
 
 @dataclass(frozen=True)
@@ -77,11 +76,11 @@ def attendance_rates(sessions: list[Session], attendance: list[Any], members: li
     status = {(a.session_id, a.learner_id): a.status for a in attendance}
     by_branch: dict[str, list[Session]] = defaultdict(list)
     for s in sessions:
-        if s.kind in rules.meetings and s.date.year == year:
+        if s.kind in rules.meetings and s.date.year == year:  # 三会一课 periods are calendar months (register.periods)
             by_branch[s.branch].append(s)
     out = []
     for m in members:
-        committee = is_committee(m.get("role", ""))
+        committee = is_committee(m.get("role", ""), rules.committee_roles)
         expected = [s for s in by_branch.get(m["branch"], [])
                     if rules.meetings[s.kind].attendees == "all" or committee]
         seen = {ATTENDED: 0, LEAVE: 0, ABSENT: 0}
@@ -93,8 +92,14 @@ def attendance_rates(sessions: list[Session], attendance: list[Any], members: li
     return out
 
 
-def is_committee(role: str) -> bool:
-    return bool(role) and any(r in role for r in COMMITTEE_ROLES)
+def is_committee(role: str, roles: tuple[str, ...] | None = None) -> bool:
+    """Whether a 党内职务 names a committee seat; `roles` from the rules file (`roles.committee`),
+    the shipped list when not given."""
+    if roles is None:
+        from .rules import shipped
+
+        roles = tuple(shipped("roles", "committee"))
+    return bool(role) and any(r in role for r in roles)
 
 
 def behind(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ class RollInSummary:
     added: int = 0  # new current records (first results and regrades)
     superseded: int = 0  # earlier records kept as history
     unchanged: int = 0
+    history: int = 0  # retakes that do not count (quiz.counts), kept as history beside the result
     pending: int = 0  # submissions not graded yet, or waiting for a hand grade
     unknown: list[str] = field(default_factory=list)  # assignments of no known course
     items: int = 0  # per-question rows stored for item analysis
@@ -36,7 +37,7 @@ class RollInSummary:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.items)
+        return bool(self.added or self.items or self.history)
 
 
 @dataclass(slots=True)
@@ -56,6 +57,23 @@ class NewRecord:
     hours: float
     completed_at: dt.datetime | None
     late: bool
+    # 补考: which attempt is the result when the lesson allows several (quiz.counts), "" = the newest
+    counting: str = ""
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    def counts_over(self, row: Any) -> bool:
+        """Whether this record, rather than the current `row`, is the result of the lesson.
+        The same attempt (same submission time) is a regrade and always wins; another attempt wins
+        when it scores higher (`highest`) or was submitted later (`last`)."""
+        if not self.counting or row.completed_at == self.completed_at:
+            return True
+        if self.counting == "highest":
+            old = 100.0 * row.score / row.max_score if row.max_score else 0.0
+            return self.percent > old + 1e-9
+        return row.completed_at is None or (self.completed_at is not None and self.completed_at > row.completed_at)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -99,10 +117,11 @@ def to_record(sub: Submission, course: Course, lesson: Lesson, rules: Rules, stu
     percent = 100.0 * sub.score / sub.max_score if sub.max_score else 0.0
     passed = percent + 1e-9 >= rules.pass_mark_for(course, lesson)
     completed = sub.submitted_at.replace(microsecond=0) if sub.submitted_at else None
+    retakes = lesson.quiz is not None and lesson.quiz.attempts > 1
     return NewRecord(
         learner_id=sub.student_id, course_id=course.id, lesson_id=lesson.id, assignment=sub.assignment,
         score=sub.score, max_score=sub.max_score, passed=passed, hours=rules.lesson_hours(lesson, passed, form=course.form, studied_minutes=studied_minutes),
-        completed_at=completed, late=sub.late,
+        completed_at=completed, late=sub.late, counting=lesson.quiz.counts if retakes else "",
     )
 
 
@@ -117,16 +136,24 @@ def roll_in(
     batch_id: str | None = None,
     rules_path: Path | str | None = None,
     study_minutes: dict[tuple[str, str], float] | None = None,
+    submitted: Path | str | None = None,
     _fail_after: int | None = None,
 ) -> RollInSummary:
     """Read the gradebook with one query, then write the ledger in one transaction.
 
     `study_minutes`: (learner, assignment) → active study time the learner app recorded, for
     the online crediting rule (missing entries fall back as `online.missing_study_time` says).
+    Without it, `submitted` (the folder nbgrader collected into, `<course root>/submitted`) is
+    read for it: every path that rolls a batch in (again) must pass one or the other, or a re-roll
+    credits the fallback instead of the time the learner studied.
+    A lesson that allows retakes (quiz.attempts > 1) keeps the attempt its `quiz.counts` names as
+    the current record; the other attempts are kept as history.
     `_fail_after` raises after that many records were written: the tests use it to prove an
     interrupted roll-in leaves the previous state whole.
     """
     rules = load_rules(rules_path)
+    if study_minutes is None and submitted is not None:
+        study_minutes = study_minutes_in(submitted, assignments)
     batch_id = batch_id or "batch-" + dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     summary = RollInSummary(batch_id=batch_id)
     index = lesson_index(courses)
@@ -151,9 +178,9 @@ def roll_in(
     with L.engine_for(ledger_url) as engine, engine.begin() as conn:
         _store_courses(conn, courses, rules)
         summary.not_on_roster = _store_learners(conn, roster or [], students)
-        _store_records(conn, new, batch_id, summary, _fail_after)
+        not_counting = _store_records(conn, new, batch_id, summary, _fail_after)
         if results:
-            _store_items(conn, results, index, summary)
+            _store_items(conn, [r for r in results if (r.learner_id, r.assignment) not in not_counting], index, summary)
         if summary.changed and conn.execute(sa.select(L.batches.c.id).where(L.batches.c.id == batch_id)).first() is None:
             conn.execute(L.batches.insert().values(id=batch_id, rolled_at=L.utcnow(), added=summary.added, superseded=summary.superseded))
     return summary
@@ -212,25 +239,39 @@ def _store_learners(conn: sa.Connection, roster: list[Learner], students: dict[s
     return sorted(sid for sid in students if sid in off)
 
 
-def _store_records(conn: sa.Connection, new: list[NewRecord], batch_id: str, summary: RollInSummary, fail_after: int | None) -> None:
+def _store_records(conn: sa.Connection, new: list[NewRecord], batch_id: str, summary: RollInSummary,
+                   fail_after: int | None) -> set[tuple[str, str]]:
+    """Write the new records; returns (learner, assignment) of attempts kept as history only
+    (a retake that does not count under `quiz.counts`)."""
     r = L.records
     current = {
         (row.learner_id, row.course_id, row.lesson_id): row
         for row in conn.execute(sa.select(r).where(r.c.current == sa.true()))
     }
-    to_insert, to_supersede = [], []
+    to_insert, to_supersede, beside = [], [], []
     for rec in new:
         old = current.get(rec.key)
         if old is not None and rec.same_as(old):
             summary.unchanged += 1
-            continue
-        to_insert.append(rec)
-        if old is not None:
-            to_supersede.append(old)
+        elif old is not None and not rec.counts_over(old):
+            beside.append((rec, old))
+        else:
+            to_insert.append(rec)
+            if old is not None:
+                to_supersede.append(old)
+    history = _history_only(conn, beside, summary)
     if fail_after is not None:
         to_insert_head, to_insert = to_insert[:fail_after], to_insert[fail_after:]
         _insert_records(conn, to_insert_head, batch_id)
         raise RuntimeError(f"roll-in interrupted after {fail_after} records (test hook)")
+    if history:
+        # an attempt that does not count: history from the start, pointing at the record that counts
+        _insert_records(conn, [rec for rec, _ in history], batch_id, current=False)
+        fresh = {(row.learner_id, row.course_id, row.lesson_id): row.id for row in conn.execute(
+            sa.select(r.c.id, r.c.learner_id, r.c.course_id, r.c.lesson_id)
+            .where(r.c.batch_id == batch_id, r.c.current == sa.false(), r.c.superseded_by.is_(None)))}
+        conn.execute(r.update().where(r.c.id == sa.bindparam("row")).values(superseded_by=sa.bindparam("keeper")),
+                     [{"row": fresh[rec.key], "keeper": old.id} for rec, old in history if rec.key in fresh])
     if to_supersede:
         conn.execute(r.update().where(r.c.id == sa.bindparam("old")).values(current=False), [{"old": o.id} for o in to_supersede])
     _insert_records(conn, to_insert, batch_id)
@@ -246,12 +287,33 @@ def _store_records(conn: sa.Connection, new: list[NewRecord], batch_id: str, sum
         )
     summary.added += len(to_insert)
     summary.superseded += len(to_supersede)
+    summary.history += len(history)
+    return {(rec.learner_id, rec.assignment) for rec, _ in beside}
+
+
+def _history_only(conn: sa.Connection, beside: list[tuple[NewRecord, Any]], summary: RollInSummary) -> list[tuple[NewRecord, Any]]:
+    """Of the attempts that do not count, those not stored yet (rolling the batch in again adds nothing)."""
+    if not beside:
+        return []
+    r = L.records
+    learners = sorted({rec.learner_id for rec, _ in beside})
+    kept: dict[tuple[str, str, str], list[Any]] = {}
+    for start in range(0, len(learners), 500):  # SQLite caps the parameters of one statement
+        for row in conn.execute(sa.select(r).where(r.c.current == sa.false(), r.c.learner_id.in_(learners[start:start + 500]))):
+            kept.setdefault((row.learner_id, row.course_id, row.lesson_id), []).append(row)
+    out = []
+    for rec, old in beside:
+        if any(rec.same_as(row) for row in kept.get(rec.key, [])):
+            summary.unchanged += 1
+        else:
+            out.append((rec, old))
+    return out
 
 
 RECORD_FIELDS = ("learner_id", "course_id", "lesson_id", "assignment", "score", "max_score", "passed", "hours", "completed_at", "late")
 
 
-def _insert_records(conn: sa.Connection, recs: list[NewRecord], batch_id: str) -> None:
+def _insert_records(conn: sa.Connection, recs: list[NewRecord], batch_id: str, *, current: bool = True) -> None:
     if not recs:
         return
     if conn.dialect.name == "sqlite":
@@ -261,11 +323,11 @@ def _insert_records(conn: sa.Connection, recs: list[NewRecord], batch_id: str) -
         sql = f"INSERT INTO records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         conn.exec_driver_sql(sql, [
             (r.learner_id, r.course_id, r.lesson_id, r.assignment, r.score, r.max_score, int(r.passed), r.hours,
-             r.completed_at.strftime("%Y-%m-%d %H:%M:%S.%f") if r.completed_at else None, int(r.late), batch_id, 1)
+             r.completed_at.strftime("%Y-%m-%d %H:%M:%S.%f") if r.completed_at else None, int(r.late), batch_id, int(current))
             for r in recs
         ])
         return
-    conn.execute(L.records.insert(), [{**{f: getattr(rec, f) for f in RECORD_FIELDS}, "batch_id": batch_id, "current": True} for rec in recs])
+    conn.execute(L.records.insert(), [{**{f: getattr(rec, f) for f in RECORD_FIELDS}, "batch_id": batch_id, "current": current} for rec in recs])
 
 
 def _store_items(conn: sa.Connection, results: list[QuizResult], index: dict[str, tuple[Course, Lesson]], summary: RollInSummary) -> None:
@@ -297,8 +359,9 @@ def _store_items(conn: sa.Connection, results: list[QuizResult], index: dict[str
 def study_minutes_in(submitted: Path | str, assignments: list[str] | None = None) -> dict[tuple[str, str], float]:
     """(learner, assignment) → minutes of active study the learner app recorded, read from the
     answers files nbgrader collected (`<submitted>/<learner>/<assignment>/*.answers.json`, field
-    `study.active_seconds`); the notebooks of one assignment add up. Unreadable files are skipped:
-    their lesson then falls back as `online.missing_study_time` says."""
+    `study.active_seconds`); the notebooks of one assignment add up. A file with no `study` block
+    (the plain notebook widgets record none) and an unreadable file give no entry: that lesson then
+    falls back as `online.missing_study_time` says, never to 0."""
     root = Path(submitted)
     out: dict[tuple[str, str], float] = {}
     for path in sorted(root.glob("*/*/*.answers.json")):
@@ -306,8 +369,21 @@ def study_minutes_in(submitted: Path | str, assignments: list[str] | None = None
         if assignments is not None and assignment not in assignments:
             continue
         try:
-            seconds = float((json.loads(path.read_text(encoding="utf-8")).get("study") or {}).get("active_seconds", 0))
-        except (OSError, ValueError, AttributeError):
+            study = json.loads(path.read_text(encoding="utf-8")).get("study")
+            if not isinstance(study, dict) or "active_seconds" not in study:
+                continue
+            seconds = float(study["active_seconds"])
+        except (OSError, ValueError, TypeError, AttributeError):
             continue
-        out[(learner, assignment)] = out.get((learner, assignment), 0.0) + seconds / 60
+        out[(learner, assignment)] = out.get((learner, assignment), 0.0) + max(0.0, seconds) / 60
     return {k: round(v, 2) for k, v in out.items()}
+
+
+def submitted_folder(gradebook_url: str) -> Path | None:
+    """Where nbgrader collected the answers files of a gradebook: `<course root>/submitted` beside
+    a SQLite `gradebook.db` (nbgrader's layout); None when there is no such folder."""
+    url = sa.engine.make_url(gradebook_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    folder = Path(url.database).resolve().parent / "submitted"
+    return folder if folder.is_dir() else None

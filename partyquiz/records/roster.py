@@ -14,9 +14,9 @@ from typing import Iterable
 
 from pydantic import ValidationError
 
-from ..files import atomic_write_text
 from ..errors import InputError, Problem
 from ..model import Learner
+from ..tables import FORMULA_STARTS
 from .idnumbers import ID_NUMBER, id_check_character, id_number_problem  # noqa: F401 (check digits live there)
 
 # field → accepted headers (first one is what we write)
@@ -67,6 +67,12 @@ def _read_rows(path: Path) -> list[list[str]]:
     raise InputError(Problem(str(path), f"不支持的文件类型 {suffix}（应为 .xlsx 或 .csv）/ unsupported file type"))
 
 
+def _unneutralise(text: str) -> str:
+    """Undo the `'` the table writers put before a formula-looking cell (`'=HYPERLINK(…)`), so a
+    roster written by write_roster reads back as it was."""
+    return text[1:] if text[:1] == "'" and text[1:2] and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def _cell_text(value: object) -> str:
     # Excel turns 工号 00123 into 123.0 and long ID numbers into floats; keep integers whole.
     if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
@@ -114,7 +120,7 @@ def load_roster(path: Path | str, *, categories: Iterable[str] | None = None) ->
     for offset, row in enumerate(rows[start + 1 :], start=start + 2):
         if not any(c.strip() for c in row):
             continue
-        values = {f: (row[i].strip() if i < len(row) else "") for f, i in columns.items()}
+        values = {f: _unneutralise(row[i].strip()) if i < len(row) else "" for f, i in columns.items()}
         learner = _row_to_learner(values, allowed, str(path), offset, problems)
         if learner is None:
             continue
@@ -164,9 +170,9 @@ def write_roster(roster: list[Learner], path: Path | str, *, include_id_numbers:
 
         write_table(path, "花名册", header, rows, text_columns=set(header))
     else:
-        buf = io.StringIO()
-        csv.writer(buf).writerows([header, *rows])
-        atomic_write_text(path, "\ufeff" + buf.getvalue())
+        from ..tables import write_csv  # a cell a spreadsheet would run as a formula gets a leading '
+
+        write_csv(path, header, rows)
     return path
 
 

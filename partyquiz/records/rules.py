@@ -8,6 +8,7 @@ Every number lives in the YAML file, so an organisation changes it without touch
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ class Part:
     hours: float = 0.0
     times: int = 0  # distinct training classes (courses) with credited hours
     period_years: int | None = None  # None = the requirement's own window
+    # only training from 入党日期 (roster joined_on) to this many years later counts (预备期)
+    from_joining_years: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,19 @@ class Earned:
 
     hours: dict[tuple[int, str], float] = field(default_factory=dict)
     trainings: dict[tuple[int, str], set[str]] = field(default_factory=dict)
+    dated: list[tuple[dt.date, str, str]] = field(default_factory=list)  # (date, kind, training) when known
 
-    def add(self, year: int, kind: str, hours: float, training: str) -> None:
+    def add(self, year: int, kind: str, hours: float, training: str, *, on: dt.date | dt.datetime | None = None) -> None:
+        """`on`: the date of the training (its last day), for rules that count from a date of the
+        person's own (the probation year from 入党日期)."""
         self.hours[(year, kind)] = self.hours.get((year, kind), 0.0) + hours
         if hours > 0:
             self.trainings.setdefault((year, kind), set()).add(training)
+            if on is not None:
+                self.dated.append((on.date() if isinstance(on, dt.datetime) else on, kind, training))
+
+    def times_between(self, first: dt.date, last: dt.date, counts: tuple[str, ...] | None) -> int:
+        return len({name for day, kind, name in self.dated if first <= day <= last and (counts is None or kind in counts)})
 
     def total(self, first: int | None, last: int, counts: tuple[str, ...] | None) -> float:
         return sum(h for (y, k), h in self.hours.items()
@@ -83,26 +94,32 @@ class Earned:
 
 @dataclass
 class Rules:
-    start_month: int = 1
-    split_across_years: bool = True
-    timezone: str = "Asia/Shanghai"
-    pass_mark: float | None = None
-    grades: list[tuple[float, str]] = field(default_factory=lambda: [(90, "优秀"), (80, "良好"), (0, "合格")])
-    fail_label: str = "不合格"
-    forms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind → course forms
-    method: str = "per_hour"
-    minutes_per_hour: float = 60.0
-    step: float = 0.25
-    tiers: list[tuple[float, float]] = field(default_factory=lambda: [(30, 1.0), (15, 0.5), (0, 0.25)])
-    pass_bonus: float = 0.5
-    require_pass: bool = True
-    missing_study_time: str = "lesson_minutes"  # lesson_minutes | none
+    """Every value comes from a rules file (`load_rules`); a key an organisation's file leaves out
+    takes the shipped file's value (`shipped`), so no figure lives in this code."""
+
+    start_month: int
+    split_across_years: bool
+    timezone: str
+    pass_mark: float | None
+    grades: list[tuple[float, str]]  # (lower bound in percent, label), highest first
+    fail_label: str
+    forms: dict[str, tuple[str, ...]]  # kind → course forms
+    method: str
+    minutes_per_hour: float
+    step: float
+    tiers: list[tuple[float, float]]  # (minimum minutes, hours), highest first
+    pass_bonus: float
+    require_pass: bool
+    missing_study_time: str  # lesson_minutes | none
     same_material: list[frozenset[tuple[str, str]]] = field(default_factory=list)
     rank_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # level → ways to write a rank
     requirements: dict[str, Requirement] = field(default_factory=dict)
     category_map: dict[str, dict[str, Any]] = field(default_factory=dict)
     categories: list[str] = field(default_factory=list)
     training_file: dict[str, Any] = field(default_factory=dict)  # 档案编号 prefix, 培训类别, 证书, who is a party member
+    committee_roles: tuple[str, ...] = ()  # 党内职务 of branch secretaries and committee members
+    role_requirement: str = ""  # the requirement a committee member has (书记和班子成员)
+    role_categories: tuple[str, ...] = ()  # 人员类别 a 党内职务 overrides (党员, not 干部)
     path: str = ""
     _offsets: dict = field(default_factory=dict, repr=False)
     _kinds: dict = field(default_factory=dict, repr=False)
@@ -137,7 +154,11 @@ class Rules:
 
     @property
     def party_member_categories(self) -> set[str]:
-        return set(self.training_file.get("party_member_categories") or ["党员", "预备党员", "书记和班子成员"])
+        return set(self.training_file.get("party_member_categories") or shipped("training_file", "party_member_categories"))
+
+    def is_committee(self, role: str) -> bool:
+        """A branch secretary or committee member by the roster's 党内职务 (支部书记, 组织委员 …)."""
+        return bool(role) and any(r in role for r in self.committee_roles)
 
     # --- hours ---------------------------------------------------------------------------
     def lesson_hours(self, lesson: Lesson, passed: bool, *, form: str | None = None, studied_minutes: float | None = None) -> float:
@@ -231,6 +252,8 @@ class Rules:
                 if key and key in (learner.rank or ""):
                     name = target
                     break
+        if self.role_requirement and learner.category in self.role_categories and self.is_committee(getattr(learner, "role", "")):
+            name = self.role_requirement  # a 支部书记 the roster marks only by 党内职务 is still a secretary
         return self.requirements.get(name)
 
     def window_of(self, req: Requirement, year: int, period_years: int | None = None) -> tuple[int | None, int, str]:
@@ -244,6 +267,27 @@ class Rules:
             first = req.plan_start + ((year - req.plan_start) // p) * p
             return first, year, f"{first}—{first + p - 1}（截至{year}）"
         return year - p + 1, year, f"{year - p + 1}—{year}"
+
+    def year_span(self, year: int) -> tuple[dt.date, dt.date]:
+        """First and last day of counting year `year`."""
+        first = dt.date(year, self.start_month, 1)
+        return first, dt.date(year + 1, self.start_month, 1) - dt.timedelta(days=1)
+
+    def _times(self, part: Part, learner: Learner, year: int, earned: Earned, first: int | None, last: int) -> tuple[int, str]:
+        """Trainings counted for `part` (and the span, when it is the probation year): a part tied
+        to 入党日期 counts only what falls from that day to `from_joining_years` later (never past
+        the year reported); without the date, or without dated trainings, the counting years."""
+        joined = getattr(learner, "joined_on", None)
+        if not part.from_joining_years or joined is None:
+            return earned.times(first, last, part.counts), ""
+        try:
+            end = joined.replace(year=joined.year + part.from_joining_years)
+        except ValueError:  # joined on 29 February
+            end = joined.replace(year=joined.year + part.from_joining_years, day=28)
+        span = f"（{joined:%Y.%m.%d}—{end:%Y.%m.%d}）"
+        if earned.dated:
+            return earned.times_between(joined, min(end, self.year_span(year)[1]), part.counts), span
+        return earned.times(self.year_of(joined), min(self.year_of(end), year), part.counts), span
 
     def assess(self, learner: Learner, year: int, earned: Earned) -> dict[str, Any]:
         """Required, earned and shortfall of one learner for one counting year, with the parts
@@ -264,10 +308,12 @@ class Rules:
                 if have + 1e-9 < part.hours:
                     missing.append(f"{part.label}{have:g}/{part.hours:g}学时")
             if part.times > 0:
-                n = earned.times(p_first, p_last, part.counts)
+                n, span = self._times(part, learner, year, earned, p_first, p_last)
                 if n < part.times:
-                    missing.append(f"{part.label}{n}/{part.times}次")
+                    missing.append(f"{part.label}{n}/{part.times}次{span}")
         notes = []
+        if any(p.from_joining_years for p in req.includes) and getattr(learner, "joined_on", None) is None:
+            notes.append("未填入党日期，按全部集中培训计")  # the roster should give 入党日期
         if learner.rank and learner.category in self.category_map and not self.rank_level(learner.rank):
             notes.append(f"职级“{learner.rank}”未识别，按{req.name}计")  # the roster should say which rung
         met = shortfall == 0 and not missing
@@ -315,7 +361,8 @@ def _requirement(name: str, spec: dict[str, Any], known: set[str]) -> Requiremen
     parts = tuple(
         Part(label=str(p.get("label", "")), counts=_kinds(p.get("counts"), f"{where}.includes", known),
              hours=float(p.get("hours", 0)), times=int(p.get("times", 0)),
-             period_years=int(p["period_years"]) if p.get("period_years") else None)
+             period_years=int(p["period_years"]) if p.get("period_years") else None,
+             from_joining_years=int(p["from_joining_years"]) if p.get("from_joining_years") else None)
         for p in spec.get("includes") or []
     )
     return Requirement(
@@ -325,27 +372,48 @@ def _requirement(name: str, spec: dict[str, Any], known: set[str]) -> Requiremen
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped_data() -> dict[str, Any]:
+    return yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8")) or {}
+
+
+def shipped(*keys: str) -> Any:
+    """A value of the shipped rules file (`shipped("online", "pass_bonus")`): what a key an
+    organisation's own file leaves out falls back to, so no figure has to live in code."""
+    value: Any = _shipped_data()
+    for key in keys:
+        value = value[key]
+    return value
+
+
+def _get(section: dict[str, Any], name: str, *keys: str) -> Any:
+    """`section[keys[-1]]`, else the shipped file's value at `name`/`keys`."""
+    return section[keys[-1]] if keys[-1] in section else shipped(name, *keys)
+
+
 def _parse(data: dict[str, Any], path: str) -> Rules:
     year = data.get("year") or {}
     assessment = data.get("assessment") or {}
     online = data.get("online") or {}
-    start_month = int(year.get("start_month", 1))
+    start_month = int(_get(year, "year", "start_month"))
     if not 1 <= start_month <= 12:
         raise ValueError(f"year.start_month = {start_month}")
-    forms = {str(k): tuple(str(f) for f in v or []) for k, v in (data.get("forms") or {ONLINE: ["在线", "online"]}).items()}
+    forms = {str(k): tuple(str(f) for f in v or []) for k, v in (data.get("forms") or shipped("forms")).items()}
     known = set(forms)
     requirements = {str(name): _requirement(str(name), spec, known) for name, spec in (data.get("requirements") or {}).items()}
     from zoneinfo import ZoneInfo
 
-    ZoneInfo(str(year.get("timezone", "Asia/Shanghai")))  # an unknown zone fails here, naming the file
-    method = str(online.get("method", "per_hour"))
+    timezone = str(_get(year, "year", "timezone"))
+    ZoneInfo(timezone)  # an unknown zone fails here, naming the file
+    method = str(_get(online, "online", "method"))
     if method not in METHODS:
         raise ValueError(f"online.method = {method} ({' | '.join(METHODS)})")
-    missing = str(online.get("missing_study_time", "lesson_minutes"))
+    missing = str(_get(online, "online", "missing_study_time"))
     if missing not in ("lesson_minutes", "none"):
         raise ValueError(f"online.missing_study_time = {missing} (lesson_minutes | none)")
     per_hour = online.get("per_hour") or {}
-    if float(per_hour.get("minutes_per_hour", 60)) <= 0:
+    minutes_per_hour = float(_get(per_hour, "online", "per_hour", "minutes_per_hour"))
+    if minutes_per_hour <= 0:
         raise ValueError("online.per_hour.minutes_per_hour must be positive")
     same = []
     for n, group in enumerate(data.get("same_material") or [], start=1):
@@ -353,30 +421,35 @@ def _parse(data: dict[str, Any], path: str) -> Rules:
         if any(len(p) != 2 for p in pairs):
             raise ValueError(f"same_material[{n}]: write course/lesson")
         same.append(frozenset(pairs))
+    roles = data.get("roles") or {}
+    mark = _get(assessment, "assessment", "pass_mark")
     rules = Rules(
         start_month=start_month,
-        split_across_years=bool(year.get("split_across_years", True)),
-        timezone=str(year.get("timezone", "Asia/Shanghai")),
-        pass_mark=None if assessment.get("pass_mark") is None else float(assessment["pass_mark"]),
-        fail_label=str(assessment.get("fail_label", "不合格")),
+        split_across_years=bool(_get(year, "year", "split_across_years")),
+        timezone=timezone,
+        pass_mark=None if mark is None else float(mark),
+        grades=sorted(((float(g["min"]), str(g["label"])) for g in _get(assessment, "assessment", "grades")), reverse=True),
+        fail_label=str(_get(assessment, "assessment", "fail_label")),
         forms=forms,
         method=method,
-        minutes_per_hour=float(per_hour.get("minutes_per_hour", 60)),
-        step=float(per_hour.get("step", 0.25)),
-        pass_bonus=float(online.get("pass_bonus", 0.5)),
-        require_pass=bool(online.get("require_pass", True)),
+        minutes_per_hour=minutes_per_hour,
+        step=float(_get(per_hour, "online", "per_hour", "step")),
+        tiers=sorted(((float(t["min_minutes"]), float(t["hours"])) for t in _get(online, "online", "tiers")), reverse=True),
+        pass_bonus=float(_get(online, "online", "pass_bonus")),
+        require_pass=bool(_get(online, "online", "require_pass")),
         missing_study_time=missing,
         same_material=same,
         rank_levels={str(k): tuple(str(r) for r in v or []) for k, v in (data.get("rank_levels") or {}).items()},
         requirements=requirements,
         category_map=dict(data.get("category_map") or {}),
         training_file=dict(data.get("training_file") or {}),
+        committee_roles=tuple(str(r) for r in _get(roles, "roles", "committee") or ()),
+        role_requirement=str(roles.get("requirement") or ""),
+        role_categories=tuple(str(c) for c in roles.get("for_categories") or ()),
         path=path,
     )
-    if "grades" in assessment:
-        rules.grades = sorted(((float(g["min"]), str(g["label"])) for g in assessment["grades"]), reverse=True)
-    if "tiers" in online:
-        rules.tiers = sorted(((float(t["min_minutes"]), float(t["hours"])) for t in online["tiers"]), reverse=True)
+    if rules.role_requirement and rules.role_requirement not in requirements:
+        raise ValueError(f"roles.requirement: no requirement named {rules.role_requirement}")
     for name, mapping in rules.category_map.items():
         for target in [*(mapping.get("by_level") or {}).values(), *(mapping.get("by_rank") or {}).values(), mapping.get("default")]:
             if target is not None and target not in requirements:
