@@ -81,7 +81,7 @@ def run_demo(
 ) -> DemoResult:
     from .pipeline import grade_and_roll_in  # grading and records load nbgrader and SQLAlchemy: only when the demo runs
     from .publish import write_exports_and_report
-    from .records.ledger import branch_summary
+    from .exports import branch_summary  # 支部汇总's per-year view (offline hours included)
     from .records.roster import write_roster
 
     console = console or Console()
@@ -109,13 +109,11 @@ def run_demo(
         summary, _ = grade_and_roll_in(site, course, assignment, engine=engine, ledger_url=ledger_url, roster=roster, progress=True)
         console.print(summary)
     console.print(t("activities.demo.step", year=course.year))  # a year of 三会一课 and training (H3)
-    from .records.activity_exports import export_activities
     from .records.simulate_activities import simulate_activities
 
     simulate_activities(ledger_url, roster, course.year, var / "签到表", seed)
     console.print(f"4. {t('demo.step.export')}")
-    files = write_exports_and_report(ledger_url, out, courses=[course])
-    files += export_activities(ledger_url, out / "线下活动", course.year)
+    files = write_exports_and_report(ledger_url, out, courses=[course], year=course.year)  # the activity tables in out/线下活动 too
     branches_rows = branch_summary(ledger_url, course.id)
     console.print(summary_table(branches_rows))
     console.print(t("cli.files_written"))

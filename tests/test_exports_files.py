@@ -269,16 +269,4 @@ def test_members_who_left_keep_their_records_but_leave_the_summaries(tmp_path):
     assert branches[1][:4] == ["一支部", 2026, "（全部课程）", 1]
 
 
-def test_a_training_across_the_year_end_counts_half_in_each_year_in_every_summary():
-    """Pure views: a 4-day concentrated class 2025-12-30 … 2026-01-02 of 32 学时 → 16 + 16."""
-    from partyquiz.exports.views import branch_rows, yearly_summary
-    from partyquiz.records.rules import load_rules
-
-    rules = load_rules()
-    member = Learner(id="m1", name="甲", branch="一支部", category="党员")
-    row = {"learner_id": "m1", "course_id": "px", "lesson_id": "l1", "kind": "集中培训", "hours": 32.0, "passed": "合格",
-           "percent": 0.0, "start_date": dt.date(2025, 12, 30), "end_date": dt.date(2026, 1, 2), "year": 2026}
-    _, yearly = yearly_summary([member], [row], rules, [2025, 2026])
-    assert [(r[5], r[9], r[13], r[11]) for r in yearly] == [(2025, 16, 16, "未达标"), (2026, 16, 16, "未达标")]
-    totals = [r for r in branch_rows([member], [row], rules, [2025, 2026]) if r["course"] == "（全部课程）"]
-    assert [(r["year"], r["hours"]) for r in totals] == [(2025, 16), (2026, 16)]
+# the year-end split, with rows as roll-in and the activity store produce them: test_exports_activities.py

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Problem
-from ..settings import PACKAGE_DATA
+from ..i18n import t
 from ..tables import write_csv
 
 FIELDS = frozenset({
@@ -19,7 +19,6 @@ FIELDS = frozenset({
     "period", "hours", "score", "max_score", "percent", "result", "passed", "completed_at", "year", "notes", "batch_id",
     "file_number", "training_category", "certificate", "lessons", "kind",
 })
-DEFAULT_TEMPLATE = PACKAGE_DATA / "templates" / "ganbu-peixun.yml"  # shipped; `settings().default_template` may differ
 
 
 @dataclass
@@ -47,33 +46,33 @@ def load_template(path: Path | str) -> Template:
     """Read a template; every bad column is reported with its number."""
     path = Path(path)
     if not path.exists():
-        raise InputError(Problem(str(path), "找不到导出模板 / template not found"))
+        raise InputError(Problem(str(path), t("exports.template.not_found")))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise InputError(Problem(str(path), f"YAML 语法错误 / YAML syntax: {exc}")) from exc
+        raise InputError(Problem(str(path), t("exports.template.yaml", error=exc))) from exc
     problems, columns = [], []
     for n, spec in enumerate(data.get("columns") or [], start=1):
         if not isinstance(spec, dict) or "header" not in spec:
-            problems.append(Problem(str(path), "列缺少 header / column without header", column=f"columns[{n}]"))
+            problems.append(Problem(str(path), t("exports.template.no_header"), column=f"columns[{n}]"))
             continue
         if "field" in spec and spec["field"] not in FIELDS:
-            problems.append(Problem(str(path), f"未知字段“{spec['field']}” / unknown field", column=f"columns[{n}]"))
+            problems.append(Problem(str(path), t("exports.template.unknown_field", field=spec["field"]), column=f"columns[{n}]"))
             continue
         if "field" not in spec and "value" not in spec:
-            problems.append(Problem(str(path), "列需要 field 或 value / column needs field or value", column=f"columns[{n}]"))
+            problems.append(Problem(str(path), t("exports.template.no_value"), column=f"columns[{n}]"))
             continue
         columns.append(Column(header=str(spec["header"]), field=spec.get("field"), value=spec.get("value"), map=dict(spec.get("map") or {})))
     if not columns and not problems:
-        problems.append(Problem(str(path), "模板没有列 / template has no columns"))
+        problems.append(Problem(str(path), t("exports.template.no_columns")))
     encoding = str(data.get("encoding", "utf-8-sig"))
     try:
         "测".encode(encoding)
     except LookupError:
-        problems.append(Problem(str(path), f"未知编码 {encoding} / unknown encoding", column="encoding"))
+        problems.append(Problem(str(path), t("exports.template.encoding", encoding=encoding), column="encoding"))
     rows = str(data.get("rows", "class"))
     if rows not in ("class", "lesson"):
-        problems.append(Problem(str(path), f"rows 应为 class 或 lesson（现为 {rows}）/ rows: class | lesson", column="rows"))
+        problems.append(Problem(str(path), t("exports.template.rows", rows=rows), column="rows"))
     if problems:
         raise InputError(problems)
     return Template(
@@ -94,7 +93,7 @@ def _formatter(column: Column, template: Template, reveal_id_numbers: bool):
     cache: dict[Any, Any] = {}
 
     def value(d: dict[str, Any]) -> Any:
-        v = d[name]
+        v = d.get(name)  # an offline session has no lesson count or certificate of its own
         if isinstance(v, (dt.date, dt.datetime)):
             out = cache.get(v)
             if out is None:

@@ -90,7 +90,7 @@ def analytics(ins: Instructor):
     """Per-branch summary from the ledger, as a table."""
     import pandas as pd
 
-    from ..records.ledger import branch_summary
+    from ..exports import branch_summary  # 支部汇总's per-year view (offline hours included)
 
     return pd.DataFrame(branch_summary(ins.ledger_url))
 

@@ -5,6 +5,7 @@ the registers a branch keeps beside them. Pure row builders; `export_activities`
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,14 +70,35 @@ def points_tables(points: list[dict[str, Any]]) -> dict[str, tuple[list[str], li
     return {"积分": (POINTS_HEADER, people), "支部积分排名": (RANKING_HEADER, ranking)}
 
 
-def export_activities(ledger_url: str, out_dir: Path | str, year: int, *, rules_path: Path | str | None = None) -> list[Path]:
-    """Write every activity table of `year` into `out_dir` (xlsx + CSV with BOM); returns the files."""
+@dataclass
+class ActivityFigures:
+    """The year's register, evaluation and points, computed once for the tables and the report."""
+
+    year: int
+    register: dict[str, Any]
+    evaluation: list[dict[str, Any]]
+    points: list[dict[str, Any]]
+
+
+def activity_figures(ledger_url: str, year: int, *, rules_path: Path | str | None = None, snapshot: Snapshot | None = None) -> ActivityFigures:
+    data = snapshot or read_snapshot(ledger_url)
+    return ActivityFigures(year, branch_register(ledger_url, year, rules_path=rules_path, snapshot=data),
+                           yearly_evaluation(ledger_url, year, rules_path=rules_path, snapshot=data),
+                           learning_points(ledger_url, year, rules_path=rules_path, snapshot=data))
+
+
+def export_activities(ledger_url: str, out_dir: Path | str, year: int, *, rules_path: Path | str | None = None,
+                      snapshot: Snapshot | None = None, figures: ActivityFigures | None = None) -> list[Path]:
+    """Write every activity table of `year` into `out_dir` (xlsx + CSV with BOM); returns the files.
+    `snapshot` / `figures`: the ledger already read and the figures already computed (publish
+    shares them with the report)."""
     out = Path(out_dir)
-    data = read_snapshot(ledger_url)  # read once, shared by every table
+    data = snapshot or read_snapshot(ledger_url)  # read once, shared by every table
+    figures = figures if figures is not None and figures.year == year else activity_figures(ledger_url, year, rules_path=rules_path, snapshot=data)
     tables = session_tables(ledger_url, year, rules_path, snapshot=data)
-    tables |= register_tables(branch_register(ledger_url, year, rules_path=rules_path, snapshot=data))
-    tables["量化考评"] = evaluation_table(yearly_evaluation(ledger_url, year, rules_path=rules_path, snapshot=data))
-    tables |= points_tables(learning_points(ledger_url, year, rules_path=rules_path, snapshot=data))
+    tables |= register_tables(figures.register)
+    tables["量化考评"] = evaluation_table(figures.evaluation)
+    tables |= points_tables(figures.points)
     written = []
     for name, (header, rows) in tables.items():
         kinds = {h: NUMBERS[h] for h in header if h in NUMBERS}

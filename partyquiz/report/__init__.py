@@ -1,11 +1,14 @@
 """The analytics report: ONE self-contained HTML file that opens offline.
 
 Score distributions, completion and hours by branch, members short of hours (未参学 apart from
-不合格 and 学时不足), and item analysis per course and lesson (Moodle's statistics, see stats.py):
+不合格 and 学时不足), the offline activities (三会一课, 积分) and the 量化考评 with the members to
+follow up, and item analysis per course and lesson (Moodle's statistics, see stats.py):
 questions as 第 N 题 with their stem, options as A/B/C/D with their text and counts, a question of
 low discrimination flagged, a negative one flagged "请核对答案" (the key is likely wrong), and a
 guide to what each figure means. Charts are inline SVG; no script, no CDN, no web font.
 ID numbers are always masked here; `pseudonymise=True` replaces names and ids by stable codes.
+Hours, 未达标 and branch figures are the exports' own views (`exports.gather`, offline hours
+included), so the report and 年度学时汇总 / 支部汇总 hold the same numbers for the same year.
 """
 from __future__ import annotations
 
@@ -20,13 +23,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..files import atomic_write_text
-from ..exports import read_ledger
+from ..exports import Gathered, any_evaluation, gather
 from ..i18n import language, t
-from ..exports.views import ALL_COURSES, NO_BRANCH, branch_rows, course_lessons_of, earned_by_learner, mask_id_number, record_dicts
+from ..exports.views import ALL_COURSES, NO_BRANCH, branch_rows, mask_id_number
 from ..model import Course
+from ..records.activity_exports import ActivityFigures
 from ..records.activity_report import activity_sections_html
 from ..records import ledger as L
-from ..records.rules import Earned, load_rules
 from . import charts
 from .stats import ItemStats, QuizStats, item_stats, quiz_stats
 
@@ -100,26 +103,29 @@ def write_report(
     rules_path: Path | str | None = None,
     year: int | None = None,
     low_discrimination: float = LOW_DISCRIMINATION,
+    gathered: Gathered | None = None,
+    figures: ActivityFigures | None = None,
 ) -> Path:
-    """Write the report; `courses` (optional) adds question stems and option texts."""
-    rules = load_rules(rules_path)
-    data = read_ledger(ledger_url)
-    rows = record_dicts(data, rules)
+    """Write the report; `courses` (optional) adds question stems and option texts and each
+    course's result rule. Hours, 未达标 and the branch figures come from the views of the exports
+    (`gathered`: the ledger read once by `exports.gather`, shared by publish), offline activities
+    included, so report and exports agree; `figures`: the activity figures already computed."""
+    got = gathered or gather(ledger_url, rules_path=rules_path, courses=courses)
+    rules, data, rows = got.rules, got.data, got.rows
     people = data.members
     alias = {p.id: T("alias", n=f"{n:04d}") for n, p in enumerate(sorted(data.people, key=lambda p: p.id), start=1)} if pseudonymise else {}
-    years = sorted({d["year"] for d in rows if d["year"] is not None}) or [dt.date.today().year]
-    year = year or years[-1]
+    year = year or got.years[-1]
     parts = [f"<h1>{_e(T('title'))}</h1><p class='muted'>{_e(T('generated', time=f'{dt.datetime.now():%Y-%m-%d %H:%M}', year=year))}"
              + (_e(T("anonymised")) if pseudonymise else "") + "</p>"]
     in_year = [d for d in rows if d["year"] == year]
-    parts.append(_overview(people, in_year, rules))
-    parts.append(_scores(in_year, data))
-    titles = {cid: c.title for cid, c in data.courses.items()}
-    summary = [r for r in branch_rows(people, rows, rules, [year], titles, course_lessons_of(data)) if r["course"] == ALL_COURSES]
+    parts.append(_overview(people, in_year, got.views, year))
+    parts.append(_scores([d for d in in_year if not d.get("offline")], data))
+    summary = [r for r in branch_rows(got.views, [year]) if r["course"] == ALL_COURSES]
     parts.append(_branches(summary, year))
-    parts.append(activity_sections_html(ledger_url, year, rules_path=rules_path))  # 三会一课, 积分, 量化考评 (records.activity_report)
+    parts.append(activity_sections_html(ledger_url, year, rules_path=got.rules_path, snapshot=got.snapshot, figures=figures,
+                                        alias=alias or None, any_evaluation=any_evaluation(ledger_url)))
     parts.append(_items(_read_items(ledger_url), _question_info(ledger_url, courses or []), _lesson_titles(data), low_discrimination))
-    parts.append(_shortfalls(people, rows, rules, year, alias, pseudonymise))
+    parts.append(_shortfalls(people, in_year, got.views, year, alias, pseudonymise))
     page = (f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'><title>{_e(T('title'))}</title>"
             f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>")
     out = Path(out_path)
@@ -127,13 +133,17 @@ def write_report(
     return out
 
 
-def _overview(people: list, rows: list[dict], rules) -> str:
+def _overview(people: list, rows: list[dict], views, year: int) -> str:
+    """The year at a glance: 参学人数 counts anyone with a record or an attended session; 测验记录
+    and 合格率 are the online records; 累计学时 is the members' 本年度学时 (all forms), as in
+    年度学时汇总."""
     learners_with = {d["learner_id"] for d in rows}
-    passed = sum(1 for d in rows if d["passed"] == "合格")
-    hours = sum(d["hours"] for d in rows)
-    party = sum(1 for p in people if p.category in rules.party_member_categories)
+    online = [d for d in rows if not d.get("offline")]
+    passed = sum(1 for d in online if d["passed"] == "合格")
+    hours = round(sum(views.hours_in(p.id, year) for p in people), 2)
+    party = sum(1 for p in people if p.category in views.rules.party_member_categories)
     cards = [(T("card.roster"), len(people)), (T("card.party"), party), (T("card.learners"), len(learners_with)),
-             (T("card.records"), len(rows)), (T("card.pass_rate"), f"{100 * passed / len(rows):.1f}%" if rows else "—"),
+             (T("card.records"), len(online)), (T("card.pass_rate"), f"{100 * passed / len(online):.1f}%" if online else "—"),
              (T("card.hours"), f"{hours:g}")]
     return f"<h2>{_e(T('h.overview'))}</h2><div class='cards'>" + "".join(f"<div class='card'><b>{_e(v)}</b>{_e(k)}</div>" for k, v in cards) + "</div>"
 
@@ -155,14 +165,17 @@ def _scores(rows: list[dict], data) -> str:
 
 
 def _branches(summary: list[dict], year: int) -> str:
-    """The branch figures of 支部汇总 (all courses) for `year`: the same numbers as the export."""
+    """The branch figures of 支部汇总 (all courses) for `year`: the same numbers as the export.
+    完成率 is empty ("—") for a branch that had no course that year."""
     labels = [s["branch"] or NO_BRANCH for s in summary]
     out = [f"<h2>{_e(T('h.branches'))}</h2>"]
     if summary:
-        out.append("<div class='chart'>" + charts.bars(labels, [s["completion"] / 100 for s in summary], T("chart.completion"), T("chart.completion_axis"), percent=True) + "</div>")
+        out.append("<div class='chart'>" + charts.bars(labels, [(s["completion"] or 0) / 100 for s in summary], T("chart.completion"),
+                                                        T("chart.completion_axis"), percent=True) + "</div>")
         per_member = [s["hours"] / s["learners"] if s["learners"] else 0 for s in summary]
         out.append("<div class='chart'>" + charts.bars(labels, per_member, T("chart.hours"), T("chart.hours_axis")) + "</div>")
-    table = [[lab, s["learners"], s["party_members"], s["submitted"], s["passed"], f"{s['completion']:.1f}%", s["mean_score"], s["hours"], s["short"]]
+    table = [[lab, s["learners"], s["party_members"], s["submitted"], s["passed"],
+              f"{s['completion']:.1f}%" if s["completion"] is not None else None, s["mean_score"], s["hours"], s["short"]]
              for lab, s in zip(labels, summary)]
     out.append(_table([T(f"col.branch.{i}", year=year) for i in range(9)], table))
     return "".join(out)
@@ -246,17 +259,16 @@ def _guide(low: float) -> str:
     return "<dl class='guide'>" + "".join(f"<dt>{_e(T(f'guide.{k}.term'))}</dt><dd>{_e(T(f'guide.{k}', low=f'{low:g}'))}</dd>" for k in terms) + "</dl>"
 
 
-def _shortfalls(people: list, rows: list[dict], rules, year: int, alias: dict[str, str], pseudonymise: bool, limit: int = 500) -> str:
-    """Members short of their requirement, by reason: 未参学 (no record in the year), 不合格
-    (took lessons, failed one or more), 学时不足 (passed what they took, not enough hours)."""
-    earned = earned_by_learner(rows, rules)
+def _shortfalls(people: list, rows: list[dict], views, year: int, alias: dict[str, str], pseudonymise: bool, limit: int = 500) -> str:
+    """Members short of their requirement, by reason: 未参学 (no record and no attended session in
+    the year), 不合格 (took lessons, failed one or more), 学时不足 (passed what they took, not
+    enough hours or not the required forms). The assessment is 年度学时汇总's (`views.assess`)."""
     took: dict[str, list[dict]] = defaultdict(list)
     for d in rows:
-        if d["year"] == year:
-            took[d["learner_id"]].append(d)
+        took[d["learner_id"]].append(d)
     groups: dict[str, list[list[Any]]] = {"absent": [], "failed": [], "short": []}
     for p in sorted(people, key=lambda p: (p.branch, p.id)):
-        s = rules.assess(p, year, earned.get(p.id) or Earned())
+        s = views.assess(p, year)
         if s["status"] != "未达标":
             continue
         mine = took.get(p.id, [])

@@ -58,9 +58,10 @@ def summary_card(title: str, summary, essays_waiting: int) -> str:
 def branch_html(rows: list[dict]) -> str:
     if not rows:
         return f"<p>{escape(t('workbench.none'))}</p>"
-    headers = [t(f"workbench.st.{k}") for k in ("branch", "learners", "submitted", "passed", "completion", "mean", "hours")]
-    body = [[r["branch"] or "—", r["learners"], r["submitted"], r["passed"], overview.percent(r.get("completion")),
-             overview.percent(r.get("mean_score"), already_percent=True), f"{r.get('hours') or 0:g}"] for r in rows]
+    headers = [t(f"workbench.st.{k}") for k in ("branch", "year", "learners", "party", "submitted", "passed", "completion", "mean", "hours", "short")]
+    body = [[r["branch"] or "—", r.get("year", "—"), r["learners"], r.get("party_members", "—"), r["submitted"], r["passed"] if r["passed"] is not None else "—",
+             overview.percent(r.get("completion"), already_percent=True), overview.percent(r.get("mean_score"), already_percent=True),
+             f"{r.get('hours') or 0:g}", r.get("short", "—")] for r in rows]
     return _table(headers, body, "pq-branches")
 
 
@@ -372,7 +373,7 @@ class Workbench:
         return self._box(self.w.HBox([refresh, charts]), self.stats, self.charts)
 
     def _branches(self) -> list[dict]:
-        from ..records.ledger import branch_summary
+        from ..exports import branch_summary  # 支部汇总's per-year view (offline hours included)
 
         if not overview.ledger_exists(self.ins.ledger_url):
             return []
@@ -389,7 +390,7 @@ class Workbench:
             self.charts.value = f"<p>{escape(t('workbench.none'))}</p>"
             return
         labels = [r["branch"] or "—" for r in rows]
-        completion = bars(labels, [r.get("completion") or 0 for r in rows], t("workbench.st.completion"), t("workbench.st.completion"), percent=True)
+        completion = bars(labels, [(r.get("completion") or 0) / 100 for r in rows], t("workbench.st.completion"), t("workbench.st.completion"), percent=True)
         mean = bars(labels, [(r.get("mean_score") or 0) / 100 for r in rows], t("workbench.st.mean"), t("workbench.st.mean"), percent=True)
         self.charts.value = f"<div class='pq-wb pq-charts'>{completion}{mean}</div>"
 
