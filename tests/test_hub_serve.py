@@ -7,6 +7,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +54,8 @@ def test_serve_then_ctrl_c_leaves_no_process(tmp_path):
         while "u0001" not in line:
             line = proc.stdout.readline()
         password = [cell.strip() for cell in line.split("│") if cell.strip()][-1]  # last column of the table
+        # keep reading what serve prints, as a terminal would: a full pipe would block its shutdown
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         user = HubUser(url, "u0001", password)
         assert user.login()
         assert not HubUser(url, "u0001", "wrong-password").login()
