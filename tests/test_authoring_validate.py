@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from partyquiz import i18n
 from partyquiz.authoring import check_course, load_course
 from partyquiz.authoring.schema import BANK_SCHEMA, COURSE_SCHEMA, bank_schema, course_schema, render
 from partyquiz.cli import _register, app
@@ -68,7 +69,14 @@ def broken(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_every_problem_is_reported_with_its_line(broken):
+@pytest.fixture
+def english():
+    i18n.set_language("en")
+    yield
+    i18n.set_language(None)
+
+
+def test_every_problem_is_reported_with_its_line(broken, english):
     check = check_course(broken)
     course = str(broken / "course.yml")
     got = {(Path(p.file).name, p.line): p.message for p in check.problems}
@@ -78,7 +86,7 @@ def test_every_problem_is_reported_with_its_line(broken):
     assert "unknown question id 'nope'" in got[("course.yml", 15)]
     assert "mixed points" in got[("course.yml", 16)]  # tf1=2, tf2=1, drawn, no section points
     assert "essays are not allowed in a drawn pool" in got[("course.yml", 18)]
-    assert "超出题目池大小" in got[("course.yml", 20)]  # the model's own check, mapped to its line
+    assert "draw out of range" in got[("course.yml", 20)]  # the model's own check, mapped to its line
     assert any(p.line == 25 and "hours" in (p.column or "") for p in check.problems)
     assert "100%" in got[("bank.gift", 9)]  # a bank problem keeps the bank's own file and line
     assert check.course is None and len(check.problems) >= 9

@@ -6,11 +6,23 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from partyquiz import i18n
 from partyquiz.banks import import_banks, parse_bank, read_bank
 from partyquiz.errors import InputError
 from partyquiz.scoring import score_question
 
 FIX = Path(__file__).parent / "fixtures" / "banks"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def english_for_module_fixtures():
+    i18n.set_language("en")  # before the module's shared parses (conftest resets after each test)
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Messages are checked in English here (the catalogs' en texts); Chinese is the default."""
+    i18n.set_language("en")
 
 
 def by_stem(questions, fragment):
@@ -30,7 +42,8 @@ def test_gbk_csv_from_an_older_exam_system():
     assert by_stem(questions, "党员是党的").blanks == [["细胞"], ["血液"]]  # several blanks with |
     assert by_stem(questions, "政治生日").blanks == [["入党日", "入党日期"]]  # alternatives with ;
     essay = by_stem(questions, "谈谈")
-    assert essay.type == "essay" and "按时召开" in essay.explanation and essay.points == 10
+    # the answer column of an essay is its reference answer: for markers, never shown to learners
+    assert essay.type == "essay" and essay.reference == "按时召开、内容充实" and essay.explanation == "" and essay.points == 10
 
 
 def test_excel_utf8_bom_csv_with_true_false_signs_numeric_and_matching():
@@ -134,12 +147,12 @@ def test_moodle_xml_refuses_entities():
 def test_spreadsheet_errors_all_listed_with_row_and_column():
     result = parse_bank(FIX / "errors.csv")
     found = {(p.line, p.column): p.message for p in result.problems}
-    assert ("未知题型" in found[(3, "题型 (B)")])
+    assert "unknown question type '单项题'" in found[(3, "题型 (B)")]
     assert "answer letter E has no option" in found[(4, "答案 (H)")]
     assert "duplicate id 'b1'" in found[(5, "id")]
     assert "empty stem" in found[(6, "题干 (C)")]
     assert "true/false" in found[(7, "答案 (H)")]
-    assert "points is not a number" in found[(8, "分值 (J)")]
+    assert "'两分' is not a number" in found[(8, "分值 (J)")]
     assert "numeric" in found[(9, "答案 (H)")]
     assert len(result.problems) == 7
     assert [q.id for q in result.questions] == ["b1"]
@@ -147,9 +160,14 @@ def test_spreadsheet_errors_all_listed_with_row_and_column():
 
 
 def test_gift_and_moodle_errors_with_lines():
-    gift = {p.line: p.message for p in parse_bank(FIX / "errors.gift").problems}
+    result = parse_bank(FIX / "errors.gift")
+    gift = {p.line: p.message for p in result.problems}
     assert "80%" in gift[1] and "0%" in gift[3] and "closing }" in gift[5]
-    assert "三点一四" in gift[7] and "duplicate id 'ok'" in gift[11]
+    assert "三点一四" in gift[7] and "duplicate id 'dup'" in gift[17] and len(gift) == 5
+    # a repeated name is allowed (as in Moodle): both import, the second under another id, with a warning
+    (warning,) = result.warnings
+    assert warning.line == 11 and "'ok'" in warning.message
+    assert [(q.id, q.answer) for q in result.questions if q.type == "truefalse"][:2] == [("ok", True), ("errors-006", False)]
     moodle = {p.line: (p.column, p.message) for p in parse_bank(FIX / "errors-moodle.xml").problems}
     assert moodle[3] == ("answer/@fraction", moodle[3][1]) and "70%" in moodle[3][1]
     assert moodle[10][0] == "stem" and "100%" in moodle[18][1]  # a cloze part without a right answer

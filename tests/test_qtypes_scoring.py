@@ -160,9 +160,9 @@ def _course_with(tmp_path, quiz_yaml: str):
 def test_description_in_a_drawn_or_shuffled_pool_is_refused(tmp_path):
     from partyquiz.errors import InputError
 
-    with pytest.raises(InputError, match="drawn pool"):
+    with pytest.raises(InputError, match="抽题的题目池不能含说明文字"):  # authoring catalog, zh-CN
         _course_with(tmp_path / "a", "      sections:\n        - {pool: [d1, t1, t2], draw: 2}\n")()
-    with pytest.raises(InputError, match="section of their own"):
+    with pytest.raises(InputError, match="说明文字请单独放在一节"):
         _course_with(tmp_path / "b", "      sections:\n        - {pool: [d1, t1, t2]}\n")()
     # in its own section, or in a quiz that keeps the authored order, it stands where it was put
     course = _course_with(tmp_path / "c", "      sections:\n        - {pool: [d1]}\n        - {pool: [t1, t2], draw: 1}\n")()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..banks import BankResult, format_of, import_banks, parse_bank, write_bank
 from ..errors import InputError, Problem
+from ..i18n import t
 
 
 @dataclass
@@ -27,7 +28,7 @@ def import_bank_files(files: list[Path], out: Path, keep_valid: bool = False) ->
     result: BankResult = import_banks(files, keep_valid=keep_valid)
     if not result.questions:
         if not result.problems:
-            result.problems.append(Problem(", ".join(map(str, files)), "没有找到题目 / no questions found"))
+            result.problems.append(Problem(", ".join(map(str, files)), t("authoring.bank.no_questions")))
         return ImportReport(None, 0, result.problems)
     from ..banks.media import media_folder_for, write_media
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from ..banks import parse_bank
 from ..banks.yaml_bank import node_at
 from ..errors import Problem
+from ..i18n import t
 from ..model import Course, Question
 
 
@@ -49,7 +50,7 @@ def check_course(folder: Path | str) -> CourseCheck:
     course_file = folder / "course.yml"
     file = str(course_file)
     if not course_file.exists():
-        check.problems.append(Problem(file, "找不到 course.yml / course.yml not found"))
+        check.problems.append(Problem(file, t("authoring.course.not_found")))
         return check
     text = course_file.read_text(encoding="utf-8")
     try:
@@ -57,10 +58,10 @@ def check_course(folder: Path | str) -> CourseCheck:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        check.problems.append(Problem(file, f"YAML 语法错误 / YAML syntax: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None))
+        check.problems.append(Problem(file, t("authoring.bank.yaml_syntax", error=str(getattr(exc, "problem", None) or exc)[:200]), mark.line + 1 if mark else None))
         return check
     if not isinstance(data, dict):
-        check.problems.append(Problem(file, "course.yml 应为键值对 / course.yml must be a mapping", 1))
+        check.problems.append(Problem(file, t("authoring.course.not_mapping"), 1))
         return check
     line = _Lines(root)
     course = _validate_model(data, file, line, check.problems)
@@ -96,13 +97,13 @@ def _load_banks(folder: Path, data: dict, file: str, line: _Lines, problems: lis
             continue
         path = folder / bank
         if not path.exists():
-            problems.append(Problem(file, f"找不到题库 / bank not found: {bank}", line("banks", index), f"banks.{index}"))
+            problems.append(Problem(file, t("authoring.course.bank_not_found", bank=bank), line("banks", index), f"banks.{index}"))
             continue
         result = parse_bank(path)
         problems.extend(result.problems)
         for question in result.questions:
             if question.id in questions:
-                problems.append(Problem(str(path), f"题目 id 重复：已出现在 {where[question.id]} / duplicate id '{question.id}', also in {where[question.id]}", result.lines.get(question.id), "id"))
+                problems.append(Problem(str(path), t("authoring.bank.duplicate_across", id=question.id, where=where[question.id]), result.lines.get(question.id), "id"))
                 continue
             questions[question.id] = question
             where[question.id] = f"{bank}:{result.lines.get(question.id)}"
@@ -121,20 +122,20 @@ def _check_lessons(folder: Path, data: dict, file: str, line: _Lines, questions:
             continue
         lesson_id = str(lesson.get("id", i))
         if lesson_id in seen_lessons:
-            problems.append(Problem(file, f"课程单元 id 重复 / duplicate lesson id '{lesson_id}'", line("lessons", i, "id"), f"lessons.{i}.id"))
+            problems.append(Problem(file, t("authoring.course.duplicate_lesson", id=lesson_id), line("lessons", i, "id"), f"lessons.{i}.id"))
         seen_lessons.add(lesson_id)
         lesson_file = lesson.get("file")
         if isinstance(lesson_file, str):
             path = folder / lesson_file
             if not path.is_file():
-                problems.append(Problem(file, f"找不到课文 / lesson file not found: {lesson_file}", line("lessons", i, "file"), f"lessons.{i}.file"))
+                problems.append(Problem(file, t("authoring.course.lesson_not_found", file=lesson_file), line("lessons", i, "file"), f"lessons.{i}.file"))
             else:
                 texts[lesson_id] = path.read_text(encoding="utf-8")
         quiz = lesson.get("quiz")
         if isinstance(quiz, dict):
             quiz_id = str(quiz.get("id", ""))
             if quiz_id and quiz_id in seen_quizzes:
-                problems.append(Problem(file, f"测验 id 重复 / duplicate quiz id '{quiz_id}'", line("lessons", i, "quiz", "id"), f"lessons.{i}.quiz.id"))
+                problems.append(Problem(file, t("authoring.course.duplicate_quiz", id=quiz_id), line("lessons", i, "quiz", "id"), f"lessons.{i}.quiz.id"))
             seen_quizzes.add(quiz_id)
             _check_sections(quiz.get("sections"), ("lessons", i, "quiz", "sections"), file, line, questions, problems,
                             shuffled=quiz.get("shuffle_questions", True) is not False)
@@ -151,12 +152,12 @@ def _check_sections(sections: Any, at: tuple, file: str, line: _Lines, questions
         pool = section["pool"]
         for k, qid in enumerate(pool):
             if str(qid) not in questions:
-                problems.append(Problem(file, f"题目池引用了不存在的题目 / unknown question id '{qid}'", line(*at, j, "pool", k), ".".join(map(str, (*at, j, "pool", k)))))
+                problems.append(Problem(file, t("authoring.course.unknown_question", id=qid), line(*at, j, "pool", k), ".".join(map(str, (*at, j, "pool", k)))))
         known = [questions[str(q)] for q in pool if str(q) in questions]
         texts = [q.id for q in known if not q.kind.scored]
         if shuffled and texts and len(known) > len(texts):
             # shuffled among its questions, a text that introduces them would land anywhere
-            problems.append(Problem(file, f"说明文字请单独放在一节（本测验打乱题序，它会被打乱到题目之间）：{', '.join(texts)} / put descriptions in a section of their own: questions are shuffled",
+            problems.append(Problem(file, t("authoring.course.description_shuffled", ids=", ".join(texts)),
                                     line(*at, j, "pool"), ".".join(map(str, (*at, j, "pool")))))
         draw = section.get("draw")
         if draw is None:
@@ -164,9 +165,9 @@ def _check_sections(sections: Any, at: tuple, file: str, line: _Lines, questions
         where = ".".join(map(str, (*at, j, "draw")))
         essays = [q.id for q in known if q.kind.manual]
         if texts:
-            problems.append(Problem(file, f"抽题的题目池不能含说明文字（请放在不抽题的一节）：{', '.join(texts)} / descriptions are not allowed in a drawn pool (put them in a section without draw)", line(*at, j, "draw"), where))
+            problems.append(Problem(file, t("authoring.course.description_drawn", ids=", ".join(texts)), line(*at, j, "draw"), where))
         if essays:
-            problems.append(Problem(file, f"抽题的题目池不能含简答题（总分会随抽题变化）：{', '.join(essays)} / essays are not allowed in a drawn pool (the maximum would depend on the draw)", line(*at, j, "draw"), where))
+            problems.append(Problem(file, t("authoring.course.essay_drawn", ids=", ".join(essays)), line(*at, j, "draw"), where))
         if section.get("points") is None and len({q.points for q in known}) > 1:
             points = ", ".join(f"{q.id}={q.points:g}" for q in known)
-            problems.append(Problem(file, f"抽题的题目池分值不一致，请设置本节 points：{points} / drawn pool has mixed points; set the section's points", line(*at, j, "draw"), where))
+            problems.append(Problem(file, t("authoring.course.mixed_points", points=points), line(*at, j, "draw"), where))

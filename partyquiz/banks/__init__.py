@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..i18n import t
 from ..model import Question
 from . import gift, moodle_xml, spreadsheet, yaml_bank
 from .common import BankResult
@@ -38,12 +39,17 @@ def parse_bank(path: Path | str) -> BankResult:
     parser = _PARSERS.get(path.suffix.lower())
     if parser is None:
         known = ", ".join(sorted(_PARSERS))
-        return BankResult([], [Problem(str(path), f"不支持的题库格式 '{path.suffix}'（支持 {known}）/ unsupported bank format")])
+        return BankResult([], [Problem(str(path), t("authoring.bank.unknown_format", suffix=path.suffix, known=known))])
     if not path.exists():
-        return BankResult([], [Problem(str(path), "找不到题库文件 / bank file not found")])
+        return BankResult([], [Problem(str(path), t("authoring.bank.not_found"))])
     if problem := size_problem(path):
         return BankResult([], [problem])
-    return parser(path)
+    try:
+        return parser(path)
+    except Exception as exc:  # noqa: BLE001 - untrusted input: whatever breaks is reported, never raised
+        # the readers report what they know with its line; this is the last guard for a file so
+        # malformed that a library below them gives up: named, never a traceback
+        return BankResult([], [Problem(str(path), t("authoring.bank.unreadable", error=f"{type(exc).__name__}: {str(exc)[:200]}"))])
 
 
 def read_bank(path: Path | str) -> list[Question]:
@@ -64,7 +70,7 @@ def import_banks(paths: list[Path], keep_valid: bool = False) -> BankResult:
         merged.media.update(part.media)
         for question in part.questions:
             if question.id in seen:
-                merged.problems.append(Problem(str(path), f"题目 id 重复：已出现在 {seen[question.id]} / duplicate id '{question.id}', also in {seen[question.id]}", part.lines.get(question.id), "id"))
+                merged.problems.append(Problem(str(path), t("authoring.bank.duplicate_across", id=question.id, where=seen[question.id]), part.lines.get(question.id), "id"))
                 continue
             seen[question.id] = f"{path}:{part.lines.get(question.id)}"
             merged.lines[question.id] = part.lines.get(question.id)
@@ -82,7 +88,7 @@ def write_bank(questions: list[Question], path: Path, fmt: str | None = None, me
     """
     fmt = fmt or format_of(path)
     if fmt not in _WRITERS:
-        raise InputError(Problem(str(path), f"不支持的导出格式 '{fmt}'（支持 {', '.join(_WRITERS)}）/ unsupported export format"))
+        raise InputError(Problem(str(path), t("authoring.bank.unknown_export", format=fmt, known=", ".join(_WRITERS))))
     warnings = _WRITERS[fmt](questions, path) if fmt != "moodle" else moodle_xml.write(questions, path, media_folder)
     return list(warnings or [])
 

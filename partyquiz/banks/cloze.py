@@ -21,8 +21,9 @@ import re
 from decimal import Decimal
 from typing import Any, Callable
 
+from ..i18n import t
 from ..model import CLOZE_MARKER, Question
-from .common import WILDCARD_RANGE, pct
+from .common import WILDCARD_RANGE, finite, pct
 from .text import to_markdown
 
 _KINDS: dict[str, tuple[str, str, bool, bool]] = {}  # token → (kind, display, shuffle, case_sensitive)
@@ -100,7 +101,7 @@ def parse(raw: str, fmt: str, media: Callable[[str], str] | None = None) -> tupl
             continue
         token = m.group(2)
         if token in _MULTI_RESPONSE:
-            return f"不支持：多选型完形填空空（{token}）/ unsupported: multi-response cloze part {token}"
+            return t("authoring.bank.cloze_multi_response", token=token)
         if token not in _KINDS:
             continue
         parsed = _alternatives(raw, m.end())
@@ -108,31 +109,31 @@ def parse(raw: str, fmt: str, media: Callable[[str], str] | None = None) -> tupl
             continue  # Moodle leaves what does not parse as text
         alts, end = parsed
         part_id = f"p{len(parts) + 1}"
-        problem, part = _part(part_id, m.group(1), _KINDS[token], alts)
+        problem, part = _part(part_id, m.group(1), _KINDS[token], alts, media)
         if problem:
-            return f"第 {len(parts) + 1} 空：{problem}"
+            return t("authoring.bank.cloze_part", n=len(parts) + 1, problem=problem)
         parts.append(part)
         out += [raw[pos:m.start()], "{{" + part_id + "}}"]
         pos = end
     out.append(raw[pos:])
     if not parts:
-        return "完形填空题没有可识别的空（如 {1:SHORTANSWER:=答案}）/ cloze question without any embedded answer such as {1:SHORTANSWER:=answer}"
+        return t("authoring.bank.cloze_no_parts")
     return to_markdown("".join(out), fmt, media), parts
 
 
-def _part(part_id: str, norm: str, kind_info, alts) -> tuple[str | None, dict[str, Any]]:
+def _part(part_id: str, norm: str, kind_info, alts, media: Callable[[str], str] | None = None) -> tuple[str | None, dict[str, Any]]:
     kind, display, shuffle, case_sensitive = kind_info
     points = float(norm) if norm else 1.0
-    if points <= 0:
-        return "分值必须为正 / weight must be positive", {}
+    if not 0 < points < 1e9:
+        return t("authoring.bank.cloze_weight_positive"), {}
     part: dict[str, Any] = {"id": part_id, "kind": kind, "points": points}
     weights = [_weight(mark) for mark, _, _ in alts]
     if not any(w == 1 for w in weights):
-        return "没有满分答案 / no answer is worth 100%", {}
-    feedbacks = [to_markdown(_unescape(fb), "html") if fb else "" for _, _, fb in alts]
+        return t("authoring.bank.cloze_no_full"), {}
+    feedbacks = [to_markdown(_unescape(fb), "html", media) if fb else "" for _, _, fb in alts]
     if kind == "shortanswer":
         if any(w < 0 for w in weights):
-            return "不支持负权重 / unsupported: negative weight", {}
+            return t("authoring.bank.cloze_negative"), {}
         part["case_sensitive"] = case_sensitive
         part["alternatives"] = [{"text": _unescape(a).strip(), "fraction": w, "feedback": f} for (_, a, _), w, f in zip(alts, weights, feedbacks)]
     elif kind == "numerical":
@@ -140,21 +141,25 @@ def _part(part_id: str, norm: str, kind_info, alts) -> tuple[str | None, dict[st
         for (_, a, _), w, f in zip(alts, weights, feedbacks):
             a = a.strip()
             if w < 0:
-                return "不支持负权重 / unsupported: negative weight", {}
+                return t("authoring.bank.cloze_negative"), {}
             if a == "*":
                 answers.append({"range": list(WILDCARD_RANGE), "fraction": w, "feedback": f})
                 continue
             m = _NUMERICAL.match(a)
-            if not m:
-                return f"数值答案无法识别 / answer must be a number or *: '{a}'", {}
-            answers.append({"value": float(m.group(1).replace(",", ".")), "tolerance": abs(float((m.group(2) or "0").replace(",", "."))), "fraction": w, "feedback": f})
+            try:
+                if not m:
+                    raise ValueError(a)
+                value, tolerance = finite(m.group(1).replace(",", ".")), abs(finite((m.group(2) or "0").replace(",", ".")))
+            except ValueError:
+                return t("authoring.bank.cloze_number", text=a[:40]), {}
+            answers.append({"value": value, "tolerance": tolerance, "fraction": w, "feedback": f})
         part["numeric_answers"] = answers
     else:
         if len(alts) < 2:
-            return "选择空至少需要两个选项 / a multiple-choice part needs two answers", {}
+            return t("authoring.bank.cloze_two_options"), {}
         part.update(display=display, shuffle=shuffle)
         part["options"] = [
-            {"id": _letter(i), "text": to_markdown(_unescape(a).strip(), "moodle"),
+            {"id": _letter(i), "text": to_markdown(_unescape(a).strip(), "moodle", media),
              "correct": w == 1, "feedback": f, **({"fraction": w} if w not in (0, 1) else {})}
             for i, ((_, a, _), w, f) in enumerate(zip(alts, weights, feedbacks))
         ]
@@ -216,13 +221,13 @@ def export_problem(q: Question) -> str | None:
     """What Moodle's syntax cannot say about this cloze question, or None."""
     for part in q.parts:
         if not float(part.points).is_integer():
-            return f"空 {part.id} 的分值 {part.points:g} 不是整数，Moodle 完形填空只接受整数 / part weight must be a whole number in Moodle"
+            return t("authoring.bank.cloze_whole_weight", part=part.id, points=f"{part.points:g}")
         texts = [a.text for a in part.alternatives] + [a.feedback for a in part.alternatives] + [o.text for o in part.options] + [o.feedback for o in part.options] + [a.feedback for a in part.numeric_answers]
         answers = [a.text for a in part.alternatives] + [o.text for o in part.options]
         if any(re.match(r"=|%-?[0-9]+(?:[.,][0-9]*)?%", t) for t in answers):
-            return f"空 {part.id} 的答案以 = 或 %…% 开头，Moodle 完形填空会把它当作权重 / an answer of part {part.id} starts with '=' or a weight, which Moodle's cloze syntax reads as its grade"
+            return t("authoring.bank.cloze_answer_weight", part=part.id)
         if any("~" in t for t in texts):
-            return f"空 {part.id} 的答案或反馈含有 ~，Moodle 完形填空无法转义 / '~' cannot be written inside a Moodle cloze answer"
+            return t("authoring.bank.cloze_tilde", part=part.id)
     return None
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import InputError, Problem
+from ..i18n import t
 from ..model import Question
 
 _ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -76,8 +77,7 @@ def add_question(result: BankResult, built: Question | list[Problem], seen: dict
         result.problems.extend(built)
         return
     if built.id in seen:
-        first = seen[built.id]
-        result.problems.append(Problem(file, f"题目 id 重复（首次出现在第 {first} 行）/ duplicate id '{built.id}' (first at line/row {first})", line, "id"))
+        result.problems.append(Problem(file, t("authoring.bank.duplicate_id", id=built.id, first=seen[built.id]), line, "id"))
         return
     seen[built.id] = line
     result.lines[built.id] = line
@@ -116,21 +116,14 @@ def grade_problems(kind: str, fractions: list[float]) -> str | None:
     two decimals (so 3 × 33.33333% passes, 99.67% does not).
     """
     if bad := invalid_fractions(fractions):
-        shown = ", ".join(f"{pct(f)}%" for f in bad)
-        return f"权重 {shown} 不是 Moodle 的可选分值 / weight {shown} is not one of Moodle's grades"
+        return t("authoring.bank.grade_not_moodle", weights=", ".join(f"{pct(f)}%" for f in bad))
     if kind == "multiple":
         total = round(sum(f for f in fractions if f > 0), 2)
         if total != 1:
-            return f"正确选项权重之和为 {pct(total)}%，应为 100% / weights of right answers add up to {pct(total)}%, not 100%"
+            return t("authoring.bank.grade_sum", total=pct(total))
     elif fractions and max(fractions) != 1 and not any(abs(f - 1) < 0.00001 for f in fractions):
-        best = pct(max(fractions))
-        return f"没有满分答案（最高 {best}%）/ no answer is worth 100% (best {best}%)"
+        return t("authoring.bank.grade_no_full", best=pct(max(fractions)))
     return None
-
-
-def check_weights(options: list[dict[str, Any]]) -> str | None:
-    """Moodle rule: the positive weights of a multiple-answer question add up to 100%."""
-    return grade_problems("multiple", [o.get("fraction") or 0.0 for o in options])
 
 
 def pct(fraction: float) -> str:
@@ -142,7 +135,85 @@ def pct(fraction: float) -> str:
 
 
 def fraction_of(percent: str) -> float:
-    """'33.33333' → 0.3333333 exactly (the float nearest the decimal), the inverse of `pct`."""
-    from decimal import Decimal
+    """'33.33333' → 0.3333333 exactly (the float nearest the decimal), the inverse of `pct`;
+    ValueError for what is not a finite number ('abc', 'nan', '1e999')."""
+    import math
+    from decimal import Decimal, InvalidOperation
 
-    return float(Decimal(percent.replace(",", ".")) / 100)
+    try:
+        value = float(Decimal(percent.strip().replace(",", ".")) / 100)
+    except (InvalidOperation, ArithmeticError):
+        raise ValueError(percent) from None
+    if not math.isfinite(value):
+        raise ValueError(percent)
+    return value
+
+
+def finite(text: str) -> float:
+    """A number from a bank: ValueError for what is not one, and for inf/nan (nobody, or everybody, would be right)."""
+    import math
+
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
+# --- ids -----------------------------------------------------------------------------------------
+
+def option_id(index: int) -> str:
+    """a…z, then a1, b1…: stable and in order, as Moodle numbers its answers."""
+    return "abcdefghijklmnopqrstuvwxyz"[index % 26] + (str(index // 26) if index >= 26 else "")
+
+
+def apply_option_ids(data: dict[str, Any], ids: Any) -> None:
+    """Our writers keep option ids that are not a, b, c… in their metadata: put them back."""
+    items = data.get("options") or data.get("pairs") or []
+    if isinstance(ids, list) and ids and len(ids) == len(items):
+        for item, new_id in zip(items, ids):
+            item["id"] = new_id
+
+
+def own_option_ids(q: Question) -> list[str] | None:
+    ids = [o.id for o in q.options] or [p.id for p in q.pairs]
+    return ids if ids and ids != [option_id(i) for i in range(len(ids))] else None
+
+
+def choose_id(idnumber: str, name: str, fallback: str, seen: dict[str, int | None], warnings: list[Problem], file: str, line: int | None) -> str:
+    """A question's id as Moodle identifies it: its idnumber (unique: a repeat is refused later),
+    else its name when that is a valid id not used yet (Moodle allows repeated names: the second
+    one gets the fallback id, with a warning), else the fallback (the name is kept as the title)."""
+    if idnumber and valid_id(idnumber):
+        return idnumber
+    if idnumber:
+        warnings.append(Problem(file, t("authoring.bank.idnumber_invalid", idnumber=idnumber), line, "id"))
+    while fallback in seen:
+        fallback += "-x"
+    if name and valid_id(name):
+        if name not in seen:
+            return name
+        warnings.append(Problem(file, t("authoring.bank.duplicate_name", name=name, first=seen[name], id=fallback), line, "id"))
+    return fallback
+
+
+# --- what a format holds, per kind ---------------------------------------------------------------
+
+def unmapped(questions: list[Question], mapping: Any, fmt: str, file: str) -> list[Problem]:
+    """Every question whose kind the format declares no mapping for: refused at export, by name."""
+    return [Problem(file, t("authoring.bank.kind_unmapped", id=q.id, kind=q.type, format=fmt), None, q.id)
+            for q in questions if q.type not in mapping]
+
+
+def untrimmed(q: Question) -> list[str]:
+    """The texts of `q` with a leading or trailing space, which Moodle's formats trim."""
+    texts = {"stem": q.stem, "explanation": q.explanation}
+    texts.update({f"options.{o.id}": o.text for o in q.options})
+    texts.update({f"pairs.{p.id}": p.left for p in q.pairs})
+    for i, alts in enumerate(q.blanks):
+        texts.update({f"blanks.{i}.{j}": a if isinstance(a, str) else a.text for j, a in enumerate(alts)})
+    return [name for name, text in texts.items() if text and text != text.strip()]
+
+
+def untrimmed_warnings(questions: list[Question], fmt: str, file: str) -> list[Problem]:
+    found = [(q.id, fields) for q in questions if (fields := untrimmed(q))]
+    return [Problem(file, t("authoring.bank.space_not_kept", id=qid, fields=", ".join(fields), format=fmt), None, qid) for qid, fields in found]

@@ -19,7 +19,14 @@ Moodle's `question/format/gift/format.php` is the reference; the rules it applie
 - weights `%50%`; Moodle then refuses weights that are not among its grades, single choice and
   short answer without a 100% answer, and multiple choice whose positive weights do not add up
   to 100% (see `common.grade_problems`).
-GIFT has no cloze: exporting one is refused, naming it.
+An `@@PLUGINFILE@@` image or link (GIFT carries no files) shows its alt text, with a warning
+naming the file; a `// comment` inside an answer block (which GIFT-grammar-PEG.js reads as a
+comment, Moodle as text) is dropped with a warning. Two questions with the same `::name::`
+both import (Moodle allows it): the second gets a numbered id, with a warning.
+
+Writing: `KINDS` declares the answer block of every kind GIFT holds; any other kind (cloze, or a
+kind registered later) is refused, naming the question. Leading/trailing spaces, which GIFT
+trims, are named in a warning.
 """
 from __future__ import annotations
 
@@ -29,8 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..i18n import t
 from ..model import Question
-from .common import WILDCARD_RANGE, BankResult, add_question, build_question, fraction_of, grade_problems, pct, slug, snap_fraction, valid_id
+from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, choose_id, finite, fraction_of,
+                     grade_problems, option_id, own_option_ids, pct, slug, snap_fraction, unmapped, untrimmed_warnings)
 from .text import to_markdown
 
 META_PREFIX = "// partyquiz "
@@ -68,7 +77,10 @@ def escape(text: str) -> str:
 # --- reading -----------------------------------------------------------------------------------
 
 def _blocks(text: str) -> list[tuple[int, list[str], list[str]]]:
-    """Questions as (first text line, lines, comment lines), split at blank lines."""
+    """Questions as (first text line, lines, comment lines), split at blank lines.
+
+    Lines are kept as typed (Moodle's readquestion trims a line only to see whether it is a
+    comment), so `<pre>` code and Markdown lists keep their indentation and hard breaks."""
     blocks: list[tuple[int, list[str], list[str]]] = []
     current: list[str] = []
     comments: list[str] = []
@@ -85,23 +97,33 @@ def _blocks(text: str) -> list[tuple[int, list[str], list[str]]]:
             continue
         if not current:
             start = number
-        current.append(line)
+        current.append(raw)
     if current:
         blocks.append((start, current, comments))
     return blocks
 
 
+# Moodle's extract_idnumber_and_tags_from_comment: `\]` is a bracket, control characters end it
+_ID_OR_TAG = re.compile(r"\[(id|tag):((?:\\\]|[^\]\x00-\x1f])*)\]")
+
+
 def _meta(comments: list[str]) -> tuple[dict[str, Any], str, list[str]]:
     meta: dict[str, Any] = {}
-    joined = "\n".join(comments)
     for line in comments:
         if line.startswith(META_PREFIX):
             try:
-                meta = json.loads(line[len(META_PREFIX):])
+                found = json.loads(line[len(META_PREFIX):])
             except json.JSONDecodeError:
-                meta = {}
-    idnumber = m.group(1).strip() if (m := re.search(r"\[id:([^\]]+)\]", joined)) else ""
-    tags = [t.strip() for t in re.findall(r"\[tag:([^\]]+)\]", joined)]
+                found = {}
+            meta = found if isinstance(found, dict) else {}
+    idnumber, tags = "", []
+    for line in comments:
+        for kind, value in _ID_OR_TAG.findall(line):
+            value = value.replace("\\]", "]").strip()
+            if kind == "id":
+                idnumber = value
+            elif value:
+                tags.append(value)
     return meta, idnumber, tags
 
 
@@ -115,14 +137,19 @@ def parse_text(text: str, file: str, id_prefix: str = "q") -> BankResult:
             category = _category(escapes_out(joined[len("$CATEGORY:"):]).strip())
             continue
         meta, idnumber, tags = _meta(comments)
-        data, problems = _question(joined, file, line, f"{id_prefix}-{number:03d}", idnumber)
+        reader = _Reader(file, line, result.warnings)
+        data, problems = reader.question(joined)
         if problems:
             result.problems.extend(problems)
             continue
+        name = data.pop("_name")
+        data["id"] = choose_id(idnumber, name, f"{id_prefix}-{number:03d}", seen, result.warnings, file, line)
+        if name and name != data["id"]:
+            data["title"] = name
         data.setdefault("topic", category)
-        if tags and "tags" in Question.model_fields:
+        if tags:
             data["tags"] = tags
-        for key in ("points", "difficulty", "source", "case_sensitive", "explanation"):
+        for key in ("points", "difficulty", "source", "case_sensitive", "explanation", "reference"):
             if key in meta:
                 data[key] = meta[key]
         apply_option_ids(data, meta.get("option_ids"))
@@ -144,51 +171,9 @@ def _with_format(text: str, default: str) -> tuple[str, str]:
         end = text.find("]")
         if end > 0 and text[1:end] in _FORMAT_NAMES:
             fmt, text = _FORMAT_NAMES[text[1:end]], text[end + 1:]
+    if fmt in ("moodle", "plain") and "\n" in text:  # indentation only matters to Markdown and <pre>
+        text = "\n".join(line.strip() for line in text.split("\n"))
     return escapes_out(text).strip(), fmt
-
-
-def _render(text: str, default: str) -> str:
-    body, fmt = _with_format(text.strip(), default)
-    return to_markdown(body, fmt)
-
-
-def _question(text: str, file: str, line: int, fallback_id: str, idnumber: str) -> tuple[dict[str, Any], list[Problem]]:
-    def problem(message: str, column: str = "{…}") -> tuple[dict[str, Any], list[Problem]]:
-        return {}, [Problem(file, message, line, column)]
-
-    name = ""
-    if text.startswith("::"):
-        text = text[2:]
-        end = text.find("::")
-        if end >= 0:  # without a closing `::` Moodle takes it all as text
-            name, text = escapes_out(text[:end]).strip(), text[end + 2:].strip()
-    start, finish = text.find("{"), text.find("}")
-    description = start < 0 and finish < 0
-    if not description and (start < 0 or finish < 0 or finish < start):
-        return problem("花括号不成对：答案块缺少 { 或 } / answer block without matching { and } (closing } missing?)")
-    if description:
-        question_text, answers = text, ""
-    else:
-        answers = text[start + 1:finish].strip()
-        if text.endswith("}"):
-            question_text = text[:start] + text[finish + 1:]
-        else:  # missing-word format: the blank stands where the block was
-            question_text = text[:start] + "_____" + text[finish + 1:]
-    general = ""
-    if (cut := answers.rfind("####")) >= 0:
-        general, answers = answers[cut + 4:], answers[:cut].strip()
-    stem, stem_format = _with_format(question_text.strip(), "moodle")
-    qid = next((c for c in (idnumber, name) if c and valid_id(c)), fallback_id)
-    data: dict[str, Any] = {"id": qid, "stem": to_markdown(stem, stem_format)}
-    if name and name != qid and "title" in Question.model_fields:
-        data["title"] = name
-    if general.strip():
-        data["explanation"] = _render(general, stem_format)
-    if description:
-        data["type"] = "description"
-        return data, []
-    problems = _answers(answers, stem_format, data, file, line)
-    return data, problems
 
 
 def _weight(piece: str) -> tuple[float | None, str]:
@@ -196,20 +181,11 @@ def _weight(piece: str) -> tuple[float | None, str]:
     if not _WEIGHT.match(piece):
         return None, piece
     end = piece.index("%", 1)
-    raw = piece[1:end]
     try:
-        weight = fraction_of(raw.replace("--", "-"))
-    except Exception:
+        weight = fraction_of(piece[1:end].replace("--", "-"))
+    except ValueError:
         weight = 0.0
     return weight, piece[end + 1:]
-
-
-def _comment(piece: str, fmt: str) -> tuple[str, str, str]:
-    """Moodle's commentparser: (answer text without format marker, its format, feedback as Markdown)."""
-    bits = piece.split("#", 1)
-    text, text_format = _with_format(bits[0].strip(), fmt)
-    feedback = _render(bits[1], fmt) if len(bits) > 1 else ""
-    return text, text_format, feedback
 
 
 def _pieces(answers: str, separator: str) -> list[str]:
@@ -219,166 +195,218 @@ def _pieces(answers: str, separator: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def _answers(answers: str, fmt: str, data: dict[str, Any], file: str, line: int) -> list[Problem]:
-    def problem(message: str) -> list[Problem]:
-        return [Problem(file, message, line, "{…}")]
-
-    if answers == "":
-        data["type"] = "essay"
-        return []
-    if answers.startswith("#"):
-        return _numerical(answers[1:], fmt, data, problem)
-    if "~" in answers:
-        return _multichoice(answers, fmt, data, problem)
-    if "=" in answers and "->" in answers:
-        return _matching(answers, fmt, data, problem)
-    check = answers.split("#", 1)[0].strip() if answers.find("#") > 0 else answers
-    if check in ("T", "TRUE", "F", "FALSE"):
-        bits = answers.split("#", 2)
-        wrong = _render(bits[1], fmt) if len(bits) > 1 else ""
-        right = _render(bits[2], fmt) if len(bits) > 2 else ""
-        truth = bits[0].strip() in ("T", "TRUE")
-        data.update(type="truefalse", answer=truth,
-                    feedback_true=right if truth else wrong, feedback_false=wrong if truth else right)
-        return []
-    return _shortanswer(answers, fmt, data, problem)
+# an inline `// comment` in an answer block (GIFT-grammar-PEG.js reads it as a comment; Moodle as text)
+_INLINE_COMMENT = re.compile(r"(?:^|(?<=[ \t]))//[^\n]*", re.M)
 
 
-def _multichoice(answers: str, fmt: str, data, problem) -> list[Problem]:
-    single = "=" in answers
-    pieces = _pieces(answers.replace("=", "~="), "~")
-    if len(pieces) < 2:
-        return problem("选择题至少需要两个答案 / multiple choice needs at least two answers")
-    options, fractions = [], []
-    for index, piece in enumerate(pieces):
-        if piece.startswith("="):
-            weight, piece = 1.0, piece[1:]
+class _Reader:
+    """One GIFT question: its texts (format markers, files it cannot carry) and its answers."""
+
+    def __init__(self, file: str, line: int, warnings: list[Problem]) -> None:
+        self.file, self.line, self.warnings = file, line, warnings
+        self.comments_dropped = False
+
+    def warn(self, message: str, column: str = "{…}") -> None:
+        self.warnings.append(Problem(self.file, message, self.line, column))
+
+    def media(self, src: str) -> str:
+        """GIFT carries no files: an `@@PLUGINFILE@@` image shows its alt text, a link its text."""
+        if not src.startswith("@@PLUGINFILE@@"):
+            return src
+        from urllib.parse import unquote
+
+        self.warn(t("authoring.bank.gift_no_files", name=unquote(src[len("@@PLUGINFILE@@"):].split("?", 1)[0].lstrip("/"))), "file")
+        return ""
+
+    def md(self, text: str, fmt: str) -> str:
+        return to_markdown(text, fmt, self.media)
+
+    def render(self, text: str, default: str) -> str:
+        body, fmt = _with_format(text.strip(), default)
+        return self.md(body, fmt)
+
+    def comment(self, piece: str, fmt: str) -> tuple[str, str, str]:
+        """Moodle's commentparser: (answer text without format marker, its format, feedback as Markdown)."""
+        bits = piece.split("#", 1)
+        text, text_format = _with_format(bits[0].strip(), fmt)
+        feedback = self.render(bits[1], fmt) if len(bits) > 1 else ""
+        return text, text_format, feedback
+
+    def problem(self, message: str) -> list[Problem]:
+        return [Problem(self.file, message, self.line, "{…}")]
+
+    def question(self, text: str) -> tuple[dict[str, Any], list[Problem]]:
+        name = ""
+        if text.startswith("::"):
+            text = text[2:]
+            end = text.find("::")
+            if end >= 0:  # without a closing `::` Moodle takes it all as text
+                name, text = escapes_out(text[:end]).strip(), text[end + 2:].strip()
+                if text.startswith("//"):  # `::title:: // comment`: a comment, not the stem's first line
+                    text = text.partition("\n")[2].strip()
+                    self.comments_dropped = True
+        start, finish = text.find("{"), text.find("}")
+        description = start < 0 and finish < 0
+        if not description and (start < 0 or finish < 0 or finish < start):
+            return {}, self.problem(t("authoring.bank.gift_braces"))
+        if description:
+            question_text, answers = text, ""
         else:
+            answers = text[start + 1:finish].strip()
+            if text.endswith("}"):
+                question_text = text[:start] + text[finish + 1:]
+            else:  # missing-word format: the blank stands where the block was
+                question_text = text[:start] + "_____" + text[finish + 1:]
+        general = ""
+        if (cut := answers.rfind("####")) >= 0:
+            general, answers = answers[cut + 4:], answers[:cut].strip()
+        if "//" in answers and (stripped := _INLINE_COMMENT.sub("", answers).strip()) != answers:
+            answers, self.comments_dropped = stripped, True
+        if self.comments_dropped:
+            self.warn(t("authoring.bank.gift_inline_comment"))
+        stem, stem_format = _with_format(question_text.strip(), "moodle")
+        data: dict[str, Any] = {"_name": name, "stem": self.md(stem, stem_format)}
+        if general.strip():
+            data["explanation"] = self.render(general, stem_format)
+        if description:
+            data["type"] = "description"
+            return data, []
+        return data, self.answers(answers, stem_format, data)
+
+    def answers(self, answers: str, fmt: str, data: dict[str, Any]) -> list[Problem]:
+        if answers == "":
+            data["type"] = "essay"
+            return []
+        if answers.startswith("#"):
+            return self.numerical(answers[1:], fmt, data)
+        if "~" in answers:
+            return self.multichoice(answers, fmt, data)
+        if "=" in answers and "->" in answers:
+            return self.matching(answers, fmt, data)
+        check = answers.split("#", 1)[0].strip() if answers.find("#") > 0 else answers
+        if check in ("T", "TRUE", "F", "FALSE"):
+            bits = answers.split("#", 2)
+            wrong = self.render(bits[1], fmt) if len(bits) > 1 else ""
+            right = self.render(bits[2], fmt) if len(bits) > 2 else ""
+            truth = bits[0].strip() in ("T", "TRUE")
+            data.update(type="truefalse", answer=truth,
+                        feedback_true=right if truth else wrong, feedback_false=wrong if truth else right)
+            return []
+        return self.shortanswer(answers, fmt, data)
+
+    def multichoice(self, answers: str, fmt: str, data) -> list[Problem]:
+        single = "=" in answers
+        options, fractions = [], []
+        for piece in _pieces(answers.replace("=", "~="), "~"):
+            if piece.startswith("="):
+                weight, piece = 1.0, piece[1:]
+            else:
+                weight, piece = _weight(piece)
+                weight = weight or 0.0
+            text, text_format, feedback = self.comment(piece, fmt)
+            if not text:  # Moodle skips a blank answer
+                continue
+            fractions.append(weight)
+            options.append({"id": option_id(len(options)), "text": self.md(text, text_format), "feedback": feedback, "_w": snap_fraction(weight)})
+        if len(options) < 2:
+            return self.problem(t("authoring.bank.choice_two_answers"))
+        if message := grade_problems("single" if single else "multiple", fractions):
+            return self.problem(message)
+        for option in options:
+            weight = option.pop("_w")
+            if single:
+                if weight == 1:  # several 100% answers: any one of them is full marks, as in Moodle
+                    option["correct"] = True
+                elif weight:
+                    option["fraction"] = weight
+            else:
+                option["fraction"], option["correct"] = weight, weight > 0
+        data.update(type="single" if single else "multiple", options=options)
+        return []
+
+    def matching(self, answers: str, fmt: str, data) -> list[Problem]:
+        pieces = _pieces(answers, "=")
+        if len(pieces) < 2:
+            return self.problem(t("authoring.bank.matching_two_pairs"))
+        pairs, distractors = [], []
+        for index, piece in enumerate(pieces):
+            cut = piece.find("->")
+            if cut < 0:
+                return self.problem(t("authoring.bank.matching_arrow"))
+            left_text, left_format = _with_format(piece[:cut].strip(), fmt)
+            right = escapes_out(piece[cut + 2:]).strip()
+            if left_text:
+                pairs.append({"id": option_id(index), "left": self.md(left_text, left_format), "right": right})
+            else:
+                distractors.append(right)
+        data.update(type="matching", pairs=pairs, distractors=distractors)
+        return []
+
+    def shortanswer(self, answers: str, fmt: str, data) -> list[Problem]:
+        alternatives, fractions = [], []
+        for piece in _pieces(answers, "="):
             weight, piece = _weight(piece)
-            weight = weight or 0.0
-        text, text_format, feedback = _comment(piece, fmt)
-        fractions.append(weight)
-        options.append({"id": option_id(index), "text": to_markdown(text, text_format), "feedback": feedback, "_w": snap_fraction(weight)})
-    if message := grade_problems("single" if single else "multiple", fractions):
-        return problem(message)
-    for option in options:
-        weight = option.pop("_w")
-        if single:
-            if weight == 1:
-                option["correct"] = True
-            elif weight:
-                option["fraction"] = weight
+            weight = 1.0 if weight is None else weight
+            text, _, feedback = self.comment(piece, fmt)
+            if not text:  # a blank answer: Moodle skips it
+                continue
+            fractions.append(weight)
+            alternatives.append({"text": text, "fraction": snap_fraction(weight), "feedback": feedback})
+        if not alternatives:
+            return self.problem(t("authoring.bank.short_no_answer"))
+        if message := grade_problems("shortanswer", fractions):
+            return self.problem(message)
+        if any(a["fraction"] < 0 for a in alternatives):
+            return self.problem(t("authoring.bank.short_negative"))
+        plain = all(a["fraction"] == 1 and not a["feedback"] for a in alternatives)
+        data.update(type="fill", blanks=[[a["text"] for a in alternatives] if plain else alternatives])
+        return []
+
+    def numerical(self, body: str, fmt: str, data) -> list[Problem]:
+        wrong = ""
+        if (pos := body.find("~")) >= 0:
+            wrong, body = body[pos:], body[:pos]
+        found: list[dict[str, Any]] = []
+        for piece in _pieces(body, "="):
+            weight, piece = _weight(piece)
+            weight = 1.0 if weight is None else weight
+            text, _, feedback = self.comment(piece, fmt)
+            answer: dict[str, Any] = {"fraction": snap_fraction(weight), "feedback": feedback}
+            try:
+                if text.find("..") > 0:
+                    low, high = text.split("..", 1)
+                    answer["range"] = sorted((_number(low), _number(high)))
+                elif text.find(":") > 0:
+                    value, tolerance = text.split(":", 1)
+                    answer["value"], answer["tolerance"] = _number(value), abs(_number(tolerance))
+                else:
+                    answer["value"] = _number(text)
+            except ValueError:
+                return self.problem(t("authoring.bank.numeric_unreadable", text=text))
+            found.append(answer)
+        if not found:
+            return self.problem(t("authoring.bank.numeric_no_answer"))
+        fractions = [a["fraction"] for a in found]
+        if message := grade_problems("numerical", fractions):
+            return self.problem(message)
+        if any(f < 0 for f in fractions):
+            return self.problem(t("authoring.bank.numeric_negative"))
+        if wrong:
+            _, _, feedback = self.comment(wrong[1:], fmt)
+            found.append({"range": list(WILDCARD_RANGE), "fraction": 0.0, "feedback": feedback})
+        data["type"] = "numeric"
+        if len(found) == 1 and found[0]["fraction"] == 1 and not found[0]["feedback"]:
+            only = found[0]
+            data.update({k: only[k] for k in ("value", "tolerance", "range") if k in only})
         else:
-            option["fraction"], option["correct"] = weight, weight > 0
-    if single and sum(1 for o in options if o.get("correct")) > 1:
-        return problem("不支持：单选题有多个 100% 答案 / unsupported: single choice with several 100% answers")
-    data.update(type="single" if single else "multiple", options=options)
-    return []
-
-
-def _matching(answers: str, fmt: str, data, problem) -> list[Problem]:
-    pieces = _pieces(answers, "=")
-    if len(pieces) < 2:
-        return problem("匹配题至少需要两组 / matching needs at least two pairs")
-    pairs, distractors = [], []
-    for index, piece in enumerate(pieces):
-        cut = piece.find("->")
-        if cut < 0:
-            return problem("匹配题每项应写成 =左项 -> 右项 / each matching item must read '=left -> right'")
-        left_text, left_format = _with_format(piece[:cut].strip(), fmt)
-        right = escapes_out(piece[cut + 2:]).strip()
-        if left_text:
-            pairs.append({"id": option_id(index), "left": to_markdown(left_text, left_format), "right": right})
-        else:
-            distractors.append(right)
-    data.update(type="matching", pairs=pairs, distractors=distractors)
-    return []
-
-
-def _shortanswer(answers: str, fmt: str, data, problem) -> list[Problem]:
-    pieces = _pieces(answers, "=")
-    if not pieces:
-        return problem("填空题至少需要一个答案 / short answer needs an answer")
-    alternatives, fractions = [], []
-    for piece in pieces:
-        weight, piece = _weight(piece)
-        weight = 1.0 if weight is None else weight
-        text, _, feedback = _comment(piece, fmt)
-        fractions.append(weight)
-        alternatives.append({"text": text, "fraction": snap_fraction(weight), "feedback": feedback})
-    if message := grade_problems("shortanswer", fractions):
-        return problem(message)
-    if any(a["fraction"] < 0 for a in alternatives):
-        return problem("不支持：填空题答案的负权重 / unsupported: negative weight on a short answer")
-    plain = all(a["fraction"] == 1 and not a["feedback"] for a in alternatives)
-    data.update(type="fill", blanks=[[a["text"] for a in alternatives] if plain else alternatives])
-    return []
+            data["numeric_answers"] = found
+        return []
 
 
 def _number(text: str) -> float:
     if not re.fullmatch(_NUMBER, text.strip()):
         raise ValueError(text)
-    return float(text)
-
-
-def _numerical(body: str, fmt: str, data, problem) -> list[Problem]:
-    wrong = ""
-    if (pos := body.find("~")) >= 0:
-        wrong, body = body[pos:], body[:pos]
-    pieces = _pieces(body, "=")
-    if not pieces:
-        return problem("数值题没有答案 / numerical without an answer")
-    found: list[dict[str, Any]] = []
-    for piece in pieces:
-        weight, piece = _weight(piece)
-        weight = 1.0 if weight is None else weight
-        text, _, feedback = _comment(piece, fmt)
-        answer: dict[str, Any] = {"fraction": snap_fraction(weight), "feedback": feedback}
-        try:
-            if text.find("..") > 0:
-                low, high = text.split("..", 1)
-                answer["range"] = sorted((_number(low), _number(high)))
-            elif text.find(":") > 0:
-                value, tolerance = text.split(":", 1)
-                answer["value"], answer["tolerance"] = _number(value), abs(_number(tolerance))
-            else:
-                answer["value"] = _number(text)
-        except ValueError:
-            return problem(f"数值答案无法识别 / cannot read numerical answer '{text}'")
-        found.append(answer)
-    fractions = [a["fraction"] for a in found]
-    if message := grade_problems("numerical", fractions):
-        return problem(message)
-    if any(f < 0 for f in fractions):
-        return problem("不支持：数值答案的负权重 / unsupported: negative weight on a numerical answer")
-    if wrong:
-        _, _, feedback = _comment(wrong[1:], fmt)
-        found.append({"range": list(WILDCARD_RANGE), "fraction": 0.0, "feedback": feedback})
-    data["type"] = "numeric"
-    if len(found) == 1 and found[0]["fraction"] == 1 and not found[0]["feedback"]:
-        only = found[0]
-        data.update({k: only[k] for k in ("value", "tolerance", "range") if k in only})
-    else:
-        data["numeric_answers"] = found
-    return []
-
-
-def apply_option_ids(data: dict[str, Any], ids: list[str] | None) -> None:
-    """Our writers keep option ids that are not a, b, c… in their metadata: put them back."""
-    items = data.get("options") or data.get("pairs") or []
-    if ids and len(ids) == len(items):
-        for item, new_id in zip(items, ids):
-            item["id"] = new_id
-
-
-def own_option_ids(q: Question) -> list[str] | None:
-    ids = [o.id for o in q.options] or [p.id for p in q.pairs]
-    return ids if ids and ids != [option_id(i) for i in range(len(ids))] else None
-
-
-def option_id(index: int) -> str:
-    # a…z, then a1, b1…: stable and in order, as Moodle numbers its answers
-    return "abcdefghijklmnopqrstuvwxyz"[index % 26] + (str(index // 26) if index >= 26 else "")
+    return finite(text)
 
 
 def parse(path: Path) -> BankResult:
@@ -416,43 +444,64 @@ def _alternative(alt) -> str:
     return f"=%{pct(alt.fraction)}%{escape(alt.text)}{_fb(alt.feedback)}"
 
 
+def _essay(q: Question) -> str:
+    return ""
+
+
+def _truefalse(q: Question) -> str:
+    right, wrong = (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
+    inner = "TRUE" if q.answer else "FALSE"
+    if wrong or right:
+        inner += f"#{escape(wrong)}" + (f"#{escape(right)}" if right else "")
+    return inner
+
+
+def _numeric(q: Question) -> str:
+    if q.numeric_answers or (q.value is None and q.range is None):
+        first = []
+        if q.range is not None:
+            first = [f"=%100%{_num(q.range[0])}..{_num(q.range[1])}"]
+        elif q.value is not None:
+            first = [f"=%100%{_num(q.value)}:{_num(q.tolerance)}"]
+        return "#" + " ".join(first + [_numeric_answer(a) for a in q.numeric_answers])
+    if q.range is not None:
+        return f"#{_num(q.range[0])}..{_num(q.range[1])}"
+    return f"#{_num(q.value)}" + (f":{_num(q.tolerance)}" if q.tolerance else "")
+
+
+def _fill(q: Question) -> str:
+    return " ".join(_alternative(a) for a in q.blanks[0])
+
+
+def _matching(q: Question) -> str:
+    return " ".join([f"={escape(p.left)} -> {escape(p.right)}" for p in q.pairs] + [f"= -> {escape(d)}" for d in q.distractors])
+
+
+def _single(q: Question) -> str:
+    parts = []
+    for o in q.options:
+        mark = "=" if o.correct else (f"~%{pct(o.fraction)}%" if o.fraction else "~")
+        parts.append(f"{mark}{escape(o.text)}{_fb(o.feedback)}")
+    return " ".join(parts)
+
+
+def _multiple(q: Question) -> str:
+    n_right = len(q.correct_ids)  # every option weighted, as Moodle writes it
+    parts = []
+    for o in q.options:
+        fraction = o.fraction if o.fraction is not None else (1 / n_right if o.correct else -1 / n_right)
+        parts.append(f"~%{pct(snap_fraction(round(fraction, 7)))}%{escape(o.text)}{_fb(o.feedback)}")
+    return " ".join(parts)
+
+
+# GIFT's answer block per kind (a description has none). A kind not listed here — cloze, or
+# one registered later — has no GIFT form: exporting it is refused, naming the question.
+KINDS = {"single": _single, "multiple": _multiple, "truefalse": _truefalse, "fill": _fill, "numeric": _numeric,
+         "matching": _matching, "essay": _essay, "description": None}
+
+
 def answer_block(q: Question) -> str:
-    if q.type == "essay":
-        inner = ""
-    elif q.type == "truefalse":
-        right, wrong = (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
-        inner = "TRUE" if q.answer else "FALSE"
-        if wrong or right:
-            inner += f"#{escape(wrong)}" + (f"#{escape(right)}" if right else "")
-    elif q.type == "numeric":
-        if q.numeric_answers or (q.value is None and q.range is None):
-            first = []
-            if q.range is not None:
-                first = [f"=%100%{_num(q.range[0])}..{_num(q.range[1])}"]
-            elif q.value is not None:
-                first = [f"=%100%{_num(q.value)}:{_num(q.tolerance)}"]
-            inner = "#" + " ".join(first + [_numeric_answer(a) for a in q.numeric_answers])
-        elif q.range is not None:
-            inner = f"#{_num(q.range[0])}..{_num(q.range[1])}"
-        else:
-            inner = f"#{_num(q.value)}" + (f":{_num(q.tolerance)}" if q.tolerance else "")
-    elif q.type == "fill":
-        inner = " ".join(_alternative(a) for a in q.blanks[0])
-    elif q.type == "matching":
-        inner = " ".join([f"={escape(p.left)} -> {escape(p.right)}" for p in q.pairs] + [f"= -> {escape(d)}" for d in q.distractors])
-    elif q.type == "single":
-        parts = []
-        for o in q.options:
-            mark = "=" if o.correct else (f"~%{pct(o.fraction)}%" if o.fraction else "~")
-            parts.append(f"{mark}{escape(o.text)}{_fb(o.feedback)}")
-        inner = " ".join(parts)
-    else:  # multiple: every option weighted, as Moodle writes it
-        n_right = len(q.correct_ids)
-        parts = []
-        for o in q.options:
-            fraction = o.fraction if o.fraction is not None else (1 / n_right if o.correct else -1 / n_right)
-            parts.append(f"~%{pct(snap_fraction(round(fraction, 7)))}%{escape(o.text)}{_fb(o.feedback)}")
-        inner = " ".join(parts)
+    inner = KINDS[q.type](q)
     if q.explanation:
         inner += f" ####{escape(q.explanation)}"
     return "{" + inner + "}"
@@ -462,16 +511,14 @@ def export_problems(questions: list[Question], file: str) -> list[Problem]:
     problems = []
     for q in questions:
         if q.type == "fill" and len(q.blanks) != 1:
-            problems.append(Problem(file, f"{q.id}: GIFT 的填空题只能有一个空（可导出为 Moodle XML 完形填空或 YAML）/ GIFT short answer holds one blank only", None, q.id))
+            problems.append(Problem(file, t("authoring.bank.gift_one_blank", id=q.id), None, q.id))
         elif q.type == "cloze":
-            problems.append(Problem(file, f"{q.id}: GIFT 没有完形填空题（请导出为 Moodle XML 或 YAML）/ GIFT has no cloze (embedded answers): export to Moodle XML or YAML", None, q.id))
-        elif q.type == "single" and any(o.fraction is not None and o.fraction < 0 for o in q.options):
-            pass  # negative weights on wrong options are written as ~%-50%: GIFT holds them
-    return problems
+            problems.append(Problem(file, t("authoring.bank.gift_no_cloze", id=q.id), None, q.id))
+    return problems + unmapped([q for q in questions if q.type != "cloze"], KINDS, "GIFT", file)
 
 
 def _meta_line(q: Question) -> str:
-    fields = ("points", "difficulty", "source", "case_sensitive")
+    fields = ("points", "difficulty", "source", "case_sensitive", "reference")
     meta = {k: getattr(q, k) for k in fields if getattr(q, k) != Question.model_fields[k].default}
     if q.type == "description":
         meta.pop("points", None)
@@ -482,17 +529,20 @@ def _meta_line(q: Question) -> str:
     return META_PREFIX + json.dumps(meta, ensure_ascii=False) if meta else ""
 
 
+def _comment_value(text: str) -> str:
+    return text.replace("]", "\\]")
+
+
 def dump(questions: list[Question]) -> str:
-    out: list[str] = ["// partyquiz 导出的 GIFT 题库 / GIFT bank written by partyquiz", ""]
+    out: list[str] = [t("authoring.bank.gift_header"), ""]
     category = None
     for q in questions:
         if q.topic != category:
             category = q.topic
             out += [f"$CATEGORY: {escape(q.topic)}", ""]
-        title = getattr(q, "title", "") or ""
-        tags = getattr(q, "tags", []) or []
-        if title or tags:
-            out.append("// " + " ".join([f"[id:{q.id}]"] + [f"[tag:{t}]" for t in tags]))
+        title = q.title
+        if title or q.tags:
+            out.append("// " + " ".join([f"[id:{q.id}]"] + [f"[tag:{_comment_value(tag)}]" for tag in q.tags]))
         if meta := _meta_line(q):
             out.append(meta)
         head = f"::{escape(title or q.id)}::[markdown]{escape(q.stem)}"
@@ -500,10 +550,12 @@ def dump(questions: list[Question]) -> str:
     return "\n".join(out)
 
 
-def write(questions: list[Question], path: Path) -> None:
+def write(questions: list[Question], path: Path) -> list[Problem]:
+    """Write a GIFT file; returns the warnings (texts whose leading/trailing spaces GIFT drops)."""
     from ..files import atomic_write_text
 
     problems = export_problems(questions, str(path))
     if problems:
         raise InputError(problems)
     atomic_write_text(path, dump(questions))
+    return untrimmed_warnings(questions, "GIFT", str(path))

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import Problem
+from ..i18n import t
 
 MAX_BANK_BYTES = 50_000_000
 MAX_XLSX_UNPACKED_BYTES = 200_000_000
@@ -25,7 +26,7 @@ def _mb(n: int) -> str:
 def size_problem(path: Path, limit: int = MAX_BANK_BYTES) -> Problem | None:
     size = path.stat().st_size
     if size > limit:
-        return Problem(str(path), f"题库文件过大（{_mb(size)}，上限 {_mb(limit)}）/ bank file too large ({_mb(size)}, limit {_mb(limit)}): split it into several files")
+        return Problem(str(path), t("authoring.bank.too_large", size=_mb(size), limit=_mb(limit)))
     return None
 
 
@@ -35,11 +36,11 @@ def xlsx_problem(path: Path, limit: int = MAX_XLSX_UNPACKED_BYTES) -> Problem | 
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except zipfile.BadZipFile as exc:
-        return Problem(str(path), f"不是有效的 xlsx 文件 / not a valid xlsx file: {exc}")
+        return Problem(str(path), t("authoring.bank.not_xlsx", error=str(exc)[:200]))
     total = sum(m.file_size for m in members)
     if total > limit:
-        return Problem(str(path), f"表格解压后过大（{_mb(total)}，上限 {_mb(limit)}）/ spreadsheet unpacks to {_mb(total)} (limit {_mb(limit)}): refused")
+        return Problem(str(path), t("authoring.bank.xlsx_unpacks", size=_mb(total), limit=_mb(limit)))
     for m in members:
         if m.file_size > 1_000_000 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
-            return Problem(str(path), f"表格中的 {m.filename} 压缩比异常（{m.file_size // max(m.compress_size, 1)}:1）/ member {m.filename} is a zip bomb ({_mb(m.file_size)} from {m.compress_size} bytes): refused")
+            return Problem(str(path), t("authoring.bank.xlsx_bomb", member=m.filename, ratio=m.file_size // max(m.compress_size, 1), size=_mb(m.file_size)))
     return None

@@ -1,7 +1,8 @@
 """Files embedded in banks (Moodle XML `<file>`, xlsx pictures) ↔ course media files.
 
 An imported file becomes `<course>/media/<safe name>` and the text that shows it says
-`<img src="media/<safe name>">`. The name is ASCII, without folders, prefixed by a short hash of
+`<img src="media/<safe name>">` (or links to it, `<a href="media/<safe name>">`). One file may
+hold at most MAX_MEDIA_BYTES: a bigger one is not imported, and the reader names it in a warning. The name is ASCII, without folders, prefixed by a short hash of
 the content (two different `image.png` never overwrite each other; the same picture twice is
 stored once). The widgets inline a relative image found in the quiz folder, so a built
 assignment carries `media/` next to its notebook and shows it offline.
@@ -14,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MEDIA_DIR = "media"
-MAX_MEDIA_BYTES = 20_000_000  # one embedded file; a bank is capped as a whole in banks.limits
-_REF = re.compile(r'src="(media/[A-Za-z0-9._-]+)"')
+MAX_MEDIA_BYTES = 20_000_000  # one embedded file (readers skip a bigger one, with a warning); a bank is capped as a whole in banks.limits
+_REF = re.compile(r'(?:src|href)="(media/[A-Za-z0-9._-]+)"')
 
 
 def safe_name(name: str, data: bytes) -> str:
@@ -43,8 +44,13 @@ class MediaSink:
         return f"{MEDIA_DIR}/{safe}"
 
 
+def too_big(size: int) -> bool:
+    """Is one embedded file of `size` bytes over MAX_MEDIA_BYTES (the readers then skip it, warning)?"""
+    return size > MAX_MEDIA_BYTES
+
+
 def referenced(text: str) -> set[str]:
-    """The course media files a text shows (`media/<name>`)."""
+    """The course media files a text shows or links to (`media/<name>`)."""
     return set(_REF.findall(text or ""))
 
 

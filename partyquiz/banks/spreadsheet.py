@@ -5,7 +5,9 @@ ignored): 编号/ID, 题型, 题干|题目|题目内容|问题, 选项A…选项
 知识点|分类|章节. Some systems put one option per row: a `选项` column without a letter, and
 rows with neither 题型 nor 题干 continue the question above.
 
-Option ids are the letters (A, B, C…), so answers written `ABD` keep their meaning. Without an
+Option ids are the letters (A, B, C…), so answers written `ABD` keep their meaning; a single
+choice with several letters is refused unless each is weighted 100% (选项X权重). An essay's 答案
+is its reference answer (`reference`: markers see it, learners never do). Without an
 ID column a question's id is `<file>-r<row>`: add an ID column for ids that survive edits.
 CSV is read as UTF-8 (with or without BOM) or GBK, and written as UTF-8 with BOM so that
 Excel opens it with the Chinese intact.
@@ -19,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..i18n import t
 from ..model import Question
 from ..tables import write_csv, write_table
-from .common import LETTERS, BankResult, add_question, build_question, fraction_of, pct, slug
+from .common import LETTERS, BankResult, add_question, build_question, finite, fraction_of, pct, slug, unmapped
 from .limits import xlsx_problem
 
+# The 题型 names of every kind this format holds (all are read; the second is what the writer
+# puts in 题型). A kind not listed here (one registered later) is refused at export, naming the question.
 TYPE_NAMES = {
     "single": ["单选", "单选题", "单项选择", "单项选择题", "single"],
     "multiple": ["多选", "多选题", "多项选择", "多项选择题", "不定项", "不定项选择题", "multiple"],
@@ -113,7 +118,7 @@ def decode_csv(raw: bytes) -> str:
         return raw.decode("gb18030")
 
 
-def read_rows(path: Path, media: dict[str, bytes] | None = None) -> list[list[str]]:
+def read_rows(path: Path, media: dict[str, bytes] | None = None, warnings: list[Problem] | None = None) -> list[list[str]]:
     if path.suffix.lower() == ".csv":
         text = decode_csv(path.read_bytes())
         return [[_cell_text(c) for c in row] for row in csv.reader(io.StringIO(text))]
@@ -128,7 +133,7 @@ def read_rows(path: Path, media: dict[str, bytes] | None = None) -> list[list[st
     finally:
         book.close()
     if media is not None and _has_pictures(path):
-        _add_pictures(path, rows, media)
+        _add_pictures(path, rows, media, warnings if warnings is not None else [])
     return rows
 
 
@@ -139,11 +144,11 @@ def _has_pictures(path: Path) -> bool:
         return any(name.startswith("xl/media/") for name in archive.namelist())
 
 
-def _add_pictures(path: Path, rows: list[list[str]], media: dict[str, bytes]) -> None:
+def _add_pictures(path: Path, rows: list[list[str]], media: dict[str, bytes], warnings: list[Problem]) -> None:
     """Pictures placed on cells (插入图片) become media files shown in that cell's text."""
     from openpyxl import load_workbook
 
-    from .media import MediaSink
+    from .media import MAX_MEDIA_BYTES, MediaSink, too_big
 
     sink = MediaSink(media)
     book = load_workbook(path, data_only=True)  # pictures are only read outside read-only mode
@@ -154,6 +159,9 @@ def _add_pictures(path: Path, rows: list[list[str]], media: dict[str, bytes]) ->
                 continue
             row, col = anchor.row, anchor.col
             data = image._data()
+            if too_big(len(data)):
+                warnings.append(Problem(str(path), t("authoring.bank.file_too_big", name=f"{_col_letter(col)}{row + 1}", limit=MAX_MEDIA_BYTES // 1_000_000), row + 1, _col_letter(col)))
+                continue
             ext = (getattr(image, "format", "") or "png").lower()
             ref = sink.add(f"picture.{ext}", data)
             while len(rows) <= row:
@@ -174,14 +182,16 @@ class _Refused(Exception):
 
 def parse(path: Path) -> BankResult:
     media: dict[str, bytes] = {}
+    warnings: list[Problem] = []
     try:
-        rows = read_rows(path, media)
+        rows = read_rows(path, media, warnings)
     except _Refused as refused:
         return BankResult([], [refused.problem])
     except Exception as exc:  # a broken xlsx/zip: name the file, keep going with other files
-        return BankResult([], [Problem(str(path), f"无法读取表格 / cannot read spreadsheet: {exc}")])
+        return BankResult([], [Problem(str(path), t("authoring.bank.sheet_unreadable", error=str(exc)[:200]))])
     result = parse_rows(rows, str(path), slug(path.stem, "q"))
     result.media.update(media)
+    result.warnings.extend(warnings)
     return result
 
 
@@ -197,7 +207,7 @@ def _find_header(rows: list[list[str]]) -> int | None:
 def parse_rows(rows: list[list[str]], file: str, id_prefix: str = "q") -> BankResult:
     header_index = _find_header(rows)
     if header_index is None:
-        return BankResult([], [Problem(file, "找不到表头（需要“题型”和“题干”列）/ no header row with 题型 and 题干 columns", 1)])
+        return BankResult([], [Problem(file, t("authoring.bank.sheet_no_header"), 1)])
     header = rows[header_index]
     columns: dict[str, int] = {}
     labels: dict[str, str] = {}
@@ -245,7 +255,7 @@ def _question_data(cells, row_options, file, row, label, id_prefix) -> tuple[dic
     problems: list[Problem] = []
     kind = _TYPE_OF.get(re.sub(r"\s+", "", cells.get("type", "")).casefold())
     if kind is None:
-        problems.append(Problem(file, f"未知题型 '{cells.get('type', '')}' / unknown question type", row, label("type")))
+        problems.append(Problem(file, t("authoring.bank.sheet_unknown_type", type=cells.get("type", "")), row, label("type")))
         return {}, problems
     options = {c: cells.get(f"opt_{c}", "") for c in LETTERS if cells.get(f"opt_{c}")}
     for c, text in zip(LETTERS, row_options):
@@ -260,33 +270,39 @@ def _question_data(cells, row_options, file, row, label, id_prefix) -> tuple[dic
     }
     if cells.get("points"):
         try:
-            data["points"] = float(cells["points"])
+            data["points"] = finite(cells["points"])
         except ValueError:
-            problems.append(Problem(file, f"分值 '{cells['points']}' 不是数字 / points is not a number", row, label("points")))
+            problems.append(Problem(file, t("authoring.bank.sheet_points", points=cells["points"]), row, label("points")))
     answer = cells.get("answer", "")
     answer_col = label("answer")
     if kind in ("single", "multiple"):
         letters = re.sub(r"[\s,，;；|｜、/]+", "", answer).upper()
         if not letters:
-            problems.append(Problem(file, "缺少答案 / missing answer", row, answer_col))
+            problems.append(Problem(file, t("authoring.bank.sheet_missing_answer"), row, answer_col))
         for letter in letters:
             if letter not in options:
-                problems.append(Problem(file, f"答案字母 {letter} 没有对应的选项 / answer letter {letter} has no option", row, answer_col))
+                problems.append(Problem(file, t("authoring.bank.sheet_letter", letter=letter), row, answer_col))
         data["options"] = []
-        for c, t in options.items():
-            option: dict[str, Any] = {"id": c, "text": t, "correct": c in letters}
+        for c, text in options.items():
+            option: dict[str, Any] = {"id": c, "text": text, "correct": c in letters}
             if cells.get(f"fb_{c}"):
                 option["feedback"] = cells[f"fb_{c}"]
             if cells.get(f"w_{c}", "").strip():
                 try:
                     option["fraction"] = fraction_of(cells[f"w_{c}"].strip().rstrip("%"))
                 except Exception:
-                    problems.append(Problem(file, f"权重 '{cells[f'w_{c}']}' 不是百分数 / weight is not a percentage", row, label(f"w_{c}")))
+                    problems.append(Problem(file, t("authoring.bank.sheet_weight", weight=cells[f"w_{c}"]), row, label(f"w_{c}")))
             data["options"].append(option)
+        if kind == "single" and len(letters) > 1 and any(o.get("fraction") != 1 for o in data["options"] if o["correct"]):
+            # a single choice with several letters is a slip, unless each is marked 100% (Moodle allows several full-credit answers)
+            problems.append(Problem(file, t("authoring.bank.sheet_single_letters", letters=letters), row, answer_col))
+        for option in data["options"]:
+            if kind == "single" and option["correct"] and option.get("fraction") == 1:
+                del option["fraction"]  # a right single-choice option is worth 100% anyway
     elif kind == "truefalse":
         value = _truth(answer, options)
         if value is None:
-            problems.append(Problem(file, f"判断题答案 '{answer}' 无法识别（可用 对/错、正确/错误、√/×、T/F、是/否）/ unreadable true/false answer", row, answer_col))
+            problems.append(Problem(file, t("authoring.bank.sheet_truefalse", answer=answer), row, answer_col))
         data["answer"] = value
     elif kind == "fill":
         data["blanks"] = [[a.strip() for a in re.split(r"[;；]", blank) if a.strip()] for blank in re.split(r"[|｜]", answer)]
@@ -295,14 +311,14 @@ def _question_data(cells, row_options, file, row, label, id_prefix) -> tuple[dic
     elif kind == "numeric":
         key = parse_numeric(answer)
         if key is None:
-            problems.append(Problem(file, f"数值题答案 '{answer}' 无法识别（如 3.14、3.14±0.01、1..5）/ unreadable numeric answer", row, answer_col))
+            problems.append(Problem(file, t("authoring.bank.sheet_numeric", answer=answer), row, answer_col))
         else:
             data.update(key)
     elif kind == "matching":
         pairs, distractors = [], []
         for c, text in options.items():
             if not re.search(r"->|→", text):
-                problems.append(Problem(file, f"匹配题选项应写成“左项 -> 右项” / matching option must read 'left -> right': '{text}'", row, label(f"opt_{c}")))
+                problems.append(Problem(file, t("authoring.bank.sheet_matching", text=text), row, label(f"opt_{c}")))
                 continue
             left, right = re.split(r"\s*(?:->|→)\s*", text, maxsplit=1)
             if left.strip():
@@ -311,10 +327,11 @@ def _question_data(cells, row_options, file, row, label, id_prefix) -> tuple[dic
                 distractors.append(right.strip())
         data["pairs"], data["distractors"] = pairs, distractors
     elif kind == "cloze" and not cells.get("extra"):
-        problems.append(Problem(file, "完形填空题需要“扩展数据”列中的各空 / a cloze question needs its parts in the 扩展数据 column", row, label("extra")))
+        problems.append(Problem(file, t("authoring.bank.sheet_cloze_extra"), row, label("extra")))
     elif kind == "essay" and answer:
-        # Many templates keep an essay's model answer in the answer column.
-        data["explanation"] = f"参考答案：{answer}" + (f"\n\n{data['explanation']}" if data["explanation"] else "")
+        # Many templates keep an essay's model answer in the answer column: the essay's reference,
+        # which markers see and learners never do (the explanation is shown to learners)
+        data["reference"] = answer
     _apply_ids(cells, data, problems, file, row, label)
     _apply_extra(cells, data, problems, file, row, label)
     return data, problems
@@ -327,7 +344,7 @@ def _apply_ids(cells, data, problems, file, row, label) -> None:
     ids = [i.strip() for i in re.split(r"[,，]", cells["option_ids"])]
     items = data.get("options") or data.get("pairs") or []
     if len(ids) != len(items):
-        problems.append(Problem(file, f"选项编号有 {len(ids)} 个，选项有 {len(items)} 个 / {len(ids)} option ids for {len(items)} options", row, label("option_ids")))
+        problems.append(Problem(file, t("authoring.bank.sheet_option_ids", ids=len(ids), options=len(items)), row, label("option_ids")))
         return
     for item, new_id in zip(items, ids):
         item["id"] = new_id
@@ -344,11 +361,11 @@ def _apply_extra(cells, data, problems, file, row, label) -> None:
     try:
         extra = json.loads(raw)
     except json.JSONDecodeError as exc:
-        problems.append(Problem(file, f"扩展数据不是有效的 JSON / 扩展数据 is not valid JSON: {exc.msg} (char {exc.pos})", row, label("extra")))
+        problems.append(Problem(file, t("authoring.bank.sheet_extra_json", error=exc.msg, pos=exc.pos), row, label("extra")))
         return
     if not isinstance(extra, dict) or (unknown := sorted(set(extra) - set(EXTRA_FIELDS))):
         shown = ", ".join(unknown) if isinstance(extra, dict) else type(extra).__name__
-        problems.append(Problem(file, f"扩展数据中有未知字段 / unknown fields in 扩展数据: {shown}", row, label("extra")))
+        problems.append(Problem(file, t("authoring.bank.sheet_extra_fields", fields=shown), row, label("extra")))
         return
     data.update(extra)
 
@@ -366,13 +383,16 @@ def _truth(answer: str, options: dict[str, str]) -> bool | None:
 
 def parse_numeric(text: str) -> dict[str, Any] | None:
     text = text.strip().replace("＋", "+").replace("－", "-").replace("…", "..")
-    if m := re.fullmatch(rf"({_NUMBER})\s*(?:\.\.|~|～)\s*({_NUMBER})", text):
-        low, high = sorted((float(m.group(1)), float(m.group(2))))
-        return {"range": [low, high]}
-    if m := re.fullmatch(rf"({_NUMBER})\s*(?:±|\+-|:)\s*({_NUMBER})", text):
-        return {"value": float(m.group(1)), "tolerance": abs(float(m.group(2)))}
-    if re.fullmatch(_NUMBER, text):
-        return {"value": float(text)}
+    try:
+        if m := re.fullmatch(rf"({_NUMBER})\s*(?:\.\.|~|～)\s*({_NUMBER})", text):
+            low, high = sorted((finite(m.group(1)), finite(m.group(2))))
+            return {"range": [low, high]}
+        if m := re.fullmatch(rf"({_NUMBER})\s*(?:±|\+-|:)\s*({_NUMBER})", text):
+            return {"value": finite(m.group(1)), "tolerance": abs(finite(m.group(2)))}
+        if re.fullmatch(_NUMBER, text):
+            return {"value": finite(text)}
+    except ValueError:  # 1e999: not a finite number
+        return None
     return None
 
 
@@ -409,8 +429,8 @@ def question_row(q: Question) -> dict[str, Any]:
             row[f"选项{letter}"] = opt.text
             if opt.feedback:
                 row[f"选项{letter}反馈"] = opt.feedback
-            if opt.fraction is not None:
-                row[f"选项{letter}权重"] = f"{pct(opt.fraction)}%"
+            if opt.fraction is not None or (q.type == "single" and opt.correct and len(q.correct_ids) > 1):
+                row[f"选项{letter}权重"] = f"{pct(1.0 if opt.fraction is None else opt.fraction)}%"
             ids.append(opt.id)
         answer = "".join(letter for letter, o in zip(LETTERS, q.options) if o.correct)
     elif q.type == "truefalse":
@@ -427,6 +447,8 @@ def question_row(q: Question) -> dict[str, Any]:
         for letter, item in zip(LETTERS, items):
             row[f"选项{letter}"] = item
         ids = [p.id for p in q.pairs]
+    elif q.type == "essay":
+        answer = q.reference  # the 答案 column of an essay is its reference answer (markers only)
     if ids and ids != list(LETTERS[: len(ids)]):
         row["选项编号"] = ",".join(ids)
     row["答案"] = answer
@@ -447,13 +469,13 @@ def _headers(rows: list[dict[str, Any]]) -> list[str]:
 
 def export_problems(questions: list[Question], file: str) -> list[Problem]:
     """What this format cannot hold: refused at export rather than written wrong."""
-    problems = []
-    for q in questions:
+    problems = unmapped(questions, TYPE_NAMES, t("authoring.bank.sheet_format"), file)
+    for q in [q for q in questions if q.type in TYPE_NAMES]:
         n = len(q.options) if q.type in ("single", "multiple") else len(q.pairs) + len(q.distractors)
         if n > len(LETTERS):
-            problems.append(Problem(file, f"{q.id}: 表格最多 8 个选项 / at most 8 options in a spreadsheet", None, q.id))
-        if q.type == "matching" and len(q.distractors) and any(ch in t for t in [p.left for p in q.pairs] for ch in ("->", "→")):
-            problems.append(Problem(file, f"{q.id}: 匹配题左项含有 -> / a matching item contains '->'", None, q.id))
+            problems.append(Problem(file, t("authoring.bank.sheet_max_options", id=q.id), None, q.id))
+        if q.type == "matching" and len(q.distractors) and any(ch in p.left for p in q.pairs for ch in ("->", "→")):
+            problems.append(Problem(file, t("authoring.bank.sheet_matching_arrow", id=q.id), None, q.id))
     return problems
 
 

@@ -15,8 +15,9 @@ into Markdown that renders the way Moodle would show it:
 
 The HTML tokenizer is our own and linear in the input: Python's html.parser takes minutes on a
 600 KB text of unclosed `<` (issue 13), and every `<` here is examined once against the next `>`.
-Images are passed to `media(src) -> src`, which the Moodle XML reader uses to turn
-`@@PLUGINFILE@@/name` into a course media file.
+Images and links are passed to `media(src) -> src`, which the Moodle XML reader uses to turn
+`@@PLUGINFILE@@/name` into a course media file (an empty result: the image shows its alt text,
+the link its text). A `<br>` at the start or end of a block is dropped, as a browser shows it.
 """
 from __future__ import annotations
 
@@ -105,6 +106,26 @@ def _tokens(source: str):
     yield ("text", source[pos:])
 
 
+def _trim_breaks(body: str) -> str:
+    """`body` without the spaces and hard breaks (`\\` + newline) at its ends; linear."""
+    start, end = 0, len(body)
+    while True:
+        while start < end and body[start].isspace():
+            start += 1
+        if body.startswith("\\\n", start, end):
+            start += 2
+            continue
+        break
+    while end > start:
+        if end - start >= 2 and body[end - 2:end] == "\\\n":
+            end -= 2
+        elif body[end - 1].isspace():
+            end -= 1
+        else:
+            break
+    return body[start:end]
+
+
 class _Converter:
     def __init__(self, media: Callable[[str], str] | None) -> None:
         self.media = media
@@ -118,8 +139,10 @@ class _Converter:
         self.open_inline: list[str] = []
 
     def flush(self) -> None:
-        body = "".join(self.line).strip()
-        body = re.sub(r"[ \t]*\\\n[ \t]*", "\\\n", body)
+        body = re.sub(r"[ \t]*\\\n[ \t]*", "\\\n", "".join(self.line))
+        # a <br> that starts or ends a block shows nothing in a browser (Moodle's editor writes
+        # `<p>text<br></p>`): as a Markdown hard break there it would show a stray backslash
+        body = _trim_breaks(body)
         if body:
             self.blocks.append(self.prefix + body)
         self.line, self.prefix = [], ""
@@ -184,6 +207,8 @@ class _Converter:
             self.open_inline.append(tag)
         elif name == "a":
             href = attrs.get("href", "")
+            if href and self.media is not None:  # a link to an embedded file becomes a course file too
+                href = self.media(href)
             self.line.append(f'<a href="{html.escape(href)}">' if href and _SAFE_URL.match(href) and not href.lower().startswith("data:") else "<a>")
             self.open_inline.append("a")
         elif name == "img":

@@ -1,7 +1,8 @@
 """The project's own YAML bank: a list of questions in the model's own field names.
 
 It carries every field of `model.Question` (option ids, weights, feedback, ranges, case
-sensitivity…), so it is the lossless format; the others keep what their format can say.
+sensitivity…) of every registered kind, in the model's own names, so it is the lossless format
+(its mapping per kind is the identity); the others keep what their format can say.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import yaml
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from ..errors import InputError, Problem
+from ..i18n import t
 from ..model import Question
 from .common import BankResult, add_question, build_question
 
@@ -46,10 +48,10 @@ def parse_text(text: str, file: str) -> BankResult:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        return BankResult([], [Problem(file, f"YAML 语法错误 / YAML syntax: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None)])
+        return BankResult([], [Problem(file, t("authoring.bank.yaml_syntax", error=str(getattr(exc, "problem", None) or exc)[:200]), mark.line + 1 if mark else None)])
     items = data.get("questions") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        return BankResult([], [Problem(file, "缺少 questions 列表 / missing 'questions' list", 1)])
+        return BankResult([], [Problem(file, t("authoring.bank.yaml_no_list"), 1)])
     nodes: list[yaml.Node] = []
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
@@ -61,7 +63,7 @@ def parse_text(text: str, file: str) -> BankResult:
         node = nodes[index] if index < len(nodes) else None
         line = _line_of(node)
         if not isinstance(item, dict):
-            result.problems.append(Problem(file, "题目应为键值对 / a question must be a mapping", line))
+            result.problems.append(Problem(file, t("authoring.bank.yaml_not_mapping"), line))
             continue
         built = build_question(item, file, line)
         if isinstance(built, list):  # point each error at its own field's line
@@ -71,7 +73,12 @@ def parse_text(text: str, file: str) -> BankResult:
 
 
 def parse(path: Path) -> BankResult:
-    return parse_text(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        return BankResult([], [Problem(str(path), t("authoring.bank.not_utf8"), line)])
+    return parse_text(text, str(path))
 
 
 def read(path: Path) -> list[Question]:

@@ -105,9 +105,16 @@ def first_text_match(given: Any, alternatives: list, case_sensitive: bool) -> An
     norm = normalise_text(given, case_sensitive)
     for alt in alternatives:
         text = alt if isinstance(alt, str) else alt.text
-        if norm == normalise_text(text, case_sensitive):
+        if norm == normalise_text(text, case_sensitive) if "*" not in text else _wildcard(text, case_sensitive).fullmatch(norm):
             return alt
     return None
+
+
+@lru_cache(maxsize=4096)
+def _wildcard(pattern: str, case_sensitive: bool) -> "re.Pattern[str]":
+    """Moodle's short-answer wildcard: a run of `*` matches any text, `\\*` is a literal star."""
+    bits = re.split(r"(?<!\\)\*+", normalise_text(pattern, case_sensitive))
+    return re.compile(".*".join(re.escape(bit.replace("\\*", "*")) for bit in bits), re.S)
 
 
 def alternative_fraction(alt: Any) -> float:

@@ -40,9 +40,7 @@ class Single(ChoiceKind):
     control = SingleChoice
 
     def check(self, q: QuestionData) -> None:
-        super().check(q)
-        if len(q.correct_ids) != 1:
-            raise ValueError(t("core.qtype.single_one_correct", id=q.id))
+        super().check(q)  # one right option at least; several are allowed, any one is full marks (as in Moodle)
 
     def fraction(self, q: QuestionData, value: Any, rule: ScoringRule) -> float:
         picked = set(self.picked(value) or [])
@@ -53,7 +51,7 @@ class Single(ChoiceKind):
                 return 0.0
             option = next(o for o in q.options if o.id in picked)
             return max(0.0, option_weight(option))
-        return 1.0 if picked == set(q.correct_ids) else 0.0
+        return 1.0 if len(picked) == 1 and picked <= set(q.correct_ids) else 0.0
 
     def example(self) -> dict[str, Any]:
         return dict(id="ex-single", stem="支部党员大会一般多久召开一次？",
