@@ -19,7 +19,7 @@ from .build import build_course, quiz_key
 from .grading.site import GraderSite
 from .i18n import t
 from .model import Course, Learner
-from .settings import ledger_url_in, settings
+from .settings import settings
 from .simulate import answer_as_learner, make_roster, simulated_answers
 
 DEFAULT_COURSE = settings().default_course
@@ -90,7 +90,7 @@ def run_demo(
     out.mkdir(parents=True, exist_ok=True)
     var = site.root.parent / "var"  # runtime state beside the course root (git-ignored)
     var.mkdir(parents=True, exist_ok=True)
-    ledger_url = ledger_url or ledger_url_in(var)
+    ledger_url = ledger_url or settings().ledger_url  # the one default ledger (CLI, demo and hub alike)
 
     course = load_course(course_dir)
     roster = make_roster(learners, branches, seed)

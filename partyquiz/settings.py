@@ -58,6 +58,16 @@ DEPRECATED = {"PARTYQUIZ_DB_URL": "gradebook_url"}
 DEFAULT_COURSE_ID = "jiaoyu-guanli"  # the sample course `partyquiz grade` and the demo use
 
 
+class SettingsError(ValueError):
+    """A config file partyquiz cannot use: keys it does not know (`names`), or not TOML at all
+    (`reason`). The message is English here (the catalogs sit above this module, since the
+    language is a setting); the CLI words it in the interface language from these fields."""
+
+    def __init__(self, path: Path, names: list[str] | None = None, reason: str | None = None):
+        self.path, self.names, self.reason = path, names or [], reason
+        super().__init__(f"{path}: unknown settings {', '.join(self.names)}" if self.names else f"{path}: not TOML ({reason})")
+
+
 class Settings(BaseModel):
     """Where things live and who is asking. `None` means "not configured": the caller's default applies."""
 
@@ -67,7 +77,7 @@ class Settings(BaseModel):
     config: Path | None = None  # the TOML file these settings were read from, if any
     lang: str | None = None  # zh-CN | en; unset: Chinese
     courses_dir: Path
-    var_dir: Path = Path("var")  # runtime state (ledger, hub): relative = under the working folder, as `partyquiz` always did
+    var_dir: Path  # runtime state: the one default ledger (<var>/ledger.db), `partyquiz serve`'s folder, the demo's files
     grader_root: Path | None = None  # nbgrader course root; unset: <root>/grader (hub instructor: ~/grader)
     exchange: Path | None = None  # nbgrader exchange; unset: <grader root>/exchange
     gradebook_url: str | None = None  # nbgrader gradebook; unset: SQLite file in the grader root
@@ -97,6 +107,13 @@ class Settings(BaseModel):
     @property
     def default_course(self) -> Path:
         return self.courses_dir / DEFAULT_COURSE_ID
+
+    @property
+    def notebooks_dir(self) -> Path:
+        """The hub's landing notebooks: `<root>/notebooks` when the project has them (a checkout,
+        or an organisation's own), else the copies shipped in the package."""
+        own = self.root / "notebooks"
+        return own if own.is_dir() else PACKAGE_DATA / "notebooks"
 
     @property
     def default_template(self) -> Path:
@@ -132,23 +149,24 @@ def _read_environment(env: os._Environ | dict) -> dict[str, str]:
     return values
 
 
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(path, reason=str(exc)) from None
+
+
 def _read_file(path: Path) -> dict:
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
+    data = _read_toml(path)
     unknown = set(data) - set(Settings.model_fields)
     if unknown:
-        raise ValueError(f"{path}: unknown settings {', '.join(sorted(unknown))}")
+        raise SettingsError(path, sorted(unknown))
     return data
 
 
 def _config_path(root: Path, config: str | None) -> Path:
     return Path(config).expanduser() if config else root / "partyquiz.toml"
-
-
-@lru_cache(maxsize=8)
-def _file_values(path: Path) -> dict:
-    """The config file's settings, read once per path (the file is configuration, not state)."""
-    return _read_file(path) if path.is_file() else {}
 
 
 def load_settings(env: os._Environ | dict | None = None) -> Settings:
@@ -161,7 +179,10 @@ def load_settings(env: os._Environ | dict | None = None) -> Settings:
     values: dict = {**from_file, **from_env, "root": root, "config": config if config.is_file() else None}
     base = Path(values["root"])
     values.setdefault("courses_dir", base / "courses")
-    values.setdefault("ledger_url", ledger_url_in(Path(values.get("var_dir") or "var")))
+    # one runtime folder, wherever the command runs from: the CLI, `make demo` and `partyquiz serve`
+    # share its ledger (a relative PARTYQUIZ_VAR is taken from the working folder, as typed)
+    values["var_dir"] = Path(values.get("var_dir") or base / "var").expanduser().resolve()
+    values.setdefault("ledger_url", ledger_url_in(values["var_dir"]))
     values.setdefault("rules", PACKAGE_DATA / "rules.yml")
     values.setdefault("templates_dir", PACKAGE_DATA / "templates")
     if isinstance(values.get("debug"), str):
@@ -184,8 +205,14 @@ def language_setting() -> str | None:
 
 @lru_cache(maxsize=8)
 def _file_lang(root: str | None, config: str | None) -> str | None:
+    # every interface string asks for the language, even the message that reports a broken config
+    # file: read `lang` alone and leave the file's faults to `settings()`, which names them
     path = _config_path(Path(root or _checkout_root()).expanduser().resolve(), config)
-    return _file_values(path).get("lang")
+    try:
+        lang = _read_toml(path).get("lang") if path.is_file() else None
+    except (OSError, SettingsError):
+        return None
+    return lang if isinstance(lang, str) else None
 
 
 def settings() -> Settings:

@@ -206,6 +206,7 @@ def start_app_hub(hub_dir, learners: int = 2, courses=None, notebooks=None, **se
     from partyquiz.hub import HubSetup, free_port, prepare_hub, start_hub
 
     repo = Path(__file__).resolve().parents[1]
+    setup_args.setdefault("ledger_url", f"sqlite:///{Path(hub_dir) / 'ledger.db'}")  # its own: the default one is shared by the session
     setup = HubSetup(hub_dir=hub_dir, port=free_port(), learners=learners,
                      courses=courses or [repo / "courses" / "jiaoyu-guanli"],
                      notebooks=notebooks or notebooks_with(Path(hub_dir) / "notebooks"), **setup_args)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from partyquiz.settings import DEPRECATED, ENVIRONMENT, PACKAGE_DATA, load_settings, settings
+from partyquiz.settings import DEPRECATED, ENVIRONMENT, PACKAGE_DATA, SettingsError, load_settings, settings
 
 DOC = REPO / "docs" / "configuration.md"
 
@@ -25,7 +25,9 @@ def test_environment_wins_over_file_and_file_over_defaults(tmp_path):
     from_env = load_settings({"PARTYQUIZ_ROOT": str(tmp_path), "PARTYQUIZ_LEDGER_URL": "sqlite:///env.db"})
     assert from_env.ledger_url == "sqlite:///env.db" and from_env.lang == "en"
     defaults = load_settings({"PARTYQUIZ_ROOT": str(tmp_path / "elsewhere")})
-    assert defaults.ledger_url == "sqlite:///var/ledger.db"  # under the working folder, as the CLI always had it
+    # one default ledger, in the var folder under the root, whatever the working folder
+    assert defaults.var_dir == tmp_path / "elsewhere" / "var"
+    assert defaults.ledger_url == f"sqlite:///{tmp_path / 'elsewhere' / 'var' / 'ledger.db'}"
     assert load_settings({"PARTYQUIZ_VAR": str(tmp_path / "state")}).ledger_url == f"sqlite:///{tmp_path / 'state' / 'ledger.db'}"
     assert defaults.courses_dir == tmp_path / "elsewhere" / "courses"
     assert defaults.rules == PACKAGE_DATA / "rules.yml" and defaults.default_template.exists()
@@ -36,8 +38,9 @@ def test_config_file_named_by_variable_and_unknown_keys_refused(tmp_path):
     config.write_text('rules = "/etc/rules.yml"\n', encoding="utf-8")
     assert load_settings({"PARTYQUIZ_CONFIG": str(config)}).rules == Path("/etc/rules.yml")
     config.write_text('ledger = "typo"\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="site.toml: unknown settings ledger"):
+    with pytest.raises(SettingsError, match="site.toml: unknown settings ledger") as refused:
         load_settings({"PARTYQUIZ_CONFIG": str(config)})
+    assert refused.value.names == ["ledger"]
 
 
 def test_one_gradebook_name_the_old_one_warns():
@@ -97,7 +100,9 @@ def test_non_editable_install_finds_rules_and_templates(tmp_path):
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, src / name)
-    shutil.copytree(REPO / "partyquiz", src / "partyquiz", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    # as a checkout holds them: partyquiz/data/notebooks is a link to notebooks/ (the build follows it)
+    shutil.copytree(REPO / "partyquiz", src / "partyquiz", symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copytree(REPO / "notebooks", src / "notebooks")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
     site = next((venv / "lib").glob("python3*/site-packages"))
@@ -116,7 +121,8 @@ def test_non_editable_install_finds_rules_and_templates(tmp_path):
         "s = settings()\n"
         "print(json.dumps({'package': partyquiz.__file__, 'rules': load_rules().path, 'requirements': len(load_rules().requirements),"
         " 'template': load_template(s.default_template).path, 'columns': len(load_template(s.default_template).columns),"
-        " 'root': str(s.root), 'text': t('demo.done', lang='en')}))\n"
+        " 'root': str(s.root), 'text': t('demo.done', lang='en'),"
+        " 'notebooks': sorted(str(p) for p in s.notebooks_dir.glob('*.ipynb'))}))\n"
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -131,3 +137,6 @@ def test_non_editable_install_finds_rules_and_templates(tmp_path):
     assert found["template"].startswith(installed) and found["columns"] > 0
     assert found["root"] == str(elsewhere)  # an installed copy works from the folder it is run in
     assert found["text"] != "demo.done"  # catalogs are package data too
+    # `partyquiz serve` copies the landing notebooks into every home: shipped in the package too
+    shipped = {Path(p).name for p in found["notebooks"] if p.startswith(installed)}
+    assert {"app.ipynb", "workbench.ipynb", "start.ipynb", "my_records.ipynb", "instructor.ipynb"} <= shipped

@@ -2,15 +2,21 @@
 
 One style for every command:
 - `--lang zh-CN|en` on every command; without it PARTYQUIZ_LANG decides, else Chinese. Help texts
-  follow it too: `main()` reads `--lang` before the commands are defined.
+  follow it too: `main()` reads `--lang` before the commands are defined. Any other value is a
+  usage error.
+- one name per thing: `--ledger` (the training-record ledger), `--gradebook` (nbgrader's),
+  `--root` (the nbgrader course root, default from the settings); older spellings (`--db-url`,
+  `--ledger-url`) still work but are hidden from the help.
 - one way to fail: a usage error (bad option, missing argument) exits 2 as Typer does; anything
   else prints one message, in the interface language, and exits 1. Library exceptions
   (`PartyquizError`: bad input with file and row, nbgrader refusing a step; `ValueError`,
-  `OSError`) become that message, never a traceback.
+  `OSError`, a database that cannot be opened, a name that is not there) become that message,
+  never a traceback.
 """
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from typing import Iterator, NoReturn, Optional
 
@@ -18,22 +24,53 @@ import typer
 from rich.console import Console
 
 from ..errors import InputError, PartyquizError
-from ..i18n import set_language, t
-from ..settings import settings
+from ..i18n import LANGUAGES, set_language, t
+from ..qtypes.registry import UnknownKind
+from ..settings import SettingsError, settings
 
 app = typer.Typer(help=t("cli.help.app"), no_args_is_help=True, add_completion=False)
 console = Console()
 err = Console(stderr=True)
 
 
+def _known_language(value: Optional[str]) -> Optional[str]:
+    """`--lang` takes a catalog language (any case, `_` for `-`); anything else is a usage error."""
+    if value is None:
+        return None
+    for lang in LANGUAGES:
+        if value.replace("_", "-").lower() == lang.lower():
+            return lang
+    raise typer.BadParameter(t("cli.error.lang", value=value, choices=" | ".join(LANGUAGES)))
+
+
 def lang_option() -> Optional[str]:
     """The `--lang` option every command takes (a fresh OptionInfo per command, as Typer wants)."""
-    return typer.Option(None, "--lang", help=t("cli.help.lang"), show_default=False)
+    return typer.Option(None, "--lang", help=t("cli.help.lang"), show_default=False, metavar="|".join(LANGUAGES),
+                        callback=_known_language)
 
 
 def ledger_option() -> Optional[str]:
     """`--ledger`: the ledger URL; without it, the settings' default ledger (`ledger_or_default`)."""
     return typer.Option(None, "--ledger", help=t("cli.help.ledger"))
+
+
+def gradebook_option() -> Optional[str]:
+    """`--gradebook`: nbgrader's gradebook URL; without it, the settings', else the course root's SQLite file."""
+    return typer.Option(None, "--gradebook", help=t("cli.help.gradebook"))
+
+
+def hidden_alias(name: str) -> Optional[str]:
+    """An older spelling of an option, still accepted but not shown in the help."""
+    return typer.Option(None, name, hidden=True)
+
+
+def grader_root_option():
+    """`--root`: the nbgrader course root; without it, the settings' (`or_grader_root`)."""
+    return typer.Option(None, "--root", help=t("cli.help.grader_root"), show_default=False)
+
+
+def or_grader_root(root):
+    return root or settings().default_grader_root
 
 
 def rules_option():
@@ -79,8 +116,33 @@ def failures() -> Iterator[None]:
     except InputError as exc:
         report_problems(exc.problems)
         raise typer.Exit(1) from exc
+    except SettingsError as exc:  # settings sit below the catalogs: the message is made here
+        if exc.names:
+            fail(t("cli.error.settings", file=exc.path, names=", ".join(exc.names)))
+        fail(t("cli.error.settings_toml", file=exc.path, reason=exc.reason))
     except (PartyquizError, ValueError, OSError) as exc:
         fail(str(exc))
+    except UnknownKind as exc:  # already a catalog message naming the type
+        fail(str(exc))
+    except LookupError as exc:  # a course, lesson or assignment by a name that is not there
+        fail(t("cli.error.not_found", what=exc.args[0] if exc.args else exc))
+    except Exception as exc:
+        if not _is_database_error(exc):
+            raise
+        fail(t("cli.error.database", reason=_database_reason(exc)))
+
+
+def _is_database_error(exc: Exception) -> bool:
+    # SQLAlchemy is not imported for `partyquiz --help`; when it never was, this is not its error
+    sa = sys.modules.get("sqlalchemy.exc")
+    return sa is not None and isinstance(exc, sa.SQLAlchemyError)
+
+
+def _database_reason(exc: Exception) -> str:
+    """The driver's own words, first lines only, without SQLAlchemy's link or a password in a URL."""
+    text = str(getattr(exc, "orig", None) or exc).split("(Background on this error")[0]
+    text = re.sub(r"(\w+://[^:/@\s]*):[^@\s]*@", r"\1:***@", text)
+    return " ".join(line.strip() for line in text.strip().splitlines()[:3])
 
 
 def _language_from_argv(argv: list[str]) -> Optional[str]:

@@ -11,7 +11,7 @@ from ..authoring.ops import export_bank as export_one, import_bank_files
 from ..authoring.schema import HERE, write_schemas
 from ..errors import InputError
 from ..i18n import t
-from . import app, console, err, failures, lang_option, report_problems, use_language, warn
+from . import app, console, err, failures, grader_root_option, lang_option, or_grader_root, report_problems, use_language, warn
 
 
 @app.command(help=t("cli.help.validate"))
@@ -35,22 +35,24 @@ def validate(
 @app.command(help=t("cli.help.build"))
 def build(
     courses: list[Path] = typer.Argument(..., help=t("cli.help.course_folders")),
-    root: Path = typer.Option(Path("grader"), help=t("cli.help.grader_root")),
+    root: Optional[Path] = grader_root_option(),
     lang: Optional[str] = lang_option(),
 ) -> None:
     from ..pipeline import build_course_folder  # loads grading (nbgrader): only this command needs it
 
     use_language(lang)
+    root = or_grader_root(root)
     failed = False
-    for folder in courses:
-        try:
-            built = build_course_folder(folder, root)
-        except InputError as exc:  # one bad course does not stop the others
-            failed = True
-            report_problems(exc.problems)
-            continue
-        for assignment in built:
-            console.print(t("authoring.built", name=assignment.name, path=str(assignment.notebook)))
+    with failures():  # a root that cannot be written: one message, not a traceback
+        for folder in courses:
+            try:
+                built = build_course_folder(folder, root)
+            except InputError as exc:  # one bad course does not stop the others
+                failed = True
+                report_problems(exc.problems)
+                continue
+            for assignment in built:
+                console.print(t("authoring.built", name=assignment.name, path=str(assignment.notebook)))
     raise typer.Exit(1 if failed else 0)
 
 

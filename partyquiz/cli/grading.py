@@ -8,7 +8,7 @@ import typer
 
 from ..i18n import t
 from ..settings import settings
-from . import app, console, failures, lang_option, use_language
+from . import app, console, failures, gradebook_option, grader_root_option, hidden_alias, lang_option, or_grader_root, use_language
 
 
 @app.command(help=t("cli.help.grade"))
@@ -18,9 +18,10 @@ def grade(
     engine: str = typer.Option("auto", "--engine", help=t("cli.help.engine")),
     workers: int = typer.Option(1, "--workers", min=1, help=t("cli.help.workers")),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=t("cli.help.scheduler")),
-    db_url: Optional[str] = typer.Option(None, "--db-url", help=t("cli.help.gradebook")),
+    gradebook: Optional[str] = gradebook_option(),
+    db_url: Optional[str] = hidden_alias("--db-url"),  # the old name of --gradebook
     ledger: Optional[str] = typer.Option(None, "--ledger", help=t("cli.help.grade_ledger")),
-    root: Path = typer.Option(Path("grader"), "--root", help=t("cli.help.grader_root")),
+    root: Optional[Path] = grader_root_option(),
     collect: bool = typer.Option(True, "--collect/--no-collect", help=t("cli.help.collect")),
     lang: Optional[str] = lang_option(),
 ) -> None:
@@ -30,13 +31,14 @@ def grade(
     from ..pipeline import grade_and_roll_in
 
     use_language(lang)
-    default = settings().default_course
+    with failures():
+        default = settings().default_course
     course = course or default
     if not course.exists() and course != default:
         raise typer.BadParameter(t("grading.cli.course_missing", path=course), param_hint="--course")
     with failures():
         loaded = load_course(course) if course.exists() else None  # the sample course may be absent: grade from the gradebook
-        site = GraderSite(root=root, db_url=db_url or settings().gradebook_url)
+        site = GraderSite(root=or_grader_root(root), db_url=gradebook or db_url or settings().gradebook_url)
         summary, rolled = grade_and_roll_in(site, loaded, assignment, ledger_url=ledger, engine=engine, workers=workers,
                                             scheduler=scheduler, collect=collect, console=console)
     console.print(summary)

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ..i18n import language, t
-from . import app, failures, lang_option, use_language
+from . import app, failures, hidden_alias, lang_option, ledger_option, ledger_or_default, use_language
 
 
 @app.command(help=t("cli.help.serve"))
@@ -16,7 +16,8 @@ def serve(
     learners: int = typer.Option(5, help=t("cli.help.hub_learners")),
     roster: Optional[Path] = typer.Option(None, help=t("cli.help.roster_file")),
     hub_dir: Optional[Path] = typer.Option(None, help=t("cli.help.hub_dir")),
-    ledger_url: Optional[str] = typer.Option(None, help=t("cli.help.hub_ledger")),
+    ledger: Optional[str] = ledger_option(),
+    ledger_url: Optional[str] = hidden_alias("--ledger-url"),  # the old name of --ledger
     course: Optional[list[Path]] = typer.Option(None, help=t("cli.help.hub_courses")),
     lang: Optional[str] = lang_option(),
 ) -> None:
@@ -25,7 +26,7 @@ def serve(
     use_language(lang)
     with failures():
         setup = HubSetup(hub_dir=hub_dir or DEFAULT_HUB_DIR, port=port, learners=learners, roster_file=roster,
-                         ledger_url=ledger_url, lang=language())
+                         ledger_url=ledger_or_default(ledger or ledger_url), lang=language())
         if course:
             setup.courses = [Path(c) for c in course]
         run(setup)

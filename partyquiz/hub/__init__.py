@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..files import atomic_write_text
 from ..i18n import t
-from ..settings import ledger_url_in, settings
+from ..settings import settings
 from .auth import generate_passwords, write_password_file
 from .home import NOTEBOOKS
 from .process import HubProcess
@@ -70,7 +70,7 @@ class HubSetup:
         return f"http://127.0.0.1:{self.port}"
 
     def ledger(self) -> str:
-        return self.ledger_url or ledger_url_in(self.hub_dir)
+        return self.ledger_url or settings().ledger_url  # the one default ledger (CLI, demo and hub alike)
 
     def site(self):
         from ..grading.site import GraderSite

@@ -20,7 +20,7 @@ from ..files import atomic_write_text
 from ..settings import settings
 from .frame import APP_NOTEBOOK, APP_NOTEBOOKS, WORKBENCH_NOTEBOOK, lab_settings_files, server_config
 
-NOTEBOOKS = settings().root / "notebooks"
+NOTEBOOKS = settings().notebooks_dir
 LEARNER_NOTEBOOKS = (APP_NOTEBOOK, "start.ipynb", "my_records.ipynb")
 INSTRUCTOR_NOTEBOOKS = (WORKBENCH_NOTEBOOK, "instructor.ipynb")
 # Learners never see the instructor's tools.
