@@ -160,7 +160,7 @@ def test_gradebook_query_on_postgresql_gradebook(postgres_url):
 def test_missing_gradebook_and_learners_off_the_roster_are_reported(tmp_path, urls):
     from partyquiz.errors import InputError
 
-    with pytest.raises(InputError, match="gradebook not found"):
+    with pytest.raises(InputError, match="找不到 nbgrader 成绩库"):
         roll_in(sqlite_url(tmp_path / "l.db"), sqlite_url(tmp_path / "nowhere.db"), [COURSE])
     assert not (tmp_path / "nowhere.db").exists()
     gradebook, ledger = urls

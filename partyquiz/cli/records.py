@@ -72,7 +72,7 @@ def rollin(
         typer.echo(t("records.rollin.not_on_roster", n=len(s.not_on_roster), ids="、".join(s.not_on_roster[:20])))
     if s.unknown:
         typer.echo(t("records.rollin.unknown", names="、".join(s.unknown)))
-    for reason in s.bad_ids:  # already bilingual: the id itself is the point
+    for reason in s.bad_ids:  # each names the id and why (records.rollin.bad_id)
         typer.echo(reason, err=True)
 
 

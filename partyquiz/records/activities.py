@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from ..errors import InputError, Problem
+from ..i18n import t
 from ..model import Learner
 from . import ledger as L
 from .roster import _read_rows
@@ -122,9 +123,9 @@ def load_activity_rules(path: Path | str | None = None) -> ActivityRules:
     try:
         data = rules_yaml(path).get("activities")
     except (OSError, yaml.YAMLError) as exc:
-        raise InputError(Problem(str(path), f"无法读取学时规则 / cannot read rules: {exc}")) from exc
+        raise InputError(Problem(str(path), t("activities.rules.unreadable", error=exc))) from exc
     if not isinstance(data, dict):
-        raise InputError(Problem(str(path), "缺少 activities 一节（线下活动学时）/ no `activities` section"))
+        raise InputError(Problem(str(path), t("activities.rules.no_section")))
     try:
         credit = data["credit"]
         kinds = {str(k): {"form": str(v.get("form", k)), "credit": str(v.get("credit", "hours"))} for k, v in data["kinds"].items()}
@@ -152,7 +153,7 @@ def load_activity_rules(path: Path | str | None = None) -> ActivityRules:
                              kinds=kinds, statuses=statuses, meetings=meetings, committee_roles=tuple(str(r) for r in roles),
                              path=str(path))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(Problem(str(path), f"activities 规则字段有误 / bad field: {exc}")) from exc
+        raise InputError(Problem(str(path), t("activities.rules.bad_field", error=exc))) from exc
 
 
 # ------------------------------------------------------------------ reading a sign-in sheet
@@ -188,11 +189,11 @@ def parse_date_range(text: str) -> tuple[dt.date, dt.date | None]:
     """2026-03-15, 2026/3/15, 2026年3月15日, 2026.3.15, an Excel date, or 'start至end' / 'start—end'."""
     found = re.findall(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", text)
     if not found:
-        raise ValueError(f"日期“{text}”应写成 2026-03-15 / date must look like 2026-03-15")
+        raise ValueError(t("activities.sheet.bad_date", text=text))
     dates = [dt.date(int(y), int(m), int(d)) for y, m, d in found[:2]]
     end = dates[1] if len(dates) > 1 and dates[1] != dates[0] else None
     if end and end < dates[0]:
-        raise ValueError(f"结束日期早于开始日期 / ends before it starts: {text}")
+        raise ValueError(t("activities.sheet.ends_before", text=text))
     return dates[0], end
 
 
@@ -209,7 +210,7 @@ def parse_length(text: str) -> tuple[float | None, float | None]:
         return None, float(m.group(1)) / 60
     if m := re.fullmatch(r"(\d+(?:\.\d+)?)(小时|个小时|h|hours?|学时)?", t):
         return None, float(m.group(1))
-    raise ValueError(f"时长“{text}”应写成 2小时、90分钟、半天 或 1天 / length like 2小时, 90分钟, 半天, 1天")
+    raise ValueError(t("activities.sheet.bad_length", text=text))
 
 
 def _meta_pair(row: list[str]) -> tuple[str, str] | None:
@@ -267,7 +268,7 @@ def read_sign_in_sheet(path: Path | str, people: list[Learner], rules: ActivityR
             meta[meta_names[_norm(pair[0])]] = (pair[1], n)
     session = _session_from_meta(meta, defaults or {}, rules, str(path), result.problems)
     if header_at is None:
-        result.problems.append(Problem(str(path), "找不到签到名单的表头（应有“姓名”或“工号”一栏）/ no header row with 姓名 or 工号"))
+        result.problems.append(Problem(str(path), t("activities.sheet.no_header")))
         return result
     columns: dict[str, int] = {}
     for index, cell in enumerate(rows[header_at - 1]):
@@ -275,7 +276,7 @@ def read_sign_in_sheet(path: Path | str, people: list[Learner], rules: ActivityR
         if key and key not in columns:
             columns[key] = index
     if "status" not in columns and "signature" not in columns:
-        result.problems.append(Problem(str(path), "缺少“签到”或“签名”一栏 / needs a 签到 or 签名 column", header_at))
+        result.problems.append(Problem(str(path), t("activities.sheet.no_status"), header_at))
         return result
     result.attendance = _attendance_rows(rows[header_at:], header_at, columns, people, session, rules, str(path), result.problems)
     result.session = session
@@ -298,13 +299,13 @@ def _session_from_meta(meta: dict[str, tuple[str, int]], defaults: dict[str, Any
     if "date" in values and isinstance(values["date"], str):
         values["date"], values["end_date"] = parse_date_range(values["date"])
     for key, label in (("kind", "活动类型"), ("title", "会议名称"), ("date", "日期")):
-        if key not in values and not any(p.message.startswith("日期") for p in problems if key == "date"):
-            problems.append(Problem(file, f"缺少“{label}：…”一行 / missing the {key} line above the table"))
+        if key not in values and not (key == "date" and "date" in meta):  # a date line that did not parse is named above
+            problems.append(Problem(file, t("activities.sheet.missing_line", label=label)))
     if "kind" in values and values["kind"] not in rules.kinds:
-        problems.append(Problem(file, f"活动类型“{values['kind']}”未在规则中定义（可用：{'、'.join(rules.kinds)}）/ unknown kind",
+        problems.append(Problem(file, t("activities.sheet.unknown_kind", kind=values["kind"], kinds="、".join(rules.kinds)),
                                 meta.get("kind", ("", None))[1]))
     if values.get("days") is None and values.get("clock_hours") is None and "kind" in values:
-        problems.append(Problem(file, "缺少“时长：…”一行（如 2小时、半天、1天）/ missing the length line"))
+        problems.append(Problem(file, t("activities.sheet.no_length")))
     if any(p.file == file for p in problems):
         return None
     values.setdefault("source", Path(file).name)
@@ -331,23 +332,22 @@ def _attendance_rows(rows: list[list[str]], header_at: int, columns: dict[str, i
         person = by_id.get(learner_id) if learner_id else _by_name(name, by_name, session)
         if person is None:
             who = learner_id or name
-            why = "同名的人不止一个，请填工号 / several people have this name: add 工号" if not learner_id and len(by_name.get(name, [])) > 1 \
-                else "不在花名册中 / not on the roster"
-            problems.append(Problem(file, f"“{who}”{why}", n))
+            why = "activities.sheet.name_ambiguous" if not learner_id and len(by_name.get(name, [])) > 1 else "activities.sheet.not_on_roster"
+            problems.append(Problem(file, t(why, who=who), n))
             continue
         if learner_id and name and person.name != name:
-            problems.append(Problem(file, f"工号 {learner_id} 在花名册中是“{person.name}”，签到表写的是“{name}” / name does not match", n))
+            problems.append(Problem(file, t("activities.sheet.name_mismatch", id=learner_id, roster=person.name, sheet=name), n))
             continue
         status_text = cell(row, "status")
         if "status" in columns:
             status = rules.statuses.get(status_text) if status_text else ABSENT
             if status is None:
-                problems.append(Problem(file, f"签到一栏“{status_text}”无法识别（出席 / 请假 / 缺席）/ unknown status", n, "签到"))
+                problems.append(Problem(file, t("activities.sheet.bad_status", text=status_text), n, "签到"))
                 continue
         else:  # only a signature column: signed = attended
             status = ATTENDED if cell(row, "signature") else ABSENT
         if person.id in seen:
-            problems.append(Problem(file, f"{person.id} {person.name} 重复出现（第 {seen[person.id]} 行）/ listed twice", n))
+            problems.append(Problem(file, t("activities.sheet.twice", who=f"{person.id} {person.name}", row=seen[person.id]), n))
             continue
         seen[person.id] = n
         out.append(Attendance(learner_id=person.id, status=status, note=cell(row, "note")))
@@ -551,10 +551,3 @@ def offline_dicts(sessions: list[Session], attendance: list[Any], people: list[L
             out.append(row)
     return out
 
-
-def hours_by_learner(rows: list[dict[str, Any]], year: int | None = None) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for d in rows:
-        if year is None or d["year"] == year:
-            out[d["learner_id"]] = out.get(d["learner_id"], 0.0) + d["hours"]
-    return out

@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..errors import InputError, Problem
+from ..i18n import t
 
 TOTALS_SQL = """
 SELECT a.name AS assignment, sa.student_id AS student_id, sa.timestamp AS submitted_at,
@@ -75,13 +76,13 @@ def read_submissions(gradebook_url: str, assignments: list[str] | None = None) -
     url = sa.engine.make_url(gradebook_url)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         # SQLite would quietly create an empty file; say what is wrong instead
-        raise InputError(Problem(url.database, "找不到 nbgrader 成绩库 / gradebook not found"))
+        raise InputError(Problem(url.database, t("records.gradebook.not_found")))
     engine = sa.create_engine(gradebook_url)
     try:
         with engine.connect() as conn:
             rows = conn.execute(query, params).all()
     except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
-        raise InputError(Problem(url.render_as_string(hide_password=True), f"不是 nbgrader 成绩库 / not an nbgrader gradebook: {exc.orig}")) from exc
+        raise InputError(Problem(url.render_as_string(hide_password=True), t("records.gradebook.not_one", error=exc.orig))) from exc
     finally:
         engine.dispose()
     return [

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from ..i18n import t
+
 ID_NUMBER = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 
 # GB 11643-1999: the 18th character is a check over the first 17 digits (ISO 7064 MOD 11-2)
@@ -19,8 +21,7 @@ def id_number_problem(value: str) -> str | None:
     """Why an ID number is wrong, or None: 18 characters with a right check character (or an
     old 15-digit number, which has none)."""
     if not ID_NUMBER.match(value):
-        return "身份证号格式不正确（应为 18 位）/ malformed ID number"
+        return t("records.id_number.malformed")
     if len(value) == 18 and id_check_character(value[:17]) != value[17].upper():
-        return (f"身份证号校验码不符（第 18 位应为 {id_check_character(value[:17])}），请核对是否录错 / "
-                "ID number check digit does not match (GB 11643)")
+        return t("records.id_number.check", check=id_check_character(value[:17]))
     return None

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..i18n import t
 from ..model import Course, Learner, Lesson, QuizResult
 from . import ledger as L
 from .gradebook import Submission, read_submissions
@@ -169,7 +170,7 @@ def roll_in(
             continue
         if not valid_learner_id(sub.student_id):
             # one bad id (`-2-3`, `@SUM(1)`) would later break every export: report it, roll in the rest
-            reason = f"{sub.student_id!r}: 学员编号不符合规则，未计入 / student id breaks the id rule, skipped ({sub.assignment})"
+            reason = t("records.rollin.bad_id", id=repr(sub.student_id), assignment=sub.assignment)
             if reason not in summary.bad_ids:
                 summary.bad_ids.append(reason)
             continue

@@ -15,6 +15,7 @@ from typing import Iterable
 from pydantic import ValidationError
 
 from ..errors import InputError, Problem
+from ..i18n import t
 from ..model import Learner
 from ..tables import FORMULA_STARTS
 from .idnumbers import ID_NUMBER, id_check_character, id_number_problem  # noqa: F401 (check digits live there)
@@ -62,9 +63,9 @@ def _read_rows(path: Path) -> list[list[str]]:
             except UnicodeDecodeError:
                 continue
         else:  # pragma: no cover - gb18030 decodes any byte string
-            raise InputError(Problem(str(path), "无法识别文件编码（应为 UTF-8 或 GBK）/ unknown encoding"))
+            raise InputError(Problem(str(path), t("records.sheet.encoding")))
         return [row for row in csv.reader(io.StringIO(text))]
-    raise InputError(Problem(str(path), f"不支持的文件类型 {suffix}（应为 .xlsx 或 .csv）/ unsupported file type"))
+    raise InputError(Problem(str(path), t("records.sheet.type", suffix=suffix)))
 
 
 def _unneutralise(text: str) -> str:
@@ -91,7 +92,7 @@ def _map_headers(header: list[str], path: Path) -> dict[str, int]:
             found[field] = index
     missing = [COLUMNS[f][0] for f in REQUIRED if f not in found]
     if missing:
-        raise InputError(Problem(str(path), f"缺少必需的列：{'、'.join(missing)} / missing columns: {', '.join(missing)}", 1))
+        raise InputError(Problem(str(path), t("records.roster.columns", columns="、".join(missing)), 1))
     return found
 
 
@@ -102,7 +103,7 @@ def load_roster(path: Path | str, *, categories: Iterable[str] | None = None) ->
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(Problem(str(path), "找不到花名册文件 / roster file not found"))
+        raise InputError(Problem(str(path), t("records.roster.not_found")))
     if categories is None:
         from .rules import load_rules
 
@@ -112,7 +113,7 @@ def load_roster(path: Path | str, *, categories: Iterable[str] | None = None) ->
     # the header is the first non-empty row
     start = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), None)
     if start is None:
-        raise InputError(Problem(str(path), "花名册为空 / empty roster"))
+        raise InputError(Problem(str(path), t("records.roster.empty")))
     columns = _map_headers(rows[start], path)
     problems: list[Problem] = []
     learners: list[Learner] = []
@@ -125,7 +126,7 @@ def load_roster(path: Path | str, *, categories: Iterable[str] | None = None) ->
         if learner is None:
             continue
         if learner.id in seen:
-            problems.append(Problem(str(path), f"工号 {learner.id} 重复（首次出现在第 {seen[learner.id]} 行）/ duplicate id, first on row {seen[learner.id]}", offset, "工号"))
+            problems.append(Problem(str(path), t("records.roster.duplicate", id=learner.id, row=seen[learner.id]), offset, "工号"))
             continue
         seen[learner.id] = offset
         learners.append(learner)
@@ -138,13 +139,13 @@ def _row_to_learner(values: dict[str, str], allowed: set[str], file: str, row: i
     before = len(problems)
     for field in REQUIRED:
         if not values.get(field):
-            problems.append(Problem(file, f"{COLUMNS[field][0]}为空 / empty {field}", row, COLUMNS[field][0]))
+            problems.append(Problem(file, t("records.roster.blank", column=COLUMNS[field][0]), row, COLUMNS[field][0]))
     category = values.get("category", "")
     if category and allowed and category not in allowed:
-        problems.append(Problem(file, f"未知的人员类别“{category}”（可用：{'、'.join(sorted(allowed))}）/ unknown category", row, "人员类别"))
+        problems.append(Problem(file, t("records.roster.category", category=category, allowed="、".join(sorted(allowed))), row, "人员类别"))
     id_number = values.get("id_number", "")
     if any(v.startswith(LOST_DIGITS) for v in values.values()):
-        problems.append(Problem(file, "长数字被 Excel 存成了数值，末几位已丢失；请把该列设为“文本”后重新录入 / a long number was stored as a number and lost digits", row))
+        problems.append(Problem(file, t("records.roster.lost_digits"), row))
     elif id_number and (why := id_number_problem(id_number)):
         problems.append(Problem(file, why, row, "身份证号"))
     if len(problems) > before:
@@ -155,7 +156,7 @@ def _row_to_learner(values: dict[str, str], allowed: set[str], file: str, row: i
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else ""
             label = COLUMNS.get(field, (field,))[0]
-            problems.append(Problem(file, f"{label}无效：{err['msg']} / invalid {field}", row, label))
+            problems.append(Problem(file, t("records.roster.invalid", column=label, error=err["msg"]), row, label))
         return None
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Problem
+from ..i18n import t
 from ..model import Course, Learner, Lesson
 
 from ..settings import PACKAGE_DATA, settings
@@ -329,16 +330,16 @@ def load_rules(path: Path | str | None = None) -> Rules:
     """Read and check a rules file; an error names the file and the field."""
     path = Path(path) if path else settings().rules
     if not path.exists():
-        raise _problem(path, "找不到学时规则文件 / rules file not found")
+        raise _problem(path, t("records.rules.not_found"))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(Problem(str(path), f"YAML 语法错误 / YAML syntax: {exc}", mark.line + 1 if mark else None)) from exc
+        raise InputError(Problem(str(path), t("records.rules.yaml", error=exc), mark.line + 1 if mark else None)) from exc
     try:
         return _parse(data, str(path))
     except (KeyError, TypeError, ValueError, LookupError) as exc:
-        raise _problem(path, f"规则字段有误 / bad field: {exc}") from exc
+        raise _problem(path, t("records.rules.bad_field", error=exc)) from exc
 
 
 def _kinds(value: Any, where: str, known: set[str]) -> tuple[str, ...] | None:
