@@ -86,3 +86,24 @@ def test_points_and_branch_ranking(ledger):
         {"branch": "二支部", "members": 2, "total": 0.0, "mean": 0.0, "rank": 2}]
     assert E.learner_points(ledger, "a02")["points"] == 11
     assert E.learning_points(ledger, 2025)[0]["points"] == 0
+
+
+def test_sessions_across_the_year_end_and_collective_study_kinds_from_the_rules(ledger, tmp_path):
+    # a03 (发展对象, 24 学时 required) at a 4-day 集中培训 2025-12-30 … 2026-01-02: 4 × 8 = 32 学时,
+    # two days in each year → 16 + 16; and at a 集体学习 on 2025-12-31 (counted in 2025 only)
+    store_session(ledger, Session(kind="集中培训", title="冬训", date=dt.date(2025, 12, 30), end_date=dt.date(2026, 1, 2), days=4,
+                                  branch="二支部"), [Attendance(learner_id="a03")])
+    store_session(ledger, Session(kind="集体学习", title="年终学习", date=dt.date(2025, 12, 31), clock_hours=1, branch="二支部"),
+                  [Attendance(learner_id="a03")])
+    by_year = {y: {r["learner_id"]: r for r in E.yearly_evaluation(ledger, y)}["a03"]["indicators"] for y in (2025, 2026)}
+    # 2025: (16 + 1) / 24 = 70.83; 1 of 12 集体学习 = 8.33.  2026: 16 / 24 = 66.67; no 集体学习
+    assert (by_year[2025]["study_time"], by_year[2025]["collective_study"]) == (70.83, 8.33)
+    assert (by_year[2026]["study_time"], by_year[2026]["collective_study"]) == (66.67, 0.0)
+    # which kinds count as 集体学习 is data: without 党课, a01 is back to 3 of 12
+    from partyquiz.records.rules import DEFAULT_RULES
+
+    own = tmp_path / "rules.yml"
+    own.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace(
+        "collective_study_kinds: [集体学习, 党课, 站点集中收看]", "collective_study_kinds: [集体学习]"), encoding="utf-8")
+    one = {r["learner_id"]: r for r in E.yearly_evaluation(ledger, 2026, rules_path=own)}["a01"]
+    assert one["indicators"]["collective_study"] == 25.0
