@@ -20,6 +20,7 @@ import jupytext
 import nbformat
 
 from .files import atomic_write_bytes, atomic_write_text
+from .i18n import t
 from .model import Course, Lesson, QuizKey
 from .scoring import auto_max, points_for
 from .testcell import essay_grade_id, test_cell_source
@@ -68,16 +69,17 @@ def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked:
     return {"nbgrader": meta}
 
 
-def widget_cell_source(lesson: Lesson) -> str:
+# The texts a learner reads in the notebook are in the course's language (course.yml `language`).
+def widget_cell_source(lesson: Lesson, lang: str | None = None) -> str:
     return (
-        "# 运行本单元格开始测验，答案会自动保存 / Run this cell to start the quiz; answers save automatically\n"
+        f"# {t('core.build.quiz_cell', lang)}\n"
         "from partyquiz.widgets import show_quiz\n"
         f'show_quiz("{lesson.id}.quiz.json")'
     )
 
 
-def essay_cell_source(question_id: str, stem: str) -> str:
-    return f"<strong>简答题 {question_id}</strong>：{fix_cjk_emphasis(stem)}\n\n（在上方测验控件中作答；评分时答案会自动填入此处供教师批阅。）"
+def essay_cell_source(question_id: str, stem: str, lang: str | None = None) -> str:
+    return t("core.build.essay_cell", lang, id=question_id, stem=fix_cjk_emphasis(stem))
 
 
 def lesson_notebook(course: Course, lesson: Lesson) -> nbformat.NotebookNode:
@@ -95,15 +97,15 @@ def lesson_notebook(course: Course, lesson: Lesson) -> nbformat.NotebookNode:
         cell.metadata.update(_meta(f"lesson_{lesson.id}_{index}", locked=True))
     if lesson.quiz is not None:
         key = quiz_key(course, lesson)
-        nb.cells.append(nbformat.v4.new_code_cell(widget_cell_source(lesson), metadata=_meta(f"quiz_{key.quiz.id}_widget", locked=True)))
+        nb.cells.append(nbformat.v4.new_code_cell(widget_cell_source(lesson, course.language), metadata=_meta(f"quiz_{key.quiz.id}_widget", locked=True)))
         for qid, question in key.questions.items():
             if question.kind.manual:  # essays: one manually graded cell each
-                cell = nbformat.v4.new_markdown_cell(essay_cell_source(qid, question.stem))
+                cell = nbformat.v4.new_markdown_cell(essay_cell_source(qid, question.stem, course.language))
                 cell.metadata.update(_meta(essay_grade_id(qid), grade=True, solution=True, points=question.points))
                 nb.cells.append(cell)
         points = auto_max(key)
         if points > 0:
-            cell = nbformat.v4.new_code_cell(test_cell_source(key), metadata=_meta(f"quiz_{key.quiz.id}_score", grade=True, locked=True, points=points))
+            cell = nbformat.v4.new_code_cell(test_cell_source(key, course.language), metadata=_meta(f"quiz_{key.quiz.id}_score", grade=True, locked=True, points=points))
             nb.cells.append(cell)
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index}"  # stable ids: a rebuild gives the same file

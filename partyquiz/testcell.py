@@ -13,6 +13,7 @@ sides change together.
 """
 from __future__ import annotations
 
+from .i18n import t
 from .model import QuizKey
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"  # nbgrader's markers: the part between them never reaches release/
@@ -21,10 +22,11 @@ SCORE_CALL = "score_in_notebook("
 ESSAY_PREFIX = "essay_"
 
 
-def test_cell_source(key: QuizKey) -> str:
-    # The visible part is only a comment: nbgrader strips the hidden part from release/.
+def test_cell_source(key: QuizKey, lang: str | None = None) -> str:
+    # The visible part is only a comment (in the course's language): nbgrader strips the hidden
+    # part from release/.
     return (
-        "# 评分单元：评分时计算本测验的得分，请勿修改 / grading cell, do not edit\n"
+        f"# {t('core.build.score_cell', lang)}\n"
         f"{HIDDEN_BEGIN}\n"
         "from partyquiz.grading.cell import score_in_notebook\n"
         f'{SCORE_CALL}r"""{key.model_dump_json()}""")\n'
