@@ -94,3 +94,20 @@ def cohort(site: GraderSite, key: QuizKey, n: int, seed: int = 7) -> list[str]:
 
 def utc(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+
+
+def formgrader_html(site: GraderSite, notebook: Path, student: str) -> str:
+    """The page formgrader's submission handler serves for an autograded notebook: nbgrader's own
+    `formgrade` template and exporter settings (FormgradeExtension.build_extra_config) over the
+    course config, with the resources the handler passes."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+
+    config = site.config()
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    resources = {"assignment_id": notebook.parent.name, "notebook_id": notebook.stem, "submission_id": "x", "index": 0,
+                 "total": 1, "base_url": "", "student": student, "last_name": None, "first_name": None,
+                 "notebook_path": str(notebook)}
+    html, _ = HTMLExporter(config=config).from_filename(str(notebook), resources=resources)
+    return html

@@ -83,3 +83,38 @@ def test_learner_text_is_escaped_and_english_on_request(sample_course):
     page = render_feedback(key, result, "en")
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Your answer" in page and "Question 1" in page and 'lang="en"' in page
+
+
+@pytest.mark.slow
+def test_the_instructors_essay_comment_reaches_the_learners_page_escaped(tmp_path):
+    """Marked in the workbench (or in formgrader: both write nbgrader's comment row), then the
+    learner's page is rebuilt: the comment is there under the essay, as text."""
+    from nbgrader.api import Gradebook
+
+    from helpers_grading import essay_course
+    from partyquiz.draw import drawn_questions, seed_for
+    from partyquiz.grading.gradebook import essay_comments
+    from partyquiz.grading.site import GraderSite
+    from partyquiz.workbench import marking
+
+    course = essay_course(tmp_path)
+    site = GraderSite(root=tmp_path / "grader", exchange=tmp_path / "exchange")
+    assignment, key = release(site, course)
+    for student in ("u0001", "u0002"):
+        drawn = drawn_questions(key.quiz, seed_for(key.course_id, key.assignment, student, key.quiz.id))
+        assert "es-xinde" in drawn
+        submit_direct(site, key, student, {"es-xinde": "坚持三会一课，联系支部实际。"})
+    grade_assignment(site, course, assignment, engine="fast", collect=False, release_feedback=False, progress=False)
+    queue = {i.student: i for i in marking.essay_queue(site.gradebook_url, site.root, [course])}
+    comment = "论述完整。\n<script>alert('x')</script> 建议结合 <b>本支部</b> 实例"
+    assert marking.save_mark(site.gradebook_url, queue["u0001"], 4, comment, seen=None).saved
+    marking.refresh_learner(site, course, queue["u0001"], ledger_url=None)
+    page = (site.root / "feedback" / "u0001" / assignment / f"{key.notebook}.html").read_text(encoding="utf-8")
+    assert "教师评语" in page and "论述完整。" in page and "建议结合 &lt;b&gt;本支部&lt;/b&gt; 实例" in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    # formgrader writes the same row through nbgrader's Gradebook: the rebuilt page reads it too
+    with Gradebook(site.gradebook_url) as gb:
+        gb.find_comment(queue["u0002"].grade_id, key.notebook, assignment, "u0002").manual_comment = "Good, 很好"
+        gb.db.commit()
+    assert essay_comments(site.gradebook_url, "u0002", assignment) == {"es-xinde": "Good, 很好"}
+    assert essay_comments(site.gradebook_url, "u0001", assignment) == {"es-xinde": comment}

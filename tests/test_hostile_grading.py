@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers_grading import release, submit_direct
+from helpers_grading import formgrader_html, release, submit_direct
 from partyquiz.authoring import load_course
 from partyquiz.grading import gradebook as gbk
 from partyquiz.grading.batch import grade_assignment
@@ -130,16 +130,13 @@ def test_learner_added_cells_of_every_kind_are_gone(graded, engine):
         assert needle not in text, (engine, needle)
 
 
-def test_formgrader_html_of_a_hostile_markdown_cell_is_sanitised(graded):
-    """What formgrader's exporter (nbconvert HTMLExporter, config from GraderSite) makes of raw HTML."""
-    import nbformat
-    from nbconvert.exporters import HTMLExporter
-
-    site, _ = graded["sites"]["nbgrader"]
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('<script>alert(1)</script><img src=x onerror="alert(2)">PQ-MD')])
-    html, _ = HTMLExporter(config=site.config()).from_notebook_node(nb)
-    assert "PQ-MD" in html
-    assert "<script>alert(1)" not in html and "<img src=x onerror" not in html  # shown as text, never run
+@pytest.mark.parametrize("engine", ENGINES)
+def test_formgrader_page_of_the_hostile_cells_submission_runs_nothing(graded, engine):
+    """The page formgrader serves for it (nbgrader's own `formgrade` template, not JupyterLab's)."""
+    site, _ = graded["sites"][engine]
+    html = formgrader_html(site, site.root / "autograded" / "cells" / graded["assignment"] / "l1.ipynb", "cells")
+    for needle in ("<script>fetch", "<script>alert(1)", "onerror=\"alert", "PQ-HOSTILE"):
+        assert needle not in html, (engine, needle)
 
 
 def test_both_engines_agree_on_every_time_stamp(graded):

@@ -3,8 +3,9 @@
 nbgrader's feedback prints the hidden test cell, which holds the key of the whole pool. This
 page shows, per question the learner was DRAWN, their answer, the score and the explanation;
 the right answer only when the quiz allows it (`reveal_answers`). It is built from the
-QuizResult, which lists drawn questions only, so an undrawn question cannot appear. Every
-string from a course or a learner is HTML-escaped.
+QuizResult, which lists drawn questions only, so an undrawn question cannot appear. An essay
+shows the instructor's comment (`comments`, from the gradebook: see gradebook.essay_comments)
+under its mark. Every string from a course, a learner or an instructor is HTML-escaped.
 
 It is written where nbgrader's `release_feedback` looks for it
 (`feedback/<student>/<assignment>/<notebook>.html` beside `timestamp.txt` and
@@ -24,7 +25,7 @@ from ..model import Question, QuizKey, QuizResult
 _CSS = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;max-width:52em;margin:2em auto;padding:0 1em;color:#222}
 h1{color:#b71c1c;font-size:1.4em}.q{border:1px solid #ddd;border-radius:6px;padding:.8em 1em;margin:1em 0}
 .right{border-left:6px solid #2e7d32}.wrong{border-left:6px solid #c62828}.part{border-left:6px solid #f9a825}.manual{border-left:6px solid #1565c0}
-.meta{color:#555;font-size:.9em}.total{font-size:1.2em;font-weight:bold}"""
+.meta{color:#555;font-size:.9em}.comment{background:#fff8e1;border-radius:4px;padding:.5em .7em}.total{font-size:1.2em;font-weight:bold}"""
 
 
 def _answer_text(question: Question, value: Any, lang: str | None) -> str:
@@ -37,8 +38,10 @@ def _key_text(question: Question, lang: str | None) -> str:
     return question.kind.key_text(question, lang)
 
 
-def render_feedback(key: QuizKey, result: QuizResult, lang: str | None = None) -> str:
-    """One HTML page for one learner and one quiz notebook."""
+def render_feedback(key: QuizKey, result: QuizResult, lang: str | None = None, comments: dict[str, str] | None = None) -> str:
+    """One HTML page for one learner and one quiz notebook. `comments`: question id → the
+    instructor's comment (essays)."""
+    comments = comments or {}
     parts = [f"<h1>{escape(key.quiz.title or key.notebook)}</h1>",
              f'<p class="meta">{escape(t("grading.feedback.learner", lang, learner=result.learner_id))}</p>']
     auto = sum(s.score for s in result.scores if not s.needs_manual)
@@ -65,6 +68,9 @@ def render_feedback(key: QuizKey, result: QuizResult, lang: str | None = None) -
         block += [f'<p class="note">{escape(note)}</p>' for note in question.kind.answer_feedback(question, qs.value)]
         score = t("grading.feedback.score_manual", lang, max=qs.max_score) if qs.needs_manual else t("grading.feedback.score", lang, score=qs.score, max=qs.max_score)
         block.append(f'<p class="meta">{escape(verdict)} · {escape(score)}</p>')
+        if comments.get(qs.question_id):
+            lines = "<br>".join(escape(line) for line in comments[qs.question_id].splitlines())
+            block.append(f'<p class="comment"><b>{escape(t("grading.feedback.comment", lang))}</b>{lines}</p>')
         if key.quiz.reveal_answers and not qs.needs_manual:
             block.append(f"<p>{escape(t('grading.feedback.key', lang))}{escape(_key_text(question, lang))}</p>")
         if question.explanation:

@@ -6,18 +6,30 @@ cell the learner added or copied is dropped, so no learner code runs in the kern
 computes the score: a learner cell that registers a `text/plain` formatter would otherwise
 turn a score of 0 into full marks (docs/design-notes.md). Notebooks with code exercises
 keep nbgrader's own behaviour.
+
+For every notebook, quiz or not, formgrader must never render HTML a learner wrote (issue 13,
+H5): its `formgrade` template renders Markdown with a bare `markdown2html`, so `sanitize_html`
+does nothing there. `LearnerTextAsText` turns every Markdown or raw cell that is not the
+instructor's own unchanged text into a fenced block of plain text before autograded/ is
+written, and `SanitizeLearnerOutputs` strips script-capable outputs (JavaScript, SVG, HTML
+through bleach) that learner code produced while it was graded.
+
+The grading kernel gets an environment built from an allow-list (`kernel_environment`): the
+instructor's hub token, API tokens and database URLs never reach learner code (H6).
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Unicode
+from traitlets import Bool, Set, Unicode
 
 from ..answers import answers_path, load_answers
 from ..model import QuizKey
@@ -81,19 +93,45 @@ class IsolatedExecute(Execute):
         scratch.mkdir(parents=True)
         _copy_kernel_files(folder, scratch, info["notebook"], Path(self.course_root) / "source" / info["assignment"] if self.course_root else None)
         resources["metadata"]["path"] = str(scratch)
-        saved = os.environ.get("PYTHONSAFEPATH")
-        os.environ["PYTHONSAFEPATH"] = "1"  # inherited by the kernel this call starts
         try:
             return super().preprocess(nb, resources, km=km)
         finally:
             resources["metadata"]["path"] = str(folder)
-            if saved is None:
-                os.environ.pop("PYTHONSAFEPATH", None)
-            else:
-                os.environ["PYTHONSAFEPATH"] = saved
             shutil.rmtree(base, ignore_errors=True)
 
+    # the kernel's whole environment: nothing of the instructor's but what a kernel needs
+    # (both entry points: nbclient's sync wrapper is bound to the base class's coroutine)
+    def start_new_kernel(self, **kwargs):
+        kwargs.setdefault("env", kernel_environment())
+        return super().start_new_kernel(**kwargs)
+
+    async def async_start_new_kernel(self, **kwargs):
+        kwargs.setdefault("env", kernel_environment())
+        return await super().async_start_new_kernel(**kwargs)
+
     course_root = Unicode("", help="The nbgrader course root (source/ lives there)").tag(config=True)
+
+
+# What a grading kernel inherits from the grader's environment; everything else is dropped.
+KERNEL_ENV_ALLOWED = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP",
+    "PYTHONPATH", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONHASHSEED", "VIRTUAL_ENV", "CONDA_PREFIX",
+    "CONDA_DEFAULT_ENV", "SYSTEMROOT", "MPLBACKEND", "MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_PATH",
+    "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "MALLOC_ARENA_MAX", "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "PARTYQUIZ_LANG",
+})
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE", re.I)
+_URL_WITH_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/@\s]*:[^/@\s]*@", re.I)
+
+
+def kernel_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The grading kernel's environment: the allow-list (and LC_*) from `environ`, minus anything
+    that names or holds a secret, plus PYTHONSAFEPATH=1 (no script folder on sys.path)."""
+    environ = os.environ if environ is None else environ
+    env = {k: v for k, v in environ.items()
+           if (k in KERNEL_ENV_ALLOWED or k.startswith("LC_")) and not _SECRET_NAME.search(k) and not _URL_WITH_CREDENTIALS.search(v)}
+    env["PYTHONSAFEPATH"] = "1"
+    return env
 
 
 def _copy_kernel_files(folder: Path, scratch: Path, notebook: str, source: Path | None) -> None:
@@ -141,3 +179,65 @@ class FillEssayCells(NbGraderPreprocessor):
                 if new is not cell:
                     cell.source = new["source"]
         return nb, resources
+
+
+def as_plain_text(source: str) -> str:
+    """Markdown that shows `source` verbatim: a fenced block longer than any backtick run in it,
+    so no HTML, link, image or formula in the learner's text is ever rendered."""
+    longest = max((len(run) for run in re.findall(r"`+", source)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{source}\n{fence}"
+
+
+class LearnerTextAsText(NbGraderPreprocessor):
+    """Every Markdown or raw cell that is not the instructor's own unchanged text becomes plain text.
+
+    The instructor's text: a cell whose source is its grade cell's source in the gradebook, or
+    (cells without a grade id) the source of a Markdown/raw cell of the released notebook. A raw
+    cell becomes a Markdown cell holding its text (formgrader would paste a raw cell's source into
+    the page as HTML). Runs in `Autograde.sanitize_preprocessors` after OverwriteCells (which puts
+    back locked cells) and before FillEssayCells (whose essay text is escaped by essays.py).
+    """
+
+    course_root = Unicode("", help="The nbgrader course root (release/ lives there)").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            source_nb = gb.find_notebook(info["notebook"], info["assignment"])
+            graded = {c.name: c.source for c in source_nb.source_cells}
+        released = Path(self.course_root) / "release" / info["assignment"] / f"{info['notebook']}.ipynb" if self.course_root else None
+        known = set()
+        if released is not None and released.is_file():
+            known = {c.source for c in nbformat.read(released, as_version=4).cells if c.cell_type in ("markdown", "raw")}
+        for cell in nb.cells:
+            if cell.cell_type not in ("markdown", "raw"):
+                continue
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if (cell.source == graded[grade_id]) if grade_id in graded else (cell.source in known):
+                continue
+            self.log.info("Learner %s cell shown as text (grade_id=%s)", cell.cell_type, grade_id)
+            if cell.cell_type == "raw":
+                cell.cell_type = "markdown"
+                cell.metadata.pop("raw_mimetype", None)
+                cell.metadata.pop("format", None)
+                cell.pop("outputs", None)
+                cell.pop("execution_count", None)
+            cell.source = as_plain_text(cell.source)
+        return nb, resources
+
+
+class SanitizeLearnerOutputs(SanitizeHTML):
+    """Outputs produced while grading (learner code ran): no JavaScript, no SVG, HTML bleached.
+
+    Only code cells' outputs: Markdown is handled by LearnerTextAsText, which keeps the
+    instructor's own text as written. Runs in `Autograde.autograde_preprocessors` after the kernel.
+    """
+
+    enabled = Bool(True, help="nbconvert's preprocessors are off unless enabled").tag(config=True)
+    sanitized_output_types = Set({"text/html"}, help="Output types bleached").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "code":
+            cell.outputs = self.sanitize_code_outputs(cell.get("outputs", []))
+        return cell, resources

@@ -82,7 +82,9 @@ class GraderSite:
         c.Autograde.autograde_preprocessors = _autograde_preprocessors()
         c.IsolatedExecute.course_root = str(self.root)
         c.DropLearnerAddedCells.course_root = str(self.root)
-        # formgrader renders Markdown through nbconvert: learner HTML (<script>, onerror=) is cleaned.
+        c.LearnerTextAsText.course_root = str(self.root)
+        # Learner Markdown reaches formgrader as text (LearnerTextAsText): its `formgrade` template
+        # ignores sanitize_html. Kept for exports through nbconvert's own templates.
         c.HTMLExporter.sanitize_html = True
         if student_id:
             c.CourseDirectory.student_id = student_id
@@ -175,22 +177,26 @@ def _sanitize_preprocessors() -> list:
     # preprocessors (which import nbgrader.preprocessors) load only when the config is built
     from nbgrader.converters.autograde import Autograde
 
-    from .nbgrader_hooks import DropLearnerAddedCells, FillEssayCells
+    from .nbgrader_hooks import DropLearnerAddedCells, FillEssayCells, LearnerTextAsText
 
     default = list(Autograde.class_traits()["sanitize_preprocessors"].default())
-    # drop learner code first; fill essays after OverwriteCells has put back missing cells
+    # drop learner code first; learner Markdown becomes text once OverwriteCells has put back the
+    # instructor's cells; then fill essays (escaped by essays.py)
     at = default.index(next(p for p in default if p.__name__ == "OverwriteCells")) + 1
-    return [default[0], DropLearnerAddedCells, *default[1:at], FillEssayCells, *default[at:]]
+    return [default[0], DropLearnerAddedCells, *default[1:at], LearnerTextAsText, FillEssayCells, *default[at:]]
 
 
 def _autograde_preprocessors() -> list:
     # as in _sanitize_preprocessors: nbgrader's converters load when the config is built
     from nbgrader.converters.autograde import Autograde
 
-    from .nbgrader_hooks import IsolatedExecute
+    from .nbgrader_hooks import IsolatedExecute, SanitizeLearnerOutputs
 
     default = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    return [IsolatedExecute if p.__name__ == "Execute" else p for p in default]
+    out = []
+    for p in default:
+        out += [IsolatedExecute, SanitizeLearnerOutputs] if p.__name__ == "Execute" else [p]
+    return out
 
 
 def _check(result: dict, what: str) -> None:
