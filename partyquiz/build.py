@@ -19,6 +19,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from .banks.media import MEDIA_DIR, read_media, referenced
 from .files import atomic_write_bytes, atomic_write_text
 from .i18n import t
 from .model import Course, Lesson, QuizKey
@@ -152,8 +153,6 @@ def copy_media(course: Course, texts: list[str], folder: Path) -> list[Path]:
     """Copy the course media files these texts show (`media/<name>`) into the assignment folder,
     so nbgrader releases them with the notebook and the widgets show them offline. Only what
     the learner's side shows is copied: an image in a graded quiz's explanation stays behind."""
-    from .banks.media import MEDIA_DIR, read_media, referenced
-
     if not course.folder:
         return []
     source = Path(course.folder) / MEDIA_DIR

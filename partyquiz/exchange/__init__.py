@@ -1,7 +1,7 @@
 """The hub-authenticated exchange: a JupyterHub service (`service`) and nbgrader's exchange classes
 that talk to it (`nbgrader_exchange`), with bounded, link-free archives (`archive`) in between.
 
-`nbgrader_config(url)` is the configuration that selects it through nbgrader's ExchangeFactory.
+`factory_config(url)` is the configuration that selects it through nbgrader's ExchangeFactory.
 """
 from __future__ import annotations
 
@@ -24,10 +24,3 @@ def factory_config(url: str | None = None) -> dict[str, dict[str, str]]:
     if url:
         sections["ServiceExchange"] = {"url": url}
     return sections
-
-
-def config_lines(url_expression: str) -> str:
-    """The same as Python config-file lines; `url_expression` is Python source for the URL."""
-    lines = [f"c.ExchangeFactory.{k} = {f'{MODULE}.{v}'!r}" for k, v in CLASSES.items()]
-    lines.append(f"c.ServiceExchange.url = {url_expression}")
-    return "\n".join(lines) + "\n"

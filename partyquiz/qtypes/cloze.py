@@ -38,6 +38,8 @@ def stem_pieces(stem: str) -> list[tuple[str, str]]:
 
 
 def _inline_html(markdown: str, folder: Any = None) -> str:
+    # markdown-it and bleach (~60 ms) load when a cloze is shown, never where it is only scored
+    # (the hidden test cell, the fast engine)
     from ..markdown import render_markdown
 
     rendered = render_markdown(markdown, folder).strip()
