@@ -217,3 +217,32 @@ def untrimmed(q: Question) -> list[str]:
 def untrimmed_warnings(questions: list[Question], fmt: str, file: str) -> list[Problem]:
     found = [(q.id, fields) for q in questions if (fields := untrimmed(q))]
     return [Problem(file, t("authoring.bank.space_not_kept", id=qid, fields=", ".join(fields), format=fmt), None, qid) for qid, fields in found]
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a finite number")
+
+
+def finite_json(text: str) -> Any:
+    """JSON as our writers put it in a bank; NaN and Infinity (which Python's json accepts) refused."""
+    import json
+
+    return json.loads(text, parse_constant=_no_constant)
+
+
+def non_finite_path(value: Any, path: str = "") -> str | None:
+    """The field path of the first NaN/inf float in a parsed YAML value, or None."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "."
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if found := non_finite_path(item, f"{path}.{key}" if path else str(key)):
+            return found
+    return None

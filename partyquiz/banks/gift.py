@@ -38,7 +38,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..i18n import t
 from ..model import Question
-from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, choose_id, finite, fraction_of,
+from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, choose_id, finite, finite_json, fraction_of,
                      grade_problems, option_id, own_option_ids, pct, slug, snap_fraction, unmapped, untrimmed_warnings)
 from .text import to_markdown
 
@@ -112,8 +112,8 @@ def _meta(comments: list[str]) -> tuple[dict[str, Any], str, list[str]]:
     for line in comments:
         if line.startswith(META_PREFIX):
             try:
-                found = json.loads(line[len(META_PREFIX):])
-            except json.JSONDecodeError:
+                found = finite_json(line[len(META_PREFIX):])
+            except ValueError:  # a hand-edited record that is not ours: ignored
                 found = {}
             meta = found if isinstance(found, dict) else {}
     idnumber, tags = "", []
@@ -410,9 +410,13 @@ def _number(text: str) -> float:
 
 
 def parse(path: Path) -> BankResult:
-    from .spreadsheet import decode_csv
+    from .spreadsheet import Undecodable, decode_csv, undecodable_problem
 
-    return parse_text(decode_csv(path.read_bytes()), str(path), slug(path.stem, "q"))
+    try:
+        text = decode_csv(path.read_bytes())
+    except Undecodable as exc:
+        return BankResult([], [undecodable_problem(str(path), exc)])
+    return parse_text(text, str(path), slug(path.stem, "q"))
 
 
 def read(path: Path) -> list[Question]:

@@ -40,7 +40,7 @@ from ..errors import InputError, Problem
 from ..i18n import t
 from ..model import Question
 from . import cloze
-from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, choose_id, finite, fraction_of,
+from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, choose_id, finite, finite_json, fraction_of,
                      grade_problems, option_id, own_option_ids, pct, slug, snap_fraction, unmapped, untrimmed_warnings)
 from .media import MAX_MEDIA_BYTES, MEDIA_DIR, MediaSink, read_media, referenced, too_big
 from .text import MOODLE_FORMAT_NAMES, html_to_text, to_markdown
@@ -258,8 +258,8 @@ def _category(path: str) -> str:
 
 def _meta(q: Element) -> dict[str, Any]:
     try:
-        meta = json.loads(q.findtext("partyquiz") or "{}")
-    except json.JSONDecodeError:
+        meta = finite_json(q.findtext("partyquiz") or "{}")
+    except ValueError:  # a hand-edited record that is not ours: ignored
         return {}
     return meta if isinstance(meta, dict) else {}
 

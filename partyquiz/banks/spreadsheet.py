@@ -24,7 +24,7 @@ from ..errors import InputError, Problem
 from ..i18n import t
 from ..model import Question
 from ..tables import write_csv, write_table
-from .common import LETTERS, BankResult, add_question, build_question, finite, fraction_of, pct, slug, unmapped
+from .common import LETTERS, BankResult, add_question, build_question, finite, finite_json, fraction_of, pct, slug, unmapped
 from .limits import xlsx_problem
 
 # The 题型 names of every kind this format holds (all are read; the second is what the writer
@@ -110,12 +110,29 @@ EXTRA_FIELDS = ("blanks", "numeric_answers", "parts", "feedback_true", "feedback
 
 # --- reading ---------------------------------------------------------------------------------
 
+class Undecodable(ValueError):
+    """A text bank that is neither UTF-8 nor GBK: `line` is where UTF-8 decoding failed."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 def decode_csv(raw: bytes) -> str:
-    """UTF-8 (BOM or not) first; a file that is not UTF-8 is taken as GBK (GB18030, its superset)."""
+    """UTF-8 (BOM or not) first; a file that is not UTF-8 is taken as GBK (GB18030, its superset).
+    Neither: `Undecodable`, with the line where UTF-8 failed."""
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    try:
         return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise Undecodable(raw[:bad_at].count(b"\n") + 1) from None
+
+
+def undecodable_problem(file: str, exc: Undecodable) -> Problem:
+    return Problem(file, t("authoring.bank.not_text"), exc.line)
 
 
 def read_rows(path: Path, media: dict[str, bytes] | None = None, warnings: list[Problem] | None = None) -> list[list[str]]:
@@ -187,6 +204,8 @@ def parse(path: Path) -> BankResult:
         rows = read_rows(path, media, warnings)
     except _Refused as refused:
         return BankResult([], [refused.problem])
+    except Undecodable as exc:
+        return BankResult([], [undecodable_problem(str(path), exc)])
     except Exception as exc:  # a broken xlsx/zip: name the file, keep going with other files
         return BankResult([], [Problem(str(path), t("authoring.bank.sheet_unreadable", error=str(exc)[:200]))])
     result = parse_rows(rows, str(path), slug(path.stem, "q"))
@@ -359,9 +378,12 @@ def _apply_extra(cells, data, problems, file, row, label) -> None:
     import json
 
     try:
-        extra = json.loads(raw)
+        extra = finite_json(raw)
     except json.JSONDecodeError as exc:
         problems.append(Problem(file, t("authoring.bank.sheet_extra_json", error=exc.msg, pos=exc.pos), row, label("extra")))
+        return
+    except ValueError as exc:  # NaN / Infinity
+        problems.append(Problem(file, t("authoring.bank.sheet_extra_json", error=str(exc), pos=raw.find(str(exc).split()[0])), row, label("extra")))
         return
     if not isinstance(extra, dict) or (unknown := sorted(set(extra) - set(EXTRA_FIELDS))):
         shown = ", ".join(unknown) if isinstance(extra, dict) else type(extra).__name__

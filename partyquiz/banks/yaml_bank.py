@@ -16,7 +16,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 from ..errors import InputError, Problem
 from ..i18n import t
 from ..model import Question
-from .common import BankResult, add_question, build_question
+from .common import BankResult, add_question, build_question, non_finite_path
 
 
 def _line_of(node: yaml.Node | None) -> int | None:
@@ -64,6 +64,9 @@ def parse_text(text: str, file: str) -> BankResult:
         line = _line_of(node)
         if not isinstance(item, dict):
             result.problems.append(Problem(file, t("authoring.bank.yaml_not_mapping"), line))
+            continue
+        if bad := non_finite_path(item):  # .nan / .inf: nobody, or everybody, would be right
+            result.problems.append(Problem(file, t("authoring.bank.yaml_not_finite", field=bad), _field_line(node, bad) or line, bad))
             continue
         built = build_question(item, file, line)
         if isinstance(built, list):  # point each error at its own field's line
