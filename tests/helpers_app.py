@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -176,3 +177,127 @@ def grade(site: GraderSite, course: Course, assignment: str, ledger_url: str):
     from partyquiz.pipeline import grade_and_roll_in
 
     return grade_and_roll_in(site, course, assignment, engine="fast", ledger_url=ledger_url, progress=False)[0]
+
+
+# --- checks every learner page must pass ---------------------------------------------------------
+DESKTOP = {"viewport": {"width": 1366, "height": 768}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
+# What learners met before: JupyterLab, nbgrader's Assignment List, Voilà's and the hub's own words
+# (helpers_hub.ENGLISH_UI_STRINGS is added where they are used), and Python values leaking through.
+ENGLISH = ["File", "Edit", "Kernel", "Assignment List", "Fetch", "Submit", "Released assignments", "Downloaded assignments",
+           "Submitted assignments", "Running", "Executing", "Loading", "Logout", "Control Panel", "Restart", "Python 3",
+           "ipykernel", "Notebook", "feedback", "True", "False", "None", "UTC", "learner_id", "Error", "Traceback"]
+# the words a learner meets without reading them: screen readers, tooltips, empty-field hints
+ATTRIBUTES = ("aria-label", "title", "placeholder", "alt", "aria-description", "aria-roledescription")
+
+
+def q(page, qid: str):
+    return page.locator(f".pq-qid-{qid}")
+
+
+def answer_every_type(page, act: Actions) -> None:
+    act.press(q(page, "q-single").locator("label", has_text="每季度一次"), "single")
+    act.press(q(page, "q-multiple").locator(".pq-option-zhengzhi label.widget-label-basic"), "multiple 1")
+    act.press(q(page, "q-multiple").locator(".pq-option-jingshen label.widget-label-basic"), "multiple 2")
+    act.press(q(page, "q-tf").locator("label", has_text="正确"), "true/false")
+    act.type(q(page, "q-fill").locator(".pq-blank-1 input"), "月", "blank 1")
+    act.type(q(page, "q-fill").locator(".pq-blank-2 input"), "半年", "blank 2")
+    act.type(q(page, "q-num").locator("input"), "32", "numeric")
+    act.select(q(page, "q-match").locator(".pq-match-dahui select"), "每季度", "match 1")
+    act.select(q(page, "q-match").locator(".pq-match-zhiwei select"), "每月", "match 2")
+    act.type(q(page, "q-essay").locator("textarea"), "坚持三会一课，增强党性。", "essay")
+
+
+def stored(home: Path, assignment: str, notebook: str) -> dict:
+    path = home / assignment / f"{notebook}.answers.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def wait_saved(page, n: int, timeout_ms: float = 20_000) -> None:
+    """Every answer confirmed by the kernel (已保存) and none still waiting for its round trip."""
+    try:
+        page.wait_for_function("n => document.querySelectorAll('.pq-saved-ok').length >= n && !document.querySelector('.pq-pending')",
+                               arg=n, timeout=timeout_ms)
+    except Exception:
+        state = page.evaluate("() => [...document.querySelectorAll('.pq-question')].map(q => q.className + ' | ' + (q.querySelector('.pq-saved') || {}).innerText)")
+        raise AssertionError(f"answers not confirmed: {state}")
+
+
+def inbound(site: GraderSite, assignment: str) -> list[Path]:
+    return sorted((site.exchange / site.course_id / "inbound").glob(f"*+{assignment}+*"))
+
+
+def visible_text(page) -> str:
+    return page.locator(".pq-app").inner_text()
+
+
+def english_on_page(page) -> list[str]:
+    """Listed English interface words in what the learner sees (`innerText`) and in the attributes a
+    screen reader speaks or a tooltip shows (`ATTRIBUTES`), each found word with where it was."""
+    from helpers_hub import ENGLISH_UI_STRINGS
+
+    words = list(dict.fromkeys(ENGLISH + list(ENGLISH_UI_STRINGS)))
+    texts = page.evaluate("""attrs => {
+      const out = [['text', document.body.innerText]];
+      for (const el of document.querySelectorAll(attrs.map(a => '[' + a + ']').join(','))) {
+        for (const a of attrs) { const v = el.getAttribute(a); if (v) out.push([`${el.tagName.toLowerCase()}[${a}]`, v]); }
+      }
+      return out;
+    }""", list(ATTRIBUTES))
+    found = []
+    for where, text in texts:
+        found += [f"{word} ({where})" for word in words if re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text)]
+    return found
+
+
+def assert_no_english(page, name: str = "") -> None:
+    found = english_on_page(page)
+    assert found == [], f"English interface words on the learner page {name}: {found}"
+
+
+def axe_scan(page, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"resultTypes": ["violations"]})
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"axe on the {name} page: {bad}"
+
+
+TAP_TARGETS = ", ".join([
+    ".pq-app button", ".pq-app select", ".pq-app input[type=text]", ".pq-app input[type=number]", ".pq-app input:not([type])",
+    ".pq-app textarea", ".pq-nav a", ".pq-app .widget-radio-box label", ".pq-app .widget-checkbox label",
+    ".pq-lesson-text a", ".pq-feedback-page a", ".pq-app video", ".pq-app audio"])
+
+
+def assert_phone_layout(page, name: str) -> None:
+    """No sideways scrolling; every tap target (buttons, fields, choices, links in the lesson
+    text, video and audio controls) at least 44 × 44 px; every piece of text (any element with a
+    text node of its own: headings, divs, spans, labels …) at least 16 px."""
+    metrics = page.evaluate("""selector => {
+      const doc = document.scrollingElement || document.documentElement;
+      const shown = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
+      const small = [];
+      for (const el of document.querySelectorAll(selector)) {
+        if (!shown(el)) continue;
+        const r = el.getBoundingClientRect();
+        if (r.height < 44 || r.width < 44) small.push(`${el.tagName}.${el.className}: ${Math.round(r.width)}x${Math.round(r.height)} ${el.textContent.trim().slice(0, 20)}`);
+      }
+      const tiny = [];
+      for (const el of document.querySelectorAll('.pq-app *')) {
+        const own = [...el.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+        if (!own || !shown(el)) continue;
+        const size = parseFloat(getComputedStyle(el).fontSize);
+        if (size < 16) tiny.push(`${el.tagName}.${el.className} ${size}px ${el.textContent.trim().slice(0, 20)}`);
+      }
+      const wide = [...document.querySelectorAll('.pq-app *')].filter(el => el.getBoundingClientRect().right > window.innerWidth + 1 && shown(el))
+        .map(el => `${el.tagName}.${el.className}`).slice(0, 5);
+      return {scroll: doc.scrollWidth, width: window.innerWidth, small, tiny, wide};
+    }""", TAP_TARGETS)
+    assert metrics["scroll"] <= metrics["width"], f"{name}: sideways scrolling ({metrics['scroll']} > {metrics['width']}): {metrics['wide']}"
+    assert metrics["small"] == [], f"{name}: tap targets under 44 px: {metrics['small'][:5]}"
+    assert metrics["tiny"] == [], f"{name}: text under 16 px: {metrics['tiny'][:5]}"
+
+
+def font_size(page, selector: str) -> float:
+    return page.locator(selector).first.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")

@@ -17,18 +17,11 @@ from pathlib import Path
 import pytest
 
 from conftest import CHROMIUM_ARGS, require
-from helpers_app import (Actions, app_course, card, grade, learner_home, open_app, release, running_voila)
+from helpers_app import (DESKTOP, PHONE, Actions, answer_every_type, app_course, assert_no_english, assert_phone_layout, axe_scan,
+                         card, grade, inbound, learner_home, open_app, q, release, running_voila, stored, wait_saved)
 from partyquiz.grading.site import GraderSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-DESKTOP = {"viewport": {"width": 1366, "height": 768}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
-# what learners met before: JupyterLab, nbgrader's Assignment List, Voilà's and the hub's own words
-ENGLISH = ["File", "Edit", "Kernel", "Assignment List", "Fetch", "Submit", "Released assignments", "Downloaded assignments",
-           "Submitted assignments", "Running", "Executing", "Loading", "Logout", "Control Panel", "Restart", "Python 3",
-           "ipykernel", "Notebook", "feedback", "True", "False", "None", "UTC", "learner_id", "Error", "Traceback"]
-
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
@@ -48,82 +41,6 @@ def world(tmp_path_factory):
             yield {"site": site, "course": course, "home": home, "ledger": ledger, "server": server, "browser": browser}
         finally:
             browser.close()
-
-
-def q(page, qid: str):
-    return page.locator(f".pq-qid-{qid}")
-
-
-def answer_every_type(page, act: Actions) -> None:
-    act.press(q(page, "q-single").locator("label", has_text="每季度一次"), "single")
-    act.press(q(page, "q-multiple").locator(".pq-option-zhengzhi label.widget-label-basic"), "multiple 1")
-    act.press(q(page, "q-multiple").locator(".pq-option-jingshen label.widget-label-basic"), "multiple 2")
-    act.press(q(page, "q-tf").locator("label", has_text="正确"), "true/false")
-    act.type(q(page, "q-fill").locator(".pq-blank-1 input"), "月", "blank 1")
-    act.type(q(page, "q-fill").locator(".pq-blank-2 input"), "半年", "blank 2")
-    act.type(q(page, "q-num").locator("input"), "32", "numeric")
-    act.select(q(page, "q-match").locator(".pq-match-dahui select"), "每季度", "match 1")
-    act.select(q(page, "q-match").locator(".pq-match-zhiwei select"), "每月", "match 2")
-    act.type(q(page, "q-essay").locator("textarea"), "坚持三会一课，增强党性。", "essay")
-
-
-def stored(home: Path, assignment: str, notebook: str) -> dict:
-    path = home / assignment / f"{notebook}.answers.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-def wait_saved(page, n: int, timeout_ms: float = 20_000) -> None:
-    """Every answer confirmed by the kernel (已保存) and none still waiting for its round trip."""
-    try:
-        page.wait_for_function("n => document.querySelectorAll('.pq-saved-ok').length >= n && !document.querySelector('.pq-pending')",
-                               arg=n, timeout=timeout_ms)
-    except Exception:
-        state = page.evaluate("() => [...document.querySelectorAll('.pq-question')].map(q => q.className + ' | ' + (q.querySelector('.pq-saved') || {}).innerText)")
-        raise AssertionError(f"answers not confirmed: {state}")
-
-
-def inbound(site: GraderSite, assignment: str) -> list[Path]:
-    return sorted((site.exchange / site.course_id / "inbound").glob(f"*+{assignment}+*"))
-
-
-def visible_text(page) -> str:
-    return page.locator(".pq-app").inner_text()
-
-
-def assert_no_english(page) -> None:
-    text = page.locator("body").inner_text()
-    found = [word for word in ENGLISH if re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text)]
-    assert found == [], f"English interface words on a learner page: {found}"
-
-
-def axe_scan(page, name: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"resultTypes": ["violations"]})
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]
-           if v["impact"] in ("serious", "critical")]
-    assert bad == [], f"axe on the {name} page: {bad}"
-
-
-def assert_phone_layout(page, name: str) -> None:
-    metrics = page.evaluate("""() => {
-      const doc = document.scrollingElement || document.documentElement;
-      const small = [];
-      for (const el of document.querySelectorAll('.pq-app button, .pq-app select, .pq-app input[type=text], .pq-app textarea, .pq-nav a, .pq-app .widget-radio-box label, .pq-app .widget-checkbox label')) {
-        const r = el.getBoundingClientRect();
-        if (r.width === 0 && r.height === 0) continue;  // not shown
-        if (r.height < 44 || r.width < 44) small.push(`${el.tagName}.${el.className}: ${Math.round(r.width)}x${Math.round(r.height)} ${el.textContent.trim().slice(0, 20)}`);
-      }
-      const tiny = [];
-      for (const el of document.querySelectorAll('.pq-app p, .pq-app li, .pq-app td, .pq-app label, .pq-app button, .pq-app dd')) {
-        const size = parseFloat(getComputedStyle(el).fontSize);
-        if (el.getBoundingClientRect().height > 0 && size < 16) tiny.push(`${el.tagName} ${size}px ${el.textContent.trim().slice(0, 20)}`);
-      }
-      return {scroll: doc.scrollWidth, width: window.innerWidth, small, tiny};
-    }""")
-    assert metrics["scroll"] <= metrics["width"], f"{name}: sideways scrolling ({metrics['scroll']} > {metrics['width']})"
-    assert metrics["small"] == [], f"{name}: tap targets under 44 px: {metrics['small'][:5]}"
-    assert metrics["tiny"] == [], f"{name}: text under 16 px: {metrics['tiny'][:5]}"
 
 
 def test_desktop_learner_course_centre_to_records(world, tmp_path):

@@ -167,6 +167,17 @@ def test_learner_lands_on_the_app_and_instructor_on_the_workbench_all_in_chinese
                 page.get_by_text(marker).first.wait_for()
                 assert english_strings_in(_visible_text(page)) == [], path
 
+            # a page whose cell fails: Voilà's error says only the (Chinese) instruction, no "There was an error…"
+            nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "x", "metadata": {}, "outputs": [],
+                             "source": ["raise RuntimeError('boom')"]}],
+                  "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                  "nbformat": 4, "nbformat_minor": 5}
+            (setup.home / learner / "broken.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+            page.goto(f"{setup.url}/user/{learner}/voila/render/broken.ipynb")
+            page.get_by_text("页面出错了").first.wait_for(timeout=90_000)
+            assert "boom" not in _visible_text(page) and "There was an error" not in _visible_text(page)
+            assert english_strings_in(_visible_text(page)) == []
+
             # JupyterLab is still there for a learner who asks, with a Chinese frame
             page.set_viewport_size({"width": 1366, "height": 768})
             page.goto(f"{setup.url}/user/{learner}/lab")

@@ -25,8 +25,16 @@ def main(home: str | Path | None = None, learner: str | None = None):
     from ..settings import settings
     from .pages import LearnerApp
 
-    app = LearnerApp(Path(home or settings().home or ".").expanduser(), learner)
-    app.show_centre()
+    try:
+        app = LearnerApp(Path(home or settings().home or ".").expanduser(), learner)
+        app.show_centre()
+    except Exception:
+        # Voilà shows the learner a Chinese "页面出错了…管理员可查看服务器日志" without the traceback
+        # (show_tracebacks is off): the kernel's own stderr is the server's log, so it goes there.
+        import traceback
+
+        traceback.print_exc(file=sys.__stderr__)
+        raise
     display(app.root)
     global current
     current = app

@@ -8,7 +8,7 @@ the questions whose answer was lost. A save is confirmed only by the kernel: the
 `pq-saved` label changes (with a new `data-seq`) after the file is on disk.
 
 It also measures active study time (page visible and the learner active in the last minute) and
-the lesson sections scrolled into view, and reports them to the kernel every 15 s; and keeps the
+the lesson sections scrolled into view, and reports them to the kernel every 15 s (`settings().study_report_seconds`); and keeps the
 page the learner is on in the address (`#…`) so a reload comes back to it.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import anywidget
 import traitlets
 
 _ESM = r"""
-const PING_MS = 2000, DOWN_MS = 7000, RELOAD_MS = 20000, UNSAVED_MS = 5000, STUDY_MS = 15000, IDLE_MS = 60000;
+const PING_MS = 2000, DOWN_MS = 7000, RELOAD_MS = 20000, UNSAVED_MS = 5000, IDLE_MS = 60000;
 function qidOf(node) {
   const q = node && node.closest ? node.closest('.pq-question') : null;
   if (!q) return null;
@@ -34,6 +34,7 @@ function render({ model, el }) {
   banner.hidden = true;
   el.appendChild(banner);
   const text = model.get('texts');
+  const STUDY_MS = Math.max(1000, 1000 * (model.get('study_seconds') || 15));
   let lastPong = Date.now(), downSince = null, seq = 0, reloading = false;
   const pending = {};          // qid -> time of the last change not yet confirmed
   let lastActive = Date.now(), activeMs = 0, lastTick = Date.now();
@@ -155,13 +156,17 @@ export default { render };
 """
 
 
+STUDY_SECONDS = 15.0  # settings().study_report_seconds changes it (a test shortens it)
+
+
 class PageAgent(anywidget.AnyWidget):
     _esm = _ESM
     texts = traitlets.Dict().tag(sync=True)
+    study_seconds = traitlets.Float(STUDY_SECONDS).tag(sync=True)  # how often study time is reported
 
     def __init__(self, texts: dict[str, str], on_study: Callable[[float, list[str]], None] | None = None,
-                 on_hello: Callable[[str], None] | None = None):
-        super().__init__(texts=texts)
+                 on_hello: Callable[[str], None] | None = None, study_seconds: float | None = None):
+        super().__init__(texts=texts, study_seconds=study_seconds or STUDY_SECONDS)
         self.on_study = on_study
         self.on_hello = on_hello
         self.on_msg(self._message)
@@ -171,7 +176,8 @@ class PageAgent(anywidget.AnyWidget):
         if kind == "ping":
             self.send({"type": "pong", "n": content.get("n")})
         elif kind == "study" and self.on_study is not None:
-            seconds = min(max(float(content.get("seconds") or 0), 0.0), 60.0)  # one report covers ≤ 15 s
+            # one report covers one interval: a page cannot claim more time than passed
+            seconds = min(max(float(content.get("seconds") or 0), 0.0), max(60.0, 4 * self.study_seconds))
             self.on_study(seconds, [str(s) for s in content.get("reached") or []][:200])
         elif kind == "hello" and self.on_hello is not None:
             self.on_hello(str(content.get("hash") or ""))

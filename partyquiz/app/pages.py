@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 import threading
 import time
@@ -152,7 +153,7 @@ class LearnerApp:
         self.own = OwnRecords()
         self.problem: str | None = None
         self.agent = PageAgent({k: t(f"app.conn.{k}") for k in ("down", "down_unsaved", "reloading", "back")},
-                               on_study=self.study, on_hello=self.hello)
+                               on_study=self.study, on_hello=self.hello, study_seconds=s.study_report_seconds)
         self.style = w.HTML(f"<style>{CSS}</style>")
         self.brand = w.HTML()
         self.brand.add_class("pq-brand")
@@ -164,15 +165,28 @@ class LearnerApp:
         self.to_centre.on_click(lambda _b: self.show_centre())
         self.to_records.on_click(lambda _b: self.show_records())
         self.large.observe(self._toggle_large, names="value")
-        top = hbox([self.brand, self.to_centre, self.to_records, self.large])
+        self.large.value = bool(load_prefs(self.home).get("large"))  # the learner's choice, kept across reloads and devices
+        bar = [self.brand, self.to_centre, self.to_records, self.large]
+        logout = hub_logout_url(s.service_prefix, s.hub_user)
+        if logout:  # a branch's shared terminal: the next person must not go on as this learner
+            out = w.HTML(f"<a class='pq-logout' href='{esc(logout)}' target='_top'>{esc(t('app.nav.logout'))}</a>")
+            out.add_class("pq-logout-box")
+            bar.append(out)
+        top = hbox(bar)
         top.add_class("pq-topbar")
         self.body = w.VBox([], layout=w.Layout(width="100%"))
         self.root = w.VBox([self.style, self.agent, top, self.body], layout=w.Layout(width="100%"))
         self.root.add_class("pq-app")
+        if self.large.value:
+            self.root.add_class("pq-large")
 
     # --- plumbing --------------------------------------------------------------------------------
     def _toggle_large(self, change) -> None:
-        (self.root.add_class if change["new"] else self.root.remove_class)("pq-large")
+        root = getattr(self, "root", None)
+        if root is not None:
+            (root.add_class if change["new"] else root.remove_class)("pq-large")
+        if change["new"] != bool(load_prefs(self.home).get("large")):
+            save_prefs(self.home, large=bool(change["new"]))
 
     def show(self, page, route: str) -> None:
         old = self.page
@@ -260,6 +274,37 @@ class LearnerApp:
             self.show_lesson(self.entry(entry.assignment, entry.notebook) or entry)
         else:
             self.show_lesson(entry)
+
+
+PREFS = Path(".partyquiz") / "app.json"  # in the learner's home: follows the learner, not the device
+
+
+def load_prefs(home: Path) -> dict:
+    try:
+        data = json.loads((home / PREFS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_prefs(home: Path, **values: Any) -> None:
+    """The learner's own choices (大字号); a write that fails only loses the preference."""
+    from ..files import atomic_write_text
+
+    try:
+        atomic_write_text(home / PREFS, json.dumps({**load_prefs(home), **values}, ensure_ascii=False))
+    except OSError:
+        pass
+
+
+def hub_logout_url(service_prefix: str | None, hub_user: str | None) -> str | None:
+    """The hub's logout page, from this server's prefix (`<hub base>user/<name>/`); None outside a hub."""
+    if not service_prefix or not hub_user:
+        return None
+    tail = f"user/{hub_user}/"
+    prefix = service_prefix if service_prefix.endswith("/") else service_prefix + "/"
+    base = prefix[: -len(tail)] if prefix.endswith(tail) else "/"
+    return f"{base}hub/logout"
 
 
 def start_retake(entry: core.LessonEntry) -> None:
