@@ -48,6 +48,7 @@ ENVIRONMENT: dict[str, str] = {
     "exchange_max_bytes": "PARTYQUIZ_EXCHANGE_MAX_BYTES",
     "instructors_group": "PARTYQUIZ_INSTRUCTORS_GROUP",
     "debug": "PARTYQUIZ_DEBUG",
+    "study_report_seconds": "PARTYQUIZ_STUDY_REPORT_SECONDS",
     "hub_user": "JUPYTERHUB_USER",
     "hub_api_token": "JUPYTERHUB_API_TOKEN",
     "service_prefix": "JUPYTERHUB_SERVICE_PREFIX",
@@ -94,6 +95,7 @@ class Settings(BaseModel):
     exchange_max_bytes: int | None = None  # largest upload the exchange accepts; unset: its own default
     instructors_group: str | None = None  # hub group whose members are instructors; unset: "instructors"
     debug: bool = False  # keep full tracebacks of grading failures
+    study_report_seconds: float | None = None  # the learner app reports study time this often; unset: 15 s
     hub_user: str | None = None
     hub_api_token: str | None = Field(None, repr=False)  # a secret: never printed
     service_prefix: str | None = None
