@@ -46,3 +46,18 @@ def test_a_circle_inside_grading_fails(tmp_path):
     parent = _copy_with(tmp_path, "grading/nbgrader_hooks.py", "from . import engines  # noqa")
     result = _lint(parent, tmp_path)
     assert result.returncode != 0 and "Grading has no circles" in result.stdout and "BROKEN" in result.stdout
+
+
+def test_a_kind_importing_the_model_fails(tmp_path):
+    # the old model <-> qtypes circle: a kind reaching up for model.Question (even under
+    # TYPE_CHECKING, which import-linter counts) breaks the build; kinds use questiondata
+    parent = _copy_with(tmp_path, "qtypes/single.py", "from ..model import Question  # noqa")
+    result = _lint(parent, tmp_path)
+    assert result.returncode != 0 and "BROKEN" in result.stdout
+    assert "partyquiz.qtypes.single -> partyquiz.model" in result.stdout
+
+
+def test_the_contracts_ignore_no_import():
+    # the cycle contract once exempted model -> qtypes; no contract may hide an import again
+    config = (REPO / ".importlinter").read_text(encoding="utf-8")
+    assert "ignore_imports" not in config and "exclude_type_checking_imports" not in config
