@@ -140,3 +140,24 @@ def test_non_editable_install_finds_rules_and_templates(tmp_path):
     # `partyquiz serve` copies the landing notebooks into every home: shipped in the package too
     shipped = {Path(p).name for p in found["notebooks"] if p.startswith(installed)}
     assert {"app.ipynb", "workbench.ipynb", "start.ipynb", "my_records.ipynb", "instructor.ipynb"} <= shipped
+
+
+def test_one_default_ledger_for_the_cli_and_the_hub(tmp_path, monkeypatch):
+    """Without --ledger, `partyquiz …` and `partyquiz serve` use the same ledger: <var>/ledger.db."""
+    from typer.testing import CliRunner
+
+    from partyquiz.cli import _register, app
+    from partyquiz.hub import HubSetup
+    from partyquiz.records.ledger import engine_for, load_learners
+
+    monkeypatch.setenv("PARTYQUIZ_VAR", str(tmp_path / "var"))
+    expected = f"sqlite:///{tmp_path / 'var' / 'ledger.db'}"
+    assert settings().ledger_url == expected
+    assert HubSetup(hub_dir=tmp_path / "hub").ledger() == expected  # not a second ledger in the hub's folder
+    _register()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("工号,姓名,支部,人员类别\na01,张三,一支部,党员\n", encoding="utf-8")
+    imported = CliRunner().invoke(app, ["roster", "import", str(roster), "--gradebook", f"sqlite:///{tmp_path / 'gradebook.db'}"])
+    assert imported.exit_code == 0, imported.output
+    with engine_for(expected) as engine, engine.connect() as conn:  # the CLI wrote the one default ledger
+        assert [p.id for p in load_learners(conn)] == ["a01"]
