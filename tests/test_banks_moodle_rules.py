@@ -282,3 +282,24 @@ def test_messages_switch_language():
     i18n.set_language("en")
     en = parse_text("::a:: 一{#1e400}", "t.gift").problems[0].message
     assert "无法识别" in zh and "cannot read" in en and "/" not in zh
+
+
+def test_single_choice_with_several_right_answers_through_every_format(tmp_path):
+    from partyquiz.questiondata import Option
+
+    q = Question(id="s-any", type="single", stem="下列哪一项属于“三会”？", options=[
+        Option(id="a", text="支部党员大会", correct=True), Option(id="b", text="支部委员会", correct=True), Option(id="c", text="党课")])
+    for fmt, ext in FORMATS.items():
+        write_bank([q], tmp_path / f"b{ext}", fmt)
+        assert parse_bank(tmp_path / f"b{ext}").questions == [q], fmt
+
+
+def test_spreadsheet_single_with_several_letters_is_a_slip_unless_weighted(tmp_path):
+    path = tmp_path / "单选.csv"
+    path.write_text("题型,题干,选项A,选项B,选项C,答案,选项A权重,选项B权重\n"
+                    "单选,多写了字母,甲,乙,丙,AB,,\n"
+                    "单选,两个满分答案,甲,乙,丙,AB,100%,100%\n", encoding="utf-8")
+    result = parse_bank(path)
+    assert [(p.line, p.column) for p in result.problems] == [(2, "答案 (F)")] and "AB" in result.problems[0].message
+    (q,) = result.questions
+    assert q.correct_ids == ["A", "B"] and [o.fraction for o in q.options] == [None, None, None]

@@ -2,9 +2,9 @@
 
 An imported file becomes `<course>/media/<safe name>` and the text that shows it says
 `<img src="media/<safe name>">` (or links to it, `<a href="media/<safe name>">`). One file may
-hold at most MAX_MEDIA_BYTES: a bigger one is not imported, and the reader names it in a warning. The name is ASCII, without folders, prefixed by a short hash of
-the content (two different `image.png` never overwrite each other; the same picture twice is
-stored once). The widgets inline a relative image found in the quiz folder, so a built
+hold at most MAX_MEDIA_BYTES: a bigger one is not imported, and the reader names it in a
+warning. The name is ASCII, without folders, prefixed by a short hash of the content (two
+different `image.png` never overwrite each other; the same picture twice is stored once). The widgets inline a relative image found in the quiz folder, so a built
 assignment carries `media/` next to its notebook and shows it offline.
 """
 from __future__ import annotations
