@@ -303,3 +303,13 @@ def test_spreadsheet_single_with_several_letters_is_a_slip_unless_weighted(tmp_p
     assert [(p.line, p.column) for p in result.problems] == [(2, "答案 (F)")] and "AB" in result.problems[0].message
     (q,) = result.questions
     assert q.correct_ids == ["A", "B"] and [o.fraction for o in q.options] == [None, None, None]
+
+
+def test_an_embedded_file_over_the_media_limit_is_skipped_with_a_warning(monkeypatch):
+    from partyquiz.banks import media
+
+    monkeypatch.setattr(media, "MAX_MEDIA_BYTES", 40)  # the 1×1 PNG (70 bytes) is now too big; the 18-byte text is not
+    result = parse_bank(FIX / "moodle-rules.xml")
+    assert [name.rsplit("-", 1)[-1] for name in result.media] == ["xuexi.txt"]
+    assert any(w.line == 55 and "dang-qi.png" in w.message and "not imported" in w.message for w in result.warnings)
+    assert by_id(result)["x-old-image"].stem == "下图是什么？"
