@@ -27,27 +27,34 @@ COURSE_ID = "partyquiz"
 
 
 def app_course() -> Course:
-    """l1: every question type (an essay too), 40 min; l2: two questions, two attempts (补考),
-    elective with a deadline; l3: one question and a 6-second limit that submits itself."""
+    """l1: every question type (an essay too), 40 min, a link and media in its text; l2: two
+    questions, two attempts (补考), elective; l3: one question and a 6-second limit that submits
+    itself; l4: two questions and a 6-second limit after which the learner goes on, marked late."""
     questions = every_type_questions()
     retake = [Question(id=f"r{i}", type="single", stem=f"第 {i} 题：“三会一课”中的“一课”指什么？",
                        options=[Option(id="dangke", text="党课", correct=True), Option(id="huiyi", text="党员大会")])
               for i in (1, 2)]
-    quick = [Question(id="k1", type="truefalse", stem="党支部每月开展一次主题党日活动。", answer=True)]
+    quick = [Question(id="k1", type="truefalse", stem="党支部每月开展一次主题党日活动。", answer=True),
+             Question(id="k2", type="truefalse", stem="党小组会一般每月召开一次。", answer=True),
+             Question(id="k3", type="truefalse", stem="党课每年至少一次。", answer=False)]
     all_types = Quiz(id="quiz1", title="随堂测验", time_limit_minutes=40, sections=[Section(pool=[q.id for q in questions])])
     two = Quiz(id="quiz2", title="补考测验", attempts=2, counts="highest", sections=[Section(pool=["r1", "r2"])])
     timed = Quiz(id="quiz3", title="限时测验", time_limit_minutes=0.1, time_up="submit", sections=[Section(pool=["k1"])])
+    late = Quiz(id="quiz4", title="限时测验（可逾期）", time_limit_minutes=0.1, time_up="late", sections=[Section(pool=["k2", "k3"])])
     course = Course(id="app", title="党员教育示例课程", year=2026, pass_mark=60, lessons=[
         Lesson(id="l1", title="三会一课", file="lessons/l1.md", hours=2, quiz=all_types, deadline=dt.date(2026, 12, 31)),
         Lesson(id="l2", title="党课的要求", file="lessons/l2.md", hours=1, quiz=two, required=False),
         Lesson(id="l3", title="主题党日", file="lessons/l3.md", hours=0.5, quiz=timed),
+        Lesson(id="l4", title="党小组会", file="lessons/l4.md", hours=0.5, quiz=late, required=False),
     ])
     course.questions = {q.id: q for q in questions + retake + quick}
     course.lesson_text = {
         "l1": "# 三会一课\n\n**营造深厚的学习风气。**在全党形成浓厚氛围。\n\n## 第一节\n\n“三会一课”是党的组织生活的基本制度。\n\n"
-              "![会议示意图](media/tu.png)\n\n## 第二节\n\n支部党员大会每季度召开一次。\n\n![讲解视频](media/jiangjie.webm)\n",
+              "![会议示意图](media/tu.png)\n\n## 第二节\n\n支部党员大会每季度召开一次。详见[党章](https://www.12371.cn/special/zggcddz/)。\n\n"
+              "![讲解视频](media/jiangjie.webm)\n",
         "l2": "# 党课的要求\n\n党课每季度至少一次。\n",
         "l3": "# 主题党日\n\n每月固定一天。\n",
+        "l4": "# 党小组会\n\n党小组会一般每月召开一次。\n",
     }
     return course
 

@@ -1,24 +1,28 @@
 """Learners in a real browser: the learner app in Voilà (a Jupyter server with Voilà's server
 extension, rooted at the learner's home, as inside the hub), Debian's Chromium by Playwright.
 
-Desktop (1366×768, mouse) and phone (390×844, touch) learners go course centre → lesson → every
-question type → 交卷 → result → 我的学习档案, counting their actions; a retake after a fail; the
-countdown reaching zero; a double 交卷; no English interface string; the axe scan; phone layout
-(no sideways scrolling, tap targets ≥ 44 px, body text ≥ 16 px). The kernel-death test is in
-test_app_connection.py.
+Desktop (1366×768, mouse) and phone (390×844 and 360×800, touch) learners go course centre →
+lesson → every question type → 交卷 → result → 我的学习档案, counting their actions; the study
+time and sections reached land in the answers file; a retake after a fail, from the course
+centre's card; the countdown reaching zero (submit) and passing zero (`time_up: late`); a double
+交卷; no English interface string (text and attributes); the axe scan; phone layout (no sideways
+scrolling, tap targets ≥ 44 px, text ≥ 16 px); 大字号 grows the text and survives a reload. The
+same learner through the real hub is test_app_hub.py; kernel death, restart and a dropped
+connection are in test_app_connection.py.
 """
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import CHROMIUM_ARGS, require
 from helpers_app import (DESKTOP, PHONE, Actions, answer_every_type, app_course, assert_no_english, assert_phone_layout, axe_scan,
-                         card, grade, inbound, learner_home, open_app, q, release, running_voila, stored, wait_saved)
+                         card, font_size, grade, inbound, learner_home, open_app, q, release, running_voila, stored, wait_saved)
 from partyquiz.grading.site import GraderSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -173,7 +177,13 @@ def test_phone_learner_fails_retakes_and_passes(world):
         assert "不合格" in result and "还可以补考 1 次" in result
         assert_phone_layout(page, "result")
 
-        act.press(page.locator(".pq-retake"), "补考")
+        assert page.locator(".pq-retake").is_visible()  # offered on the result page, and on the course centre's card:
+        page.locator(".pq-nav-centre").tap()
+        page.locator(".pq-page-centre").wait_for(timeout=30_000)
+        l2 = card(page, "app-l2", "l2")
+        assert "可补考" in l2.inner_text() and "已提交 1 / 2 次" in l2.inner_text()
+        assert l2.locator(".pq-action").inner_text().strip() == "补考"
+        act.press(l2.locator(".pq-action"), "补考")
         page.locator(".pq-page-lesson").wait_for(timeout=30_000)
         assert "第 2 次作答" in page.locator(".pq-quiz-intro").inner_text()
         assert (home / "app-l2" / "l2.answers.attempt-1.json").exists()  # the first attempt is kept
@@ -231,5 +241,125 @@ def test_countdown_reaching_zero_submits(world):
         assert len(inbound(site, "app-l3")) == 1
         submitted = json.loads(next(inbound(site, "app-l3")[0].glob("l3.answers.json")).read_text(encoding="utf-8"))
         assert submitted["answers"]["k1"]["value"] is True
+    finally:
+        page.close()
+
+
+def on_both_phones(page, name: str) -> None:
+    """The layout and language checks at 390×844 and at 360×800 (the small Android phone), back to 390×844."""
+    for width, height in ((390, 844), (360, 800)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(300)  # one layout pass
+        assert_phone_layout(page, f"{name} at {width}×{height}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_no_english(page, name)
+
+
+def study(home: Path, assignment: str, notebook: str) -> dict:
+    return stored(home, assignment, notebook).get("study") or {}
+
+
+def test_phone_learner_answers_every_type_by_touch_on_small_phones(world):
+    """A second learner on a phone: every question type by touch; the layout at 390×844 and
+    360×800 and the no-English check on every page; 大字号 grows the text and survives a reload;
+    the page writes study time and sections reached into the answers file."""
+    from partyquiz.app.pages import lesson_sections
+
+    site, learner = world["site"], "u0003"
+    home = learner_home(world["home"].parent, site, learner)
+    with running_voila(home, world["ledger"], learner=learner, extra_env={"PARTYQUIZ_STUDY_REPORT_SECONDS": "2"}) as server:
+        page = world["browser"].new_page(**PHONE)
+        try:
+            act = Actions(page, touch=True)
+            open_app(page, server)
+            on_both_phones(page, "course centre")
+            act.press(card(page, "app-l1", "l1").locator(".pq-action"), "开始学习")
+            page.locator(".pq-page-lesson").wait_for(timeout=60_000)
+            on_both_phones(page, "lesson")
+            assert page.locator(".pq-lesson-text a").get_attribute("target") == "_blank"  # the app stays open
+
+            # 大字号: the text really grows, and the choice survives a reload
+            before = font_size(page, ".pq-lesson-text p")
+            act.press(page.locator(".pq-large-switch"), "大字号")
+            page.locator(".pq-app.pq-large").wait_for()
+            larger = font_size(page, ".pq-lesson-text p")
+            assert larger >= before * 1.15, (before, larger)
+            assert font_size(page, ".pq-start-quiz") > 16
+            on_both_phones(page, "lesson, large text")
+            page.reload(wait_until="commit")
+            page.locator(".pq-page-lesson").wait_for(timeout=120_000)  # back on the lesson (#pq/lesson/…)
+            page.locator(".pq-app.pq-large").wait_for(timeout=30_000)
+            assert font_size(page, ".pq-lesson-text p") == larger
+            act.press(page.locator(".pq-large-switch"), "大字号 off")
+            page.wait_for_function("() => !document.querySelector('.pq-app.pq-large')")
+            assert font_size(page, ".pq-lesson-text p") == before
+
+            # study time and sections reached: the learner reads every section; the page reports every 2 s
+            sections = lesson_sections(home / "app-l1" / "l1.ipynb")
+            for n in range(len(sections)):
+                page.locator(f".pq-lesson-section[data-section='{n}']").scroll_into_view_if_needed()
+                page.mouse.wheel(0, 40)  # the learner is active
+                page.wait_for_timeout(700)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and len(study(home, "app-l1", "l1").get("sections_reached", [])) < len(sections):
+                time.sleep(0.5)
+            written = study(home, "app-l1", "l1")
+            assert written.get("sections_reached") == list(range(len(sections))), written
+            assert written["sections_total"] == len(sections) and written["active_seconds"] > 0, written
+
+            act.press(page.locator(".pq-start-quiz"), "开始答题")
+            page.locator(".pq-question").first.wait_for(timeout=60_000)
+            answer_every_type(page, act)
+            wait_saved(page, 7)
+            assert "已答 7 / 7 题" in page.locator(".pq-progress").inner_text()
+            answers = stored(home, "app-l1", "l1")["answers"]
+            assert answers["q-num"]["value"] == "32" and answers["q-fill"]["value"] == ["月", "半年"]
+            assert answers["q-match"]["value"] == {"dahui": "每季度", "zhiwei": "每月"}
+            on_both_phones(page, "quiz")
+            spent = study(home, "app-l1", "l1")["active_seconds"]
+
+            act.press(page.locator(".pq-submit"), "交卷")
+            act.press(page.locator(".pq-confirm-yes"), "确认交卷")
+            page.locator(".pq-receipt").wait_for(timeout=60_000)
+            on_both_phones(page, "result")
+            act.press(page.locator(".pq-to-records"), "我的学习档案")
+            page.locator(".pq-page-records").wait_for(timeout=30_000)
+            on_both_phones(page, "records")
+            # the study time went on growing while the learner answered
+            assert study(home, "app-l1", "l1")["active_seconds"] >= spent > 0
+            print(f"phone learner: {act.count} actions: {act.log}")
+        finally:
+            page.close()
+
+
+def test_time_up_late_lets_the_learner_go_on_and_marks_later_answers_late(world):
+    page = world["browser"].new_page(**PHONE)
+    site, home = world["site"], world["home"]
+    try:
+        open_app(page, world["server"])
+        card(page, "app-l4", "l4").locator(".pq-action").tap()
+        page.locator(".pq-page-lesson").wait_for(timeout=60_000)
+        assert "超时后仍可作答但记为逾期" in page.locator(".pq-quiz-intro").inner_text()
+        page.locator(".pq-start-quiz").tap()
+        page.locator(".pq-time-left").wait_for(timeout=30_000)
+        q(page, "k2").locator("label", has_text="正确").tap()
+        q(page, "k2").locator(".pq-saved-ok").wait_for(timeout=20_000)
+        # the countdown passes zero: the page says so, the quiz stays open, nothing is submitted
+        page.locator(".pq-time-up").wait_for(timeout=40_000)
+        assert "仍可作答" in page.locator(".pq-time-up").inner_text()
+        page.wait_for_timeout(3000)
+        assert page.locator(".pq-receipt").count() == 0 and inbound(site, "app-l4") == []
+        q(page, "k3").locator("label", has_text="错误").tap()
+        page.locator(".pq-qid-k3 .pq-saved-ok").wait_for(timeout=20_000)
+        assert "逾期" in q(page, "k3").locator(".pq-saved").inner_text()
+        assert "逾期" not in q(page, "k2").locator(".pq-saved").inner_text()
+        answers = stored(home, "app-l4", "l4")["answers"]
+        assert (answers["k2"]["late"], answers["k3"]["late"]) == (False, True)
+        assert_no_english(page, "late quiz")
+        page.locator(".pq-submit").tap()
+        page.locator(".pq-confirm-yes").tap()
+        page.locator(".pq-receipt").wait_for(timeout=60_000)
+        assert "自动交卷" not in page.locator(".pq-page-result").inner_text()
+        assert len(inbound(site, "app-l4")) == 1
     finally:
         page.close()

@@ -41,6 +41,7 @@ from .records import OwnRecords, own_records
 CSS = (Path(__file__).with_name("style.css")).read_text(encoding="utf-8")
 VIDEO = re.compile(r'<img([^>]*?)\ssrc="([^":]+\.(?:mp4|webm|ogv|ogg|m4v|mp3|m4a|wav))"([^>]*)>', re.I)
 RELATIVE_IMG = re.compile(r'(<img[^>]*?\ssrc=")(?![a-z][a-z0-9+.-]*:|/)([^"]+)(")', re.I)
+EXTERNAL_LINK = re.compile(r'(<a\s[^>]*?href="https?://[^"]*")(?![^>]*\starget=)', re.I)  # opens beside the app, never instead of it
 POLL_SECONDS = 20.0  # a result page looks for new feedback this often (the instructor marked an essay)
 
 
@@ -115,7 +116,7 @@ def render_lesson(sections: list[str], folder: Path, home: Path, base_url: str) 
                 return match.group(0)
             return f"{match.group(1)}{esc(files_url(target, home, base_url))}{match.group(3)}"
 
-        body = RELATIVE_IMG.sub(big_image, VIDEO.sub(media, body))
+        body = EXTERNAL_LINK.sub(r'\1 target="_blank" rel="noopener noreferrer"', RELATIVE_IMG.sub(big_image, VIDEO.sub(media, body)))
         parts.append(f"<section class='pq-lesson-section' data-section='{index}'>{body}</section>")
     return f"<article class='pq-lesson-text'>{''.join(parts)}</article>"
 
