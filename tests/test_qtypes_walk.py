@@ -317,3 +317,33 @@ def meaning_differences(a: Question, b: Question) -> list[str]:
         if kind.answer_feedback(a, value) != kind.answer_feedback(b, value):
             found.append(f"feedback for {value!r}: {kind.answer_feedback(a, value)} → {kind.answer_feedback(b, value)}")
     return found
+
+
+def test_importing_a_kind_module_whose_control_misses_fill_fails(tmp_path):
+    # what a new file in partyquiz/qtypes/ goes through: @register runs when the module is imported
+    import importlib.util
+
+    from partyquiz.qtypes.registry import IncompleteKind
+
+    source = tmp_path / "nofill.py"
+    source.write_text(
+        "from partyquiz.qtypes.base import Control\n"
+        "from partyquiz.qtypes.registry import register\n"
+        "from partyquiz.qtypes.single import Single\n"
+        "class NoFillControl(Control):\n"
+        "    qtype = 'nofill'\n"
+        "    def _build(self, saved):\n"
+        "        return Single.control._build(self, saved)\n"
+        "    @property\n"
+        "    def value(self):\n"
+        "        return None\n"
+        "    def clear(self):\n"
+        "        return None\n"
+        "@register\n"
+        "class NoFill(Single):\n"
+        "    name = 'nofill'\n"
+        "    control = NoFillControl\n", encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("nofill", source)
+    with pytest.raises(IncompleteKind, match="NoFillControl does not implement fill"):
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert "nofill" not in registry.names()
