@@ -110,7 +110,7 @@ def test_no_more_attempts_than_the_quiz_allows(tmp_path):
     store.release("c", "a1", _zip({"l1.ipynb": b"{}", "l1.quiz.json": _quiz_file(attempts=2)}))
     store.submit("c", "a1", "u0002", _zip({"l1.ipynb": b"1"}))
     store.submit("c", "a1", "u0002", _zip({"l1.ipynb": b"2"}))
-    with pytest.raises(StoreError, match="2 attempt") as exc:
+    with pytest.raises(StoreError, match="2 次提交机会已用完") as exc:
         store.submit("c", "a1", "u0002", _zip({"l1.ipynb": b"3"}))
     assert exc.value.status == 403
     assert [a["bytes"] for a in store.attempts("c", "a1", "u0002")] == [1, 1]
@@ -156,7 +156,7 @@ def test_the_deadline_closes_submissions_unless_the_quiz_takes_late_work(tmp_pat
         store.submit("c", "a1", "u0002", _zip({"l1.ipynb": b"1"}))
         assert len(store.attempts("c", "a1", "u0002")) == 1
     else:
-        with pytest.raises(StoreError, match="deadline") as exc:
+        with pytest.raises(StoreError, match=f"已于 {deadline} 23:59 截止") as exc:
             store.submit("c", "a1", "u0002", _zip({"l1.ipynb": b"1"}))
         assert exc.value.status == 403 and store.attempts("c", "a1", "u0002") == []
 
@@ -180,11 +180,11 @@ def test_a_learners_storage_is_capped_over_all_attempts(tmp_path):
     store = _store(tmp_path, max_bytes=1000, quota_bytes=2500)
     for n in range(2):
         store.submit("c", "a1", "u0002", _zip({"l1.ipynb": bytes([n]) * 900}))
-    with pytest.raises(StoreError, match="quota") as exc:
+    with pytest.raises(StoreError, match="存储空间") as exc:
         store.submit("c", "a1", "u0002", _zip({"l1.ipynb": b"x" * 900}))
     assert exc.value.status == 413
     store.submit("c", "a1", "u0002", _zip({"l1.ipynb": b"x" * 500}))  # what still fits is taken
-    with pytest.raises(StoreError, match="quota"):
+    with pytest.raises(StoreError, match="存储空间"):
         store.submit("c", "a1", "u0002", _zip({"l1.ipynb": b"x" * 300}))
     assert sum(a["bytes"] for a in store.attempts("c", "a1", "u0002")) == 2300
     assert Store(store.root, store.limits)._usage("c", "u0002") == 2300  # counted again from disk after a restart

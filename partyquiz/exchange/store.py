@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import swap_in_folder
+from ..i18n import t
 from .archive import DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, ArchiveError, ArchiveTooBig, pack, printable, unpack_counted
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
@@ -138,6 +139,13 @@ def policy_of(folder: Path) -> Policy:
     if not attempts:
         return Policy()
     return Policy(attempts=min(attempts), closes_at=min(closes) if closes else None, late_ok=all(late))
+
+
+def _local(when: dt.datetime) -> str:
+    """The last minute of a deadline day, as the learner reads it (DEADLINE_ZONE)."""
+    from zoneinfo import ZoneInfo
+
+    return (when - dt.timedelta(minutes=1)).astimezone(ZoneInfo(DEADLINE_ZONE)).strftime("%Y-%m-%d %H:%M")  # …23:59
 
 
 def _end_of_day(day: dt.date) -> dt.datetime:
@@ -309,12 +317,11 @@ class Store:
         policy = self.policy(course, assignment)
         when = when or server_now()
         if policy.closes_at is not None and when >= policy.closes_at and not policy.late_ok:
-            raise StoreError(403, f"the deadline of {assignment} has passed ({policy.closes_at.isoformat()}); "
-                                  "submissions are closed")
+            raise StoreError(403, t("grading.exchange.closed", assignment=assignment, deadline=_local(policy.closes_at)))
         if len(self._attempt_folders(course, assignment, student)) >= policy.attempts:
-            raise StoreError(403, f"all {policy.attempts} attempt(s) of {assignment} are used; no more submissions")
+            raise StoreError(403, t("grading.exchange.attempts_used", assignment=assignment, n=policy.attempts))
         if self._usage(course, student) >= self.limits.quota:
-            raise StoreError(413, f"your storage quota on the exchange ({self.limits.quota} bytes) is used up")
+            raise StoreError(413, t("grading.exchange.quota_used", mb=round(self.limits.quota / 1e6, 1)))
         return policy
 
     def _attempt_folders(self, course: str, assignment: str, student: str) -> list[Path]:
@@ -333,7 +340,7 @@ class Store:
             try:
                 staged.mkdir()
                 cap = min(self.limits.max_bytes, room)
-                message = None if cap == self.limits.max_bytes else f"over your storage quota on the exchange ({self.limits.quota} bytes)"
+                message = None if cap == self.limits.max_bytes else t("grading.exchange.quota_over", mb=round(self.limits.quota / 1e6, 1))
                 files, size = self._unpack(data, staged / "files", max_bytes=cap, limit_message=message)
                 meta = {"student": student, "assignment": assignment, "course": course, "attempt": attempt,
                         "timestamp": when.strftime(TIMESTAMP_FORMAT), "files": files, "bytes": size,
