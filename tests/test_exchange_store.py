@@ -243,3 +243,18 @@ def test_the_release_archive_is_made_once_per_release(tmp_path):
     assert store.released("c") == [{"assignment_id": "a1", "notebooks": ["l1"]}]
     store.release("c", "a2", _zip({"l2.ipynb": b"{}"}))
     assert [a["assignment_id"] for a in store.released("c")] == ["a1", "a2"]
+
+
+# --- no world-writable exchange folder when the service is used (audit D1 leftover) -------------
+
+def test_no_shared_exchange_folder_when_the_service_is_used(tmp_path):
+    import stat as st
+
+    from partyquiz.grading.site import GraderSite
+
+    with_service = GraderSite(root=tmp_path / "a", exchange=tmp_path / "a-exchange", exchange_url="http://127.0.0.1:9/services/exchange/")
+    with_service.prepare()
+    assert with_service.root.is_dir() and not (tmp_path / "a-exchange").exists()
+    demo = GraderSite(root=tmp_path / "b", exchange=tmp_path / "b-exchange", exchange_url=None)
+    demo.prepare()  # the hub-less demo: nbgrader's folder exchange, shared by its one user
+    assert st.S_IMODE((tmp_path / "b-exchange").stat().st_mode) == 0o777
