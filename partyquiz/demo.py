@@ -22,7 +22,9 @@ from .model import Course, Learner
 from .settings import settings
 from .simulate import answer_as_learner, make_roster, simulated_answers
 
-DEFAULT_COURSE = settings().default_course
+# the demo's own course: online lessons credited by study time, and a stage test drawing from them
+DEMO_COURSE_ID = "dangyuan-jiaoyu"
+DEFAULT_COURSE = settings().courses_dir / DEMO_COURSE_ID
 
 
 @dataclass
@@ -41,29 +43,42 @@ def publish(site: GraderSite, course: Course) -> list[str]:
     return names
 
 
-def learner_session(site: GraderSite, course: Course, assignment: str, learner_id: str, home: Path, answers: dict[str, Any]) -> None:
-    """What one learner does: fetch, answer through the answer store, submit."""
+def learner_session(site: GraderSite, course: Course, assignment: str, learner_id: str, home: Path, answers: dict[str, Any],
+                    study_seconds: float | None = None) -> None:
+    """What one learner does: fetch, answer through the answer store, submit. `study_seconds`:
+    the active study time the learner app records beside the answers (None: the plain notebook
+    widgets, which record none)."""
     lesson = course.lesson_for_assignment(assignment)
     folder = site.fetch(assignment, learner_id, home)
     if lesson.quiz is not None:
-        answer_as_learner(folder, quiz_key(course, lesson), learner_id, answers)
+        key = quiz_key(course, lesson)
+        answer_as_learner(folder, key, learner_id, answers)
+        if study_seconds is not None:
+            from .answers import AnswerStore
+
+            AnswerStore(folder, key.notebook).update_meta(lambda meta: meta.update(study={"active_seconds": round(study_seconds, 1)}))
     site.submit(assignment, learner_id, home)
 
 
 def simulate_cohort(site: GraderSite, course: Course, roster: list[Learner], homes: Path, seed: int = 2026, submit_rate: float = 0.9) -> list[str]:
-    """Learners of varied ability answer every lesson; about one in ten never submits."""
+    """Learners of varied ability answer every lesson; about one in ten never submits. Each
+    studies a lesson for part or all of its expected minutes (the learner app records the time,
+    online hours are credited from it): diligent learners earn the lesson's hours, others less."""
     rng = random.Random(seed)
     submitted = []
     for learner in roster:
         if rng.random() > submit_rate:
             continue
         ability = rng.betavariate(4, 2)  # most learners do fairly well, some struggle
+        diligence = rng.betavariate(5, 2)  # share of the expected study time, most read most of it
         home = homes / learner.id
         shutil.rmtree(home, ignore_errors=True)
         for lesson in course.lessons:
             assignment = course.assignment_name(lesson)
             answers = simulated_answers(quiz_key(course, lesson), learner.id, ability, rng) if lesson.quiz else {}
-            learner_session(site, course, assignment, learner.id, home, answers)
+            expected = 60 * (lesson.minutes if lesson.minutes is not None else 60 * lesson.hours)
+            studied = expected * min(1.0, diligence * rng.uniform(1.0, 1.5))
+            learner_session(site, course, assignment, learner.id, home, answers, study_seconds=studied)
         submitted.append(learner.id)
     return submitted
 
@@ -114,7 +129,7 @@ def run_demo(
     simulate_activities(ledger_url, roster, course.year, var / "签到表", seed)
     console.print(f"4. {t('demo.step.export')}")
     files = write_exports_and_report(ledger_url, out, courses=[course], year=course.year)  # the activity tables in out/线下活动 too
-    branches_rows = branch_summary(ledger_url, course.id)
+    branches_rows = branch_summary(ledger_url, course.id, year=course.year)  # the course's year, offline hours beside
     console.print(summary_table(branches_rows))
     console.print(t("cli.files_written"))
     for path in files:

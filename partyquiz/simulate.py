@@ -6,6 +6,7 @@ and sometimes leave a question blank. Deterministic from the seed.
 """
 from __future__ import annotations
 
+import datetime as dt
 import random
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,19 @@ def simulated_id_number(rng: random.Random) -> str:
     return first17 + id_check_character(first17)
 
 
+def joined_on(category: str, rng: random.Random, year: int = 2026) -> dt.date | None:
+    """A 入党日期 that fits the category: a 预备党员 joined within the year before `year` (so the
+    probation year reaches into it), other members years ago; candidates have none."""
+    if category == "预备党员":
+        return dt.date(year - 1, rng.randint(7, 12), rng.randint(1, 28))
+    if category in ("党员", "书记和班子成员", "干部"):
+        return dt.date(rng.randint(1985, year - 2), rng.randint(1, 12), rng.randint(1, 28))
+    return None
+
+
 def make_roster(n: int, branches: int = 3, seed: int = 2026) -> list[Learner]:
     rng = random.Random(seed)
+    joined = random.Random(seed + 1)  # its own stream: names and ID numbers stay as they were
     names = BRANCH_NAMES[:branches] if branches <= len(BRANCH_NAMES) else [f"第{i + 1}党支部" for i in range(branches)]
     roster = []
     cadres = 0
@@ -61,6 +73,7 @@ def make_roster(n: int, branches: int = 3, seed: int = 2026) -> list[Learner]:
                 category=category,
                 rank=rank,
                 id_number=simulated_id_number(rng),
+                joined_on=joined_on(category, joined),
             )
         )
     return roster

@@ -57,6 +57,6 @@ def test_demo_course_is_credited_once_beside_the_full_course():
     rules = load_rules(DEFAULT_RULES)
     assert frozenset({("changxiao-jizhi", "l2"), ("jiaoyu-guanli", "l1")}) in rules.same_material
     demo = load_course(COURSES / "jiaoyu-guanli")
-    # a 3-day concentrated class: 24 学时 once its closing test is passed, counting as concentrated training
-    assert (demo.form, demo.lessons[0].hours) == ("脱产", 24)
-    assert rules.kind_of(demo.form) == "集中培训" and rules.lesson_hours(demo.lessons[0], True, form=demo.form) == 24
+    # an online lesson of 45 minutes: 0.75 学时 at most (1 hour = 1 学时), credited from the study time
+    assert (demo.form, demo.lessons[0].hours, demo.lessons[0].minutes) == ("在线", 0.75, 45)
+    assert rules.kind_of(demo.form) == "在线自学" and rules.lesson_hours(demo.lessons[0], True, form=demo.form, studied_minutes=30) == 0.5

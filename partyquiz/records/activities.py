@@ -29,6 +29,7 @@ from ..i18n import t
 from ..model import Learner
 from . import ledger as L
 from .roster import _read_rows
+from .rules import ONLINE
 
 ATTENDED, LEAVE, ABSENT = "attended", "leave", "absent"
 STATUS_LABEL = {ATTENDED: "出席", LEAVE: "请假", ABSENT: "缺席"}
@@ -525,15 +526,16 @@ def offline_dicts(sessions: list[Session], attendance: list[Any], people: list[L
         form = activity_rules.form_of(s.kind)
         course_id = f"{OFFLINE_PREFIX}{s.kind}"
         category = rules.training_category(course_id, form) if hasattr(rules, "training_category") else ""
+        online = rules.kind_of(form) == ONLINE  # a 网络专题班 imported from its completion list is no offline class
         what[s.id] = [{
             "course_id": course_id, "lesson_id": s.id, "course_title": s.kind, "lesson_title": s.title,
-            "training_name": f"{s.kind}（线下）", "organiser": s.organiser or s.branch, "institution": s.branch,
+            "training_name": f"{s.kind}（{'网络' if online else '线下'}）", "organiser": s.organiser or s.branch, "institution": s.branch,
             "form": form, "kind": rules.kind_of(form), "training_category": category,
             "start_date": s.date, "end_date": end, "year": year, "period": f"{s.date:%Y.%m.%d}—{end:%Y.%m.%d}",
             "hours": round(share, 2), "score": 0.0, "max_score": 0.0, "percent": 0.0,
             "result": STATUS_LABEL[ATTENDED], "passed": "合格",
             "completed_at": dt.datetime.combine(end, dt.time()), "rolled_at": None,
-            "notes": "线下活动：" + s.title, "batch_id": s.source, "offline": True,
+            "notes": ("网络培训：" if online else "线下活动：") + s.title, "batch_id": s.source, "offline": True,
         } for year, share in sorted(shares.items())]
     out = []
     for a in attendance:

@@ -1,5 +1,6 @@
 """A simulated year of branch activities for `make demo` and the benchmarks: 三会一课, 集体学习,
-主题党日, a 集中培训, with attendance (most present, some on leave or absent)."""
+主题党日, a 集中培训, with attendance (most present, some on leave or absent), and the cadres'
+网络专题班 (online self-study from a completion list)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +13,16 @@ from ..model import Learner
 from . import ledger as L
 from .activities import Attendance, SheetResult, Session, import_attendance, store_sessions
 
+# the cadres' online class of the year (网络专题班, 干部网络学院): its completion list gives 50 学时 of
+# online self-study, the cadres' yearly online requirement; about four in five complete it
+ONLINE_CLASS_HOURS = 50.0
+CADRES = "干部"
+# the year's 集中培训: 3 days (8 学时 a day), the 发展对象's "≥ 3 days or 24 学时" in one class
+TRAINING_DAYS = 3
 # one branch's year: (kind, months, clock hours; None = the length is in days)
 YEAR_PLAN = [("支部党员大会", (3, 6, 9, 12), 2.0), ("支委会", tuple(range(1, 13)), 1.0), ("党小组会", tuple(range(1, 13)), 1.0),
              ("集体学习", tuple(range(1, 13)), 2.0), ("主题党日", tuple(range(1, 13)), 3.0), ("党课", (5, 11), 2.0),
-             ("站点集中收看", (7,), 2.0), ("集中培训", (9,), None)]
+             ("站点集中收看", (7,), 2.0), ("集中培训", (9,), None), ("网络专题班", (4,), ONLINE_CLASS_HOURS)]
 COMMITTEE = ("支部书记", "支部委员", "支部委员")
 
 
@@ -31,17 +38,33 @@ def simulated_year(roster: list[Learner], year: int, seed: int = 2026, *, skip: 
         committee = {p.id for p in members[:len(COMMITTEE)]}
         for kind, months, hours in YEAR_PLAN:
             for month in months:
+                if kind == "网络专题班":
+                    out.extend(_online_class(branch, members, year, month, hours, rng))
+                    continue
                 if kind not in ("集中培训",) and rng.random() < skip:
                     continue
                 day = dt.date(year, month, rng.randint(5, 25))
                 session = Session(kind=kind, title=f"{month}月{kind}", date=day, branch=branch, organiser=f"{branch}支委会",
-                                  clock_hours=hours, days=None if hours else 2.0,
-                                  end_date=day + dt.timedelta(days=1) if hours is None else None,
+                                  clock_hours=hours, days=None if hours else TRAINING_DAYS,
+                                  end_date=day + dt.timedelta(days=TRAINING_DAYS - 1) if hours is None else None,
                                   form="站点集中收看" if kind == "站点集中收看" else "现场")
                 expected = [p for p in members if kind != "支委会" or p.id in committee]
                 present = [Attendance(learner_id=p.id, status=rng.choices(("attended", "leave", "absent"), (88, 7, 5))[0]) for p in expected]
                 out.append((session, present))
     return out
+
+
+def _online_class(branch: str, members: list[Learner], year: int, month: int, hours: float,
+                  rng: random.Random) -> list[tuple[Session, list[Attendance]]]:
+    """The branch's cadres in the year's 网络专题班 (three months online): completed or not."""
+    cadres = [p for p in members if p.category == CADRES]
+    if not cadres:
+        return []
+    start = dt.date(year, month, 1)
+    session = Session(kind="网络专题班", title=f"{year}年度干部网络专题班（{hours:g}学时）", date=start,
+                      end_date=dt.date(year, month + 2, 28), clock_hours=hours, branch=branch,
+                      organiser="示例单位党委组织部", form="网络")
+    return [(session, [Attendance(learner_id=p.id, status="attended" if rng.random() < 0.8 else "absent") for p in cadres])]
 
 
 def mark_committee(ledger_url: str, roster: list[Learner]) -> None:
