@@ -57,6 +57,7 @@ def public_quiz(course: Course, lesson: Lesson) -> dict:
         # what the learner app shows before the quiz starts (学时, 必修/选修, deadline, pass mark)
         "lesson": {"hours": lesson.hours, "minutes": lesson.minutes, "required": lesson.required,
                    "deadline": lesson.deadline.isoformat() if lesson.deadline else None,
+                   "after_deadline": lesson.after_deadline,
                    "pass_mark": course.pass_mark_for(lesson), "year": course.year},
         # a section's points override the question's: show the learner what the grader counts
         "questions": {qid: {**q.public(with_key=practice), "points": points_for(key, qid)} for qid, q in key.questions.items()},

@@ -157,6 +157,8 @@ class Lesson(_Model):
     pass_mark: float | None = None  # percent; falls back to the course's
     required: bool = True  # 必修 (False: 选修)
     deadline: dt.date | None = None  # 截止日期, shown in the course centre
+    # 逾期提交 after the deadline: "late" = taken and marked late (nbgrader's rule); "closed" = refused
+    after_deadline: Literal["late", "closed"] = "late"
     # a stage test or final exam (阶段测试 / 结业考试): its own assignment, pass mark and time limit
     # (quiz.time_limit_minutes), and `weight` in the course result (CourseResult)
     kind: Literal["lesson", "test"] = "lesson"

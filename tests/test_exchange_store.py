@@ -28,9 +28,9 @@ def _zip(entries: dict[str, bytes], method=zipfile.ZIP_DEFLATED) -> bytes:
     return buf.getvalue()
 
 
-def _quiz_file(attempts: int = 1, deadline: str | None = None, time_up: str = "submit") -> bytes:
-    return json.dumps({"quiz": {"id": "q1", "attempts": attempts, "time_up": time_up},
-                       "lesson": {"deadline": deadline}}).encode()
+def _quiz_file(attempts: int = 1, deadline: str | None = None, after_deadline: str = "late") -> bytes:
+    return json.dumps({"quiz": {"id": "q1", "attempts": attempts},
+                       "lesson": {"deadline": deadline, "after_deadline": after_deadline}}).encode()
 
 
 def _store(tmp_path, **limits) -> Store:
@@ -139,19 +139,19 @@ def test_two_submits_at_once_cannot_both_take_the_last_attempt(tmp_path):
     assert len(store.attempts("c", "a1", "u0002")) == 1
 
 
-@pytest.mark.parametrize("days,time_up,accepted", [
-    (-1, "submit", False),  # the deadline was yesterday: closed
-    (-1, "late", True),  # the quiz's late rule takes late work
-    (0, "submit", True),  # the deadline is today: open until midnight (Asia/Shanghai)
-    (3, "submit", True),
+@pytest.mark.parametrize("days,after_deadline,accepted", [
+    (-1, "closed", False),  # the deadline was yesterday and the lesson is closed after it
+    (-1, "late", True),  # the default: late work is taken (and marked late by the server's stamp)
+    (0, "closed", True),  # the deadline is today: open until midnight (Asia/Shanghai)
+    (3, "closed", True),
 ])
-def test_the_deadline_closes_submissions_unless_the_quiz_takes_late_work(tmp_path, days, time_up, accepted):
+def test_the_deadline_closes_submissions_only_where_the_lesson_says_so(tmp_path, days, after_deadline, accepted):
     from zoneinfo import ZoneInfo
 
     today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
     deadline = (today + dt.timedelta(days=days)).isoformat()
     store = Store(tmp_path / "data")
-    store.release("c", "a1", _zip({"l1.ipynb": b"{}", "l1.quiz.json": _quiz_file(attempts=3, deadline=deadline, time_up=time_up)}))
+    store.release("c", "a1", _zip({"l1.ipynb": b"{}", "l1.quiz.json": _quiz_file(attempts=3, deadline=deadline, after_deadline=after_deadline)}))
     if accepted:
         store.submit("c", "a1", "u0002", _zip({"l1.ipynb": b"1"}))
         assert len(store.attempts("c", "a1", "u0002")) == 1

@@ -18,8 +18,8 @@ meta.json carries the name itself.
 What a learner may store is bounded (issue 13, H1/H2): per upload `Limits.max_bytes` and
 `max_files`; per learner and course `Limits.quota_bytes` over all attempts; per assignment the
 quiz's own `attempts` (from the released `<notebook>.quiz.json`, course.yml) and its lesson's
-`deadline` (the end of that day in `DEADLINE_ZONE`), after which only a quiz whose late rule is
-`time_up: late` still takes submissions. A learner's submits run one at a time, so two at once
+`deadline` (the end of that day in `DEADLINE_ZONE`), after which submissions are taken and marked
+late unless the lesson says `after_deadline: closed`. A learner's submits run one at a time, so two at once
 cannot both pass the attempt check.
 """
 from __future__ import annotations
@@ -116,7 +116,7 @@ class Policy:
 
     attempts: int = DEFAULT_MAX_ATTEMPTS
     closes_at: dt.datetime | None = None  # UTC; None: no deadline
-    late_ok: bool = True  # the quiz's late rule (`time_up: late`) takes submissions after the deadline
+    late_ok: bool = True  # the lesson's `after_deadline: late` (the default) takes work after the deadline, marked late
 
     def as_json(self) -> dict:
         return {"attempts": self.attempts, "closes_at": self.closes_at.isoformat() if self.closes_at else None,
@@ -131,7 +131,7 @@ def policy_of(folder: Path) -> Policy:
             doc = json.loads(path.read_text(encoding="utf-8"))
             quiz, lesson = doc.get("quiz") or {}, doc.get("lesson") or {}
             attempts.append(max(1, int(quiz.get("attempts", 1))))
-            late.append(quiz.get("time_up") == "late")
+            late.append(lesson.get("after_deadline", "late") != "closed")
             if lesson.get("deadline"):
                 closes.append(_end_of_day(dt.date.fromisoformat(str(lesson["deadline"]))))
         except (OSError, ValueError, TypeError, AttributeError):
