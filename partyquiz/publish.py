@@ -18,6 +18,7 @@ from .exports import any_evaluation, gather, write_exports
 from .exports.template import load_template
 from .model import Course
 from .records.activity_exports import activity_figures, export_activities
+from .records.evaluation import yearly_evaluation
 from .report import write_report
 from .settings import settings
 
@@ -36,15 +37,18 @@ def write_exports_and_report(
     template = load_template(settings().default_template)  # a bad template fails before any work
     got = gather(ledger_url, courses=courses)
     year = year or got.years[-1]
+    evaluated = got.has_activities or any_evaluation(ledger_url)
+    # the year's 量化考评 before the fork: the 培训档案's 年度考评 sheet and the report both hold it
+    evaluation = yearly_evaluation(ledger_url, year, snapshot=got.snapshot) if evaluated else None
 
     def main_exports() -> list[Path]:
-        return write_exports(got, out, template)
+        return write_exports(got, out, template, evaluations={year: evaluation} if evaluation is not None else None)
 
     def tables_and_report() -> list[Path]:
         files: list[Path] = []
         figures = None
-        if got.has_activities or any_evaluation(ledger_url):
-            figures = activity_figures(ledger_url, year, snapshot=got.snapshot)  # shared by the tables and the report
+        if evaluated:  # register, evaluation and points: shared by the tables and the report
+            figures = activity_figures(ledger_url, year, snapshot=got.snapshot, evaluation=evaluation)
         if got.has_activities:
             files += export_activities(ledger_url, out / ACTIVITIES, year, snapshot=got.snapshot, figures=figures)
         files.append(write_report(ledger_url, out / "report.html", pseudonymise=pseudonymise, courses=courses, year=year,

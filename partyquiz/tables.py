@@ -75,9 +75,25 @@ def _esc(text: str) -> str:
 
 def _sheet_xml(header: Sequence[str], rows: Sequence[Sequence[Any]], styles: list[int], text_idx: set[int], sst: dict[str, int]) -> Iterator[str]:
     """The worksheet, streamed in chunks. Strings go to the shared-string table `sst`: a
-    training file repeats branch, unit and course names on every row, so each is escaped once."""
+    training file repeats branch, unit and course names on every row, so each distinct string is
+    neutralised and escaped once (`seen`: the raw string → its index). The parts of a cell that
+    depend only on its column are built once per column."""
     cols = [_col(i + 1) for i in range(len(header))]
     st = [f' s="{s}"' if s else "" for s in styles]
+    pre = [f'<c r="{c}' for c in cols]
+    as_text = [f'"{s} t="s"><v>' for s in st]
+    as_number = [f'"{s}><v>' for s in st]
+    as_bool = [f'"{s} t="b"><v>' for s in st]
+    seen: dict[str, int] = {}
+
+    def index(text: str) -> int:
+        key = neutralise(text)
+        idx = sst.get(key)
+        if idx is None:
+            idx = sst[key] = len(sst)
+        seen[text] = idx
+        return idx
+
     yield ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
@@ -87,30 +103,37 @@ def _sheet_xml(header: Sequence[str], rows: Sequence[Sequence[Any]], styles: lis
            '<sheetFormatPr defaultRowHeight="15"/><cols>')
     yield "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(_widths(header, rows), start=1))
     yield '</cols><sheetData>'
-    chunk: list[str] = []
-    for n, row in enumerate([header, *rows], start=1):
+    head = "".join(f'<c r="{cols[i]}1"{HEAD} t="s"><v>{seen.get(str(h)) if str(h) in seen else index(str(h))}</v></c>'
+                   for i, h in enumerate(header) if h is not None and h != "")
+    chunk: list[str] = [f'<row r="1">{head}</row>']
+    seen_get = seen.get
+    for n, row in enumerate(rows, start=2):
+        r = str(n)
         cells = []
         for i, v in enumerate(row):
-            if v is None or v == "":
-                continue
             kind = type(v)
-            if kind is str or i in text_idx or n == 1:
-                v = neutralise(str(v))
-                idx = sst.get(v)
-                if idx is None:
-                    idx = sst[v] = len(sst)
-                cells.append(f'<c r="{cols[i]}{n}"{HEAD if n == 1 else st[i]} t="s"><v>{idx}</v></c>')
+            if kind is str:
+                if not v:
+                    continue
+                idx = seen_get(v)
+                cells.append(f'{pre[i]}{r}{as_text[i]}{index(v) if idx is None else idx}</v></c>')
+            elif v is None:
+                continue
+            elif i in text_idx:
+                text = str(v)
+                idx = seen_get(text)
+                cells.append(f'{pre[i]}{r}{as_text[i]}{index(text) if idx is None else idx}</v></c>')
             elif kind is float or kind is int:
-                cells.append(f'<c r="{cols[i]}{n}"{st[i]}><v>{v}</v></c>')
+                cells.append(f'{pre[i]}{r}{as_number[i]}{v}</v></c>')
             elif kind is bool:
-                cells.append(f'<c r="{cols[i]}{n}"{st[i]} t="b"><v>{int(v)}</v></c>')
+                cells.append(f'{pre[i]}{r}{as_bool[i]}{int(v)}</v></c>')
             elif kind is dt.datetime:
-                cells.append(f'<c r="{cols[i]}{n}"{st[i]}><v>{(v - _EPOCH).total_seconds() / 86400!r}</v></c>')
+                cells.append(f'{pre[i]}{r}{as_number[i]}{(v - _EPOCH).total_seconds() / 86400!r}</v></c>')
             elif kind is dt.date:
-                cells.append(f'<c r="{cols[i]}{n}"{st[i]}><v>{(v - _EPOCH_DATE).days}</v></c>')
+                cells.append(f'{pre[i]}{r}{as_number[i]}{(v - _EPOCH_DATE).days}</v></c>')
             else:
-                cells.append(f'<c r="{cols[i]}{n}"{st[i]}><v>{float(v)!r}</v></c>')
-        chunk.append(f'<row r="{n}">{"".join(cells)}</row>')
+                cells.append(f'{pre[i]}{r}{as_number[i]}{float(v)!r}</v></c>')
+        chunk.append(f'<row r="{r}">{"".join(cells)}</row>')
         if len(chunk) >= 5000:
             yield "".join(chunk)
             chunk = []
@@ -234,12 +257,38 @@ def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if kind is float:
-        return f"{value:.10g}"
+        return f"{value:.10g}" if value else "0"  # -0.0 (a rounded tiny negative) reads as 0
     if kind is dt.datetime:
         return value.strftime("%Y-%m-%d %H:%M")
     if kind is dt.date:
         return value.isoformat()
     return value
+
+
+def _csv_rows(rows: Sequence[Sequence[Any]]) -> Iterable[Sequence[Any]]:
+    """Rows with every value as the CSV shows it (`_csv_value`), converted column by column: each
+    column's DISTINCT values are converted once and the column mapped through them (a 400,000-row
+    lesson detail has a few thousand distinct values). Ragged rows, unhashable values and a column
+    mixing booleans, ints and floats (False == 0 == -0.0 as keys) are converted cell by cell."""
+    if not rows or len({len(r) for r in rows}) != 1:
+        return [[_csv_value(v) for v in row] for row in rows]
+    columns = []
+    for column in zip(*rows):
+        kinds = set(map(type, column))
+        try:
+            distinct = set(column)
+        except TypeError:
+            distinct = None
+        if distinct is None or bool in kinds or (int in kinds and float in kinds):
+            columns.append([_csv_value(v) for v in column])
+            continue
+        changes = {}
+        for v in distinct:
+            shown = _csv_value(v)
+            if shown is not v:
+                changes[v] = shown
+        columns.append(list(map(changes.get, column, column)) if changes else column)
+    return zip(*columns)
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8-sig", delimiter: str = ",",
@@ -249,7 +298,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], 
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([_csv_value(v) for v in row] for row in rows)
+    writer.writerows(_csv_rows(rows if isinstance(rows, (list, tuple)) else list(rows)))
     with _atomic_path(path) as tmp:
         tmp.write_bytes(buf.getvalue().encode(encoding, errors=errors))
     return path

@@ -49,7 +49,7 @@ class Gathered:
 
     @property
     def years(self) -> list[int]:
-        return self.views.years
+        return self.views.years  # every counting year with a record or an attended session
 
     @property
     def has_activities(self) -> bool:
@@ -114,7 +114,10 @@ def export_all(
 
 
 def write_exports(got: Gathered, out_dir: Path | str, tmpl, *, year: int | None = None, reveal_id_numbers: bool = False,
-                  per_learner: bool = False, progress: Callable[[str], None] | None = None) -> list[Path]:
+                  per_learner: bool = False, progress: Callable[[str], None] | None = None,
+                  evaluations: dict[int, list[dict[str, Any]]] | None = None) -> list[Path]:
+    """The files of `export_all` from the ledger already read; `evaluations`: the 量化考评 of some
+    years already computed (publish shares the report year's with the report)."""
     out = Path(out_dir)
     rules, shared = got.rules, got.views
     years = [year] if year is not None else got.years
@@ -122,7 +125,7 @@ def write_exports(got: Gathered, out_dir: Path | str, tmpl, *, year: int | None 
     written: list[Path] = []
     classes = views.class_rows(rows_for_files, rules, shared.results)
     dates = views.file_dates(got.rows)  # 建档时间 / 更新时间 from the whole file, whatever year is exported
-    evaluations = _evaluations(got, years)
+    evaluations = _evaluations(got, years, evaluations or {})
 
     def both(name: str, header: list[str], body: list[list], kinds: dict[str, str], text: set[str], extra: list[Sheet] = ()) -> None:
         if progress:
@@ -156,14 +159,15 @@ def write_exports(got: Gathered, out_dir: Path | str, tmpl, *, year: int | None 
     return written
 
 
-def _evaluations(got: Gathered, years: list[int]) -> dict[int, list[dict[str, Any]]]:
+def _evaluations(got: Gathered, years: list[int], known: dict[int, list[dict[str, Any]]]) -> dict[int, list[dict[str, Any]]]:
     """量化考评 with 学风, 纪律 and 评语 per exported year (records.evaluation), for the 年度考评 sheet;
     none when the ledger holds neither offline sessions nor any instructor's evaluation."""
     from ..records.evaluation import yearly_evaluation
 
     if not got.has_activities and not any_evaluation(got.ledger_url):
         return {}
-    return {y: yearly_evaluation(got.ledger_url, y, rules_path=got.rules_path, snapshot=got.snapshot) for y in years}
+    return {y: known[y] if y in known else yearly_evaluation(got.ledger_url, y, rules_path=got.rules_path, snapshot=got.snapshot)
+            for y in years}
 
 
 def any_evaluation(ledger_url: str) -> bool:

@@ -177,7 +177,7 @@ def earned_by_learner(rows: list[dict[str, Any]], rules: Rules) -> dict[str, Ear
     earned: dict[str, Earned] = defaultdict(Earned)
     for d in rows:
         if d["year"] is not None:
-            earned[d["learner_id"]].add(d["year"], d["kind"], d["hours"], training_of(d, classes))
+            earned[d["learner_id"]].add(d["year"], d["kind"], d["hours"], training_of(d, classes), on=d.get("end_date"))
     return earned
 
 
@@ -261,11 +261,8 @@ class Views:
         self.earned = earned_by_learner(rows, rules)
         self.results = CourseResults(rows, shapes or {})
         self._assessed: dict[tuple[str, int], dict[str, Any]] = {}
-
-    @property
-    def years(self) -> list[int]:
-        found = sorted({d["year"] for d in self.rows if d["year"] is not None})
-        return found or [dt.date.today().year]
+        found = sorted({d["year"] for d in rows if d["year"] is not None})
+        self.years: list[int] = found or [dt.date.today().year]  # every counting year with a record
 
     def assess(self, person: Learner, year: int) -> dict[str, Any]:
         key = (person.id, year)
@@ -479,8 +476,11 @@ def branch_rows(views: Views, years: list[int]) -> list[dict[str, Any]]:
         n, n_party = len(people), sum(1 for p in people if p.category in party)
         for year in years:
             mine = by_branch_year.get((branch, year), [])
-            courses = sorted({d["course_id"] for d in mine if not d.get("offline")})
-            activities = sorted({d["course_id"] for d in mine if d.get("offline")})
+            by_course: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for d in mine:
+                by_course[d["course_id"]].append(d)
+            courses = sorted(c for c, ds in by_course.items() if not ds[0].get("offline"))
+            activities = sorted(c for c, ds in by_course.items() if ds[0].get("offline"))
 
             def row(selected: list[dict[str, Any]], of: list[str] | None, title: str, hours: float, short: Any) -> dict[str, Any]:
                 ok = sum(1 for p in people if all(results.passed(p.id, c, year) for c in of)) if of else None
@@ -493,7 +493,7 @@ def branch_rows(views: Views, years: list[int]) -> list[dict[str, Any]]:
             short = sum(1 for p in people if views.assess(p, year)["status"] == "未达标")
             out.append(row(mine, courses, ALL_COURSES, round(sum(views.hours_in(p.id, year) for p in people), 2), short))
             for c in courses + activities:
-                selected = [d for d in mine if d["course_id"] == c]
+                selected = by_course[c]
                 title = selected[0]["training_name"] if selected[0].get("offline") else views.course_titles.get(c, selected[0]["course_title"])
                 out.append(row(selected, None if c in activities else [c], title, round(sum(d["hours"] for d in selected), 2), None))
     return out

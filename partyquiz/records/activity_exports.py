@@ -37,14 +37,17 @@ def session_tables(ledger_url: str, year: int, rules_path: Path | str | None = N
     by_id = {s.id: s for s in sessions}
     counts: dict[str, dict[str, int]] = {s.id: {k: 0 for k in STATUS_LABEL} for s in sessions}
     hours = {s.id: rules.hours_for(s) for s in sessions}
-    order = {s.id: n for n, s in enumerate(sorted(sessions, key=lambda s: (s.date, s.branch, s.title, s.id)))}
+    present: dict[str, list[Any]] = {s.id: [] for s in sessions}  # attendance grouped once, then sorted per session
+    for a in attendance:
+        if a.session_id in present:
+            present[a.session_id].append(a)
     detail = []
-    for session_id, learner_id, status, note in sorted(((a.session_id, a.learner_id, a.status, a.note) for a in attendance
-                                                        if a.session_id in by_id), key=lambda a: (order[a[0]], a[1])):
-        s = by_id[session_id]
-        counts[session_id][status] += 1
-        detail.append([s.date, s.branch, s.kind, s.title, learner_id, names.get(learner_id, learner_id), STATUS_LABEL[status],
-                       hours[session_id] if status == "attended" else 0.0, note])
+    for s in sorted(sessions, key=lambda s: (s.date, s.branch, s.title, s.id)):
+        mine, tally, credited = present[s.id], counts[s.id], hours[s.id]
+        for a in sorted(mine, key=lambda a: a.learner_id):
+            tally[a.status] += 1
+            detail.append([s.date, s.branch, s.kind, s.title, a.learner_id, names.get(a.learner_id, a.learner_id), STATUS_LABEL[a.status],
+                           credited if a.status == "attended" else 0.0, a.note])
     ledger_rows = [[s.id, s.date, s.end_date, s.branch, s.kind, s.title, s.organiser, s.form, s.days, s.clock_hours, rules.hours_for(s),
                     counts[s.id]["attended"], counts[s.id]["leave"], counts[s.id]["absent"], s.source] for s in sessions]
     return {"活动台账": (SESSIONS_HEADER, ledger_rows), "出勤明细": (ATTENDANCE_HEADER, detail)}
@@ -80,10 +83,13 @@ class ActivityFigures:
     points: list[dict[str, Any]]
 
 
-def activity_figures(ledger_url: str, year: int, *, rules_path: Path | str | None = None, snapshot: Snapshot | None = None) -> ActivityFigures:
+def activity_figures(ledger_url: str, year: int, *, rules_path: Path | str | None = None, snapshot: Snapshot | None = None,
+                     evaluation: list[dict[str, Any]] | None = None) -> ActivityFigures:
+    """`evaluation`: the year's yearly_evaluation already computed (publish shares it with the 培训档案)."""
     data = snapshot or read_snapshot(ledger_url)
-    return ActivityFigures(year, branch_register(ledger_url, year, rules_path=rules_path, snapshot=data),
-                           yearly_evaluation(ledger_url, year, rules_path=rules_path, snapshot=data),
+    if evaluation is None:
+        evaluation = yearly_evaluation(ledger_url, year, rules_path=rules_path, snapshot=data)
+    return ActivityFigures(year, branch_register(ledger_url, year, rules_path=rules_path, snapshot=data), evaluation,
                            learning_points(ledger_url, year, rules_path=rules_path, snapshot=data))
 
 
