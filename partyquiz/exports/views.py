@@ -181,15 +181,6 @@ def earned_by_learner(rows: list[dict[str, Any]], rules: Rules) -> dict[str, Ear
     return earned
 
 
-def hours_by_year(rows: list[dict[str, Any]]) -> dict[str, dict[int, float]]:
-    """Per learner and year, every credited hour (all forms)."""
-    earned: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for d in rows:
-        if d["year"] is not None:
-            earned[d["learner_id"]][d["year"]] += d["hours"]
-    return earned
-
-
 # --- course results (course.yml `result`) ----------------------------------------------------------
 
 def course_shapes(data: LedgerData, courses: list[Course] | None = None) -> dict[str, Any]:
