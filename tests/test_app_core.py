@@ -212,3 +212,28 @@ def test_lesson_media_play_from_the_lesson_folder_only(tmp_path: Path):
     assert "secret.mp4\"></video>" not in html  # nothing outside the lesson folder becomes playable
     assert "<strong>“要点”</strong>在此" in html
     assert html.count("class='pq-lesson-section'") == 1
+
+
+def test_learner_config_read_as_nbgrader_reads_it(tmp_path: Path, monkeypatch):
+    """The app reads nbgrader_config.py with traitlets itself (nbgrader's app class would load
+    ~40 MB of nbgrader into each learner's kernel): the same values as nbgrader's own reader."""
+    from nbgrader.apps import NbGrader
+
+    from partyquiz.app.exchange import load_learner_config
+
+    home, user_dir = tmp_path / "home", tmp_path / "jupyter"
+    home.mkdir()
+    user_dir.mkdir()
+    (user_dir / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'from-user'\n"
+                                                 "c.CourseDirectory.student_id = 'u9'\nc.Exchange.root = '/srv/x'\n")
+    (home / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'from-home'\n")
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(user_dir))
+    monkeypatch.chdir(home)
+    ours = load_learner_config(home)
+    theirs = NbGrader()
+    theirs.config_file_paths.append(str(user_dir))
+    theirs.load_config_file()
+    for section, trait in (("CourseDirectory", "course_id"), ("CourseDirectory", "student_id"), ("Exchange", "root")):
+        assert ours[section][trait] == theirs.config[section][trait], (section, trait)
+    assert ours.CourseDirectory.course_id == "from-home"  # the home folder's file wins, as in nbgrader
+    assert ours.Exchange.assignment_dir == str(home)

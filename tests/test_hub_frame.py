@@ -52,6 +52,30 @@ def test_learner_server_runs_voila_in_chinese_without_instructor_tools(tmp_path)
     assert english["locale"] == "en"
 
 
+def test_learner_server_loads_no_nbgrader_unless_asked(tmp_path):
+    """The app fetches and submits through the exchange itself: a learner's server imports no
+    nbgrader (Assignment List, Validate off, with their JupyterLab menus), unless the deployment
+    keeps JupyterLab's Assignment List for its learners."""
+    lean = files_for(_spec(tmp_path, "learner"))
+    off = json.loads(lean[".jupyter/jupyter_server_config.json"])["ServerApp"]["jpserver_extensions"]
+    assert [name for name in off if name.startswith("nbgrader.") and off[name] is not False] == []
+    assert {"nbgrader.server_extensions.assignment_list", "nbgrader.server_extensions.validate_assignment"} <= set(off)
+    menus = json.loads(lean[".jupyter/labconfig/page_config.json"])["disabledExtensions"]
+    assert menus["@jupyter/nbgrader:assignment-list"] is True and menus["@jupyter/nbgrader:formgrader"] is True
+    spec = _spec(tmp_path, "learner")
+    kept = files_for(HomeSpec(**{**spec.__dict__, "lab_assignments": True}))
+    off = json.loads(kept[".jupyter/jupyter_server_config.json"])["ServerApp"]["jpserver_extensions"]
+    assert "nbgrader.server_extensions.assignment_list" not in off and off["nbgrader.server_extensions.formgrader"] is False
+    assert "@jupyter/nbgrader:assignment-list" not in json.loads(kept[".jupyter/labconfig/page_config.json"])["disabledExtensions"]
+    # production: the role configs the spawners point at (JUPYTER_CONFIG_PATH) say the same
+    written = frame.write_role_configs(tmp_path / "cfg")
+    role = json.loads((written["learner"] / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+    assert role["nbgrader.server_extensions.assignment_list"] is False
+    page = json.loads((written["learner"] / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    assert page["@jupyter/nbgrader:assignment-list"] is True
+    assert not (written["instructor"] / "labconfig").exists()
+
+
 def test_instructor_server_keeps_formgrader_and_terminals(tmp_path):
     server = json.loads(files_for(_spec(tmp_path, "instructor"))[".jupyter/jupyter_server_config.json"])
     assert "ServerApp" not in server

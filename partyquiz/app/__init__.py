@@ -17,11 +17,35 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
+def nbgrader_without_server_extensions() -> None:
+    """nbgrader's package `__init__` imports all four of its Jupyter server extensions (formgrader
+    with Jupyter Server, tornado handlers, every nbgrader app): ~12 MB more in each learner's app
+    kernel, measured, which needs only `coursedir`, `auth` and the exchange classes. The package
+    is registered without running its `__init__`; its submodules import as usual. Only in the
+    app's own kernel (`main`): elsewhere nbgrader is imported whole."""
+    import importlib.util
+
+    if "nbgrader" in sys.modules:
+        return
+    spec = importlib.util.find_spec("nbgrader")
+    if spec is None or spec.loader is None:
+        return
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["nbgrader"] = package
+    try:
+        from nbgrader._version import __version__
+    except ImportError:  # an nbgrader without _version: import it whole after all
+        del sys.modules["nbgrader"]
+        return
+    package.__version__ = __version__
+
+
 def main(home: str | Path | None = None, learner: str | None = None):
     """Display the app. `home`: PARTYQUIZ_HOME, else the folder the notebook runs in (Voilà runs
     it in the learner's home). Returns None: the notebook cell shows the app once."""
     from IPython.display import display
 
+    nbgrader_without_server_extensions()
     from ..settings import settings
     from .pages import LearnerApp
 

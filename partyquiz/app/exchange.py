@@ -30,17 +30,17 @@ def _cwd(folder: Path) -> Iterator[None]:
 
 
 def load_learner_config(home: Path):
-    """nbgrader's configuration as its Assignment List loads it: Jupyter's config path, then `home`."""
+    """nbgrader's configuration as its Assignment List loads it: `nbgrader_config.py` / `.json` from
+    `home` (the folder it runs in) first, then Jupyter's config path. Read with traitlets directly:
+    nbgrader's own `NbGrader` app would import every nbgrader app (nbconvert, the gradebook …),
+    ~40 MB of each learner's app kernel, for a config file (tests compare both readers)."""
     from jupyter_core.paths import jupyter_config_path
-    from nbgrader.apps import NbGrader
+    from traitlets.config import Application
 
+    reader = Application()
     with _cwd(home):
-        paths = jupyter_config_path()
-        paths.insert(0, str(home))
-        app = NbGrader()
-        app.config_file_paths.append(paths)
-        app.load_config_file()
-        config = app.config
+        reader.load_config_file("nbgrader_config", path=[str(home), *jupyter_config_path()])
+    config = reader.config
     config.Exchange.assignment_dir = str(home)
     return config
 

@@ -50,6 +50,22 @@ LEARNER_DISABLED_SERVER = [
     "jupyterlab_jupytext",
     "notebook",
 ]
+# nbgrader's Assignment List and Validate: the learner app fetches, submits and fetches feedback
+# through the exchange itself (app/exchange.py), so a learner's server need not import nbgrader
+# at all (its package imports every server extension: ~27 MB of each learner's server).
+LEARNER_LAB_ASSIGNMENTS = [
+    "nbgrader.server_extensions.assignment_list",
+    "nbgrader.server_extensions.validate_assignment",
+]
+# Learners never see the instructor's tools in JupyterLab; nor the Assignment List when its server side is off
+# (a menu that answers nothing would mislead).
+LEARNER_DISABLED_LAB = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"]
+LEARNER_LAB_ASSIGNMENTS_UI = ["@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:validate-assignment",
+                              "@jupyter/nbgrader:course-list"]
+
+
+def learner_disabled_lab(lab_assignments: bool = False) -> list[str]:
+    return LEARNER_DISABLED_LAB + ([] if lab_assignments else LEARNER_LAB_ASSIGNMENTS_UI)
 # Lesson media a Voilà page may load from the learner's folder (Voilà's default is images only).
 MEDIA_ALLOWLIST = [r".*\.(png|jpe?g|gif|svg|webp|mp4|webm|ogg|ogv|mp3|m4a|wav|pdf|vtt)"]
 
@@ -66,8 +82,10 @@ def lab_locale(lang: str | None) -> str:
     return "en" if (lang or "zh-CN").lower().startswith("en") else "zh_CN"
 
 
-def server_config(role: str, lang: str | None = None) -> dict:
-    """`~/.jupyter/jupyter_server_config.json` for one user: Voilà, kernel culling, extensions."""
+def server_config(role: str, lang: str | None = None, lab_assignments: bool = False) -> dict:
+    """`~/.jupyter/jupyter_server_config.json` for one user: Voilà, kernel culling, extensions.
+    `lab_assignments`: a learner keeps nbgrader's Assignment List and Validate in JupyterLab (off:
+    the learner app does their work; a deployment whose learners still use /lab for it turns it on)."""
     config: dict = {
         "VoilaConfiguration": {
             "template": VOILA_TEMPLATE,
@@ -85,7 +103,8 @@ def server_config(role: str, lang: str | None = None) -> dict:
         },
     }
     if role != "instructor":
-        config["ServerApp"] = {"jpserver_extensions": {name: False for name in LEARNER_DISABLED_SERVER}}
+        off = LEARNER_DISABLED_SERVER + ([] if lab_assignments else LEARNER_LAB_ASSIGNMENTS)
+        config["ServerApp"] = {"jpserver_extensions": {name: False for name in off}}
     return config
 
 
@@ -150,6 +169,11 @@ def write_role_configs(folder: Path, lang: str | None = None) -> dict[str, Path]
         target.mkdir(parents=True, exist_ok=True)
         atomic_write_text(target / "jupyter_server_config.json", json.dumps(server_config(role, lang), ensure_ascii=False, indent=1))
         (target / "jupyter_server_config.json").chmod(0o644)
+        if role == "learner":  # JupyterLab reads labconfig/ on the config path too: no menus for tools that are off
+            page_config = {"disabledExtensions": {k: True for k in learner_disabled_lab()}}
+            atomic_write_text(target / "labconfig" / "page_config.json", json.dumps(page_config))
+            (target / "labconfig" / "page_config.json").chmod(0o644)
+            (target / "labconfig").chmod(0o755)
         target.chmod(0o755)
         folders[role] = target
     return folders

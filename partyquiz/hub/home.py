@@ -18,13 +18,11 @@ from pathlib import Path
 
 from ..files import atomic_write_text
 from ..settings import settings
-from .frame import APP_NOTEBOOK, APP_NOTEBOOKS, WORKBENCH_NOTEBOOK, lab_settings_files, server_config
+from .frame import APP_NOTEBOOK, APP_NOTEBOOKS, WORKBENCH_NOTEBOOK, lab_settings_files, learner_disabled_lab, server_config
 
 NOTEBOOKS = settings().notebooks_dir
 LEARNER_NOTEBOOKS = (APP_NOTEBOOK, "start.ipynb", "my_records.ipynb")
 INSTRUCTOR_NOTEBOOKS = (WORKBENCH_NOTEBOOK, "instructor.ipynb")
-# Learners never see the instructor's tools.
-LEARNER_DISABLED_LAB = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,7 @@ class HomeSpec:
     ignore: tuple[str, ...]
     grader_root: Path | None = None  # instructor only
     lang: str = "zh-CN"  # JupyterLab's locale
+    lab_assignments: bool = False  # learners: keep nbgrader's Assignment List / Validate in JupyterLab (frame.server_config)
 
 
 # Under the hub nbgrader talks to the exchange service (the spawner sets PARTYQUIZ_EXCHANGE_URL):
@@ -77,12 +76,12 @@ def files_for(spec: HomeSpec) -> dict[str, str]:
     """Relative path → text, for every config file of this user."""
     files = lab_settings_files(spec.lang)  # JupyterLab in Chinese, no news pop-up
     # Voilà (template, culling, Chinese error text) for everyone; learners without instructor tools
-    files[".jupyter/jupyter_server_config.json"] = json.dumps(server_config(spec.role, spec.lang), ensure_ascii=False)
+    files[".jupyter/jupyter_server_config.json"] = json.dumps(server_config(spec.role, spec.lang, spec.lab_assignments), ensure_ascii=False)
     if spec.role == "instructor":
         files[".jupyter/nbgrader_config.py"] = instructor_nbgrader_config(spec)
     else:
         files[".jupyter/nbgrader_config.py"] = learner_nbgrader_config(spec)
-        files[".jupyter/labconfig/page_config.json"] = json.dumps({"disabledExtensions": {k: True for k in LEARNER_DISABLED_LAB}})
+        files[".jupyter/labconfig/page_config.json"] = json.dumps({"disabledExtensions": {k: True for k in learner_disabled_lab(spec.lab_assignments)}})
     return files
 
 

@@ -40,6 +40,10 @@ class PartyquizSpawner(SimpleLocalProcessSpawner):
             ignore=tuple(settings["ignore"]),
             grader_root=Path(settings["grader_root"]) if role == "instructor" else None,
             lang=settings.get("lang", "zh-CN"),
+            # The demo hub keeps JupyterLab's Assignment List for learners unless hub.json says
+            # otherwise: its end-to-end tests still drive that older path. Production role configs
+            # (frame.write_role_configs) leave it off: the learner app does its work.
+            lab_assignments=bool(settings.get("learner_lab_assignments", True)),
         )
         prepare_home(spec, Path(settings["notebooks"]))
         self.default_url = landing_path(role)  # the learner app or the workbench, rendered by Voilà
