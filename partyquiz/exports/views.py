@@ -119,6 +119,8 @@ def record_dicts(data: LedgerData, rules: Rules) -> list[dict[str, Any]]:
     local_time = localiser(rules)
     lessons: dict[tuple[str, str], dict[str, Any]] = {}
     days: dict[dt.date, dict[str, Any]] = {}
+    labels: dict[tuple[float, bool], str] = {}  # a few hundred (percent, passed) pairs among 200,000 records
+    regraded, rolled_at = data.regraded, data.rolled_at
     out = []
     for r in data.records:
         who = person.get(r.learner_id)
@@ -135,25 +137,36 @@ def record_dicts(data: LedgerData, rules: Rules) -> list[dict[str, Any]]:
             when = days[day] = {"start_date": day, "end_date": day, "year": rules.year_of(day),
                                 "period": f"{day:%Y.%m.%d}—{day:%Y.%m.%d}" if day else ""}
         percent = round(100.0 * r.score / r.max_score, 1) if r.max_score else 0.0
-        notes = []
-        hours = r.hours
-        if r.id in repeated:
-            hours = 0.0
-            notes.append(f"与《{repeated[r.id]}》内容相同，学时只计一次")
-        if r.late:
-            notes.append("逾期提交")
-        if r.id in data.regraded:
-            notes.append("已重新评分")
-        if not r.passed:
-            notes.append("未通过，需补考")
+        passed = bool(r.passed)
+        result = labels.get((percent, passed))
+        if result is None:
+            result = labels[(percent, passed)] = rules.grade_label(percent, passed)
+        hours, notes = r.hours, ""
+        if r.id in repeated or r.late or r.id in regraded or not passed:
+            hours, notes = _notes(r, repeated, regraded)
         out.append({
             **who, **what, **when,
             "hours": hours, "score": r.score, "max_score": r.max_score, "percent": percent,
-            "result": rules.grade_label(percent, bool(r.passed)), "passed": PASSED if r.passed else FAILED,
-            "completed_at": local, "notes": "；".join(notes), "batch_id": r.batch_id,
-            "rolled_at": data.rolled_at.get(r.batch_id),
+            "result": result, "passed": PASSED if passed else FAILED,
+            "completed_at": local, "notes": notes, "batch_id": r.batch_id, "rolled_at": rolled_at.get(r.batch_id),
         })
     return out
+
+
+def _notes(r: Any, repeated: dict[int, str], regraded: set[int]) -> tuple[float, str]:
+    """(hours, 备注) of a record that is not simply passed on time: the same material credited
+    elsewhere (0 学时), late, regraded, failed."""
+    notes, hours = [], r.hours
+    if r.id in repeated:
+        hours = 0.0
+        notes.append(f"与《{repeated[r.id]}》内容相同，学时只计一次")
+    if r.late:
+        notes.append("逾期提交")
+    if r.id in regraded:
+        notes.append("已重新评分")
+    if not r.passed:
+        notes.append("未通过，需补考")
+    return hours, "；".join(notes)
 
 
 def class_activities(rules: Rules) -> set[str]:
