@@ -352,7 +352,7 @@ def test_evaluation_recorded_per_person_and_year(tmp_path, monkeypatch):
     ev = bench.evaluation
     ev.year.value = 2026
     ev.branch.value = "第一支部"
-    assert [v for _, v in ev.person.options] == ["u0001", "u0002", "u0003"]
+    assert [v for _, v in ev.person.options] == ["u0001", "u0002", "u0003"] and ev.person.value == "u0001"
     ev.person.value = "u0002"
     ev.study_style.value, ev.discipline.value, ev.comment.value = "优", "良", "学习认真，按时参加组织生活。"
     ev.save()
@@ -367,3 +367,31 @@ def test_evaluation_recorded_per_person_and_year(tmp_path, monkeypatch):
     ev.year.value = 2025
     ev.person.value = "u0002"
     assert ev.study_style.value == "" and ev.comment.value == ""
+
+
+def test_reference_answer_shown_to_markers_never_to_learners(tmp_path):
+    """An essay's `reference` (rubric) is what the queue shows; the learner's feedback never holds it."""
+    import yaml
+
+    from partyquiz.authoring import load_course
+
+    course = essay_course(tmp_path / "courses")
+    bank = tmp_path / "courses" / "course-essay" / "banks" / "questions.yml"
+    data = yaml.safe_load(bank.read_text(encoding="utf-8"))
+    rubric = "评分要点：联系本支部实际 3 分，结构清楚 2 分。"
+    for q in data["questions"]:
+        if q["id"] == "es-xinde":
+            q["reference"] = rubric
+    bank.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    course = load_course(bank.parent.parent)
+    site = GraderSite(root=tmp_path / "grader", exchange=tmp_path / "exchange", exchange_url=None)
+    assignment, key = release(site, course)
+    assert key.questions["es-xinde"].reference == rubric
+    submit_direct(site, key, "u0001", _answers(key, "u0001", 0))
+    grade_and_roll_in(site, course, assignment, ledger_url=None, progress=False, collect=False, release_feedback=False)
+    (item,) = marking.essay_queue(site.gradebook_url, site.root, [course])
+    assert item.reference == rubric
+    assert marking.save_mark(site.gradebook_url, item, 4, seen=None).saved
+    marking.refresh_learner(site, course, item, ledger_url=None)
+    page = (site.root / "feedback" / "u0001" / assignment / f"{key.notebook}.html").read_text(encoding="utf-8")
+    assert 'data-pending="0"' in page and "评分要点" not in page and "结构清楚" not in page

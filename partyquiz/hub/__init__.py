@@ -19,9 +19,10 @@ from typing import Callable
 from ..files import atomic_write_text
 from ..i18n import t
 from ..settings import settings
-from .auth import generate_passwords, write_password_file
 from .home import NOTEBOOKS
-from .process import HubProcess
+
+# .auth (JupyterHub's Authenticator) and .process load where they are used: the instructor's
+# workbench imports this package (dashboard) in a fresh Voilà kernel on every page open.
 
 REPO = settings().root
 DEFAULT_HUB_DIR = settings().var_dir / "hub"
@@ -42,6 +43,9 @@ class HubSetup:
     ledger_url: str | None = None
     lang: str = "zh-CN"
     instructor: str = INSTRUCTOR
+    # more instructors (group `instructors`): they share the first one's course root, gradebook
+    # and ledger, and mark the same essay queue (first save wins); formgrader is the first's
+    co_instructors: tuple[str, ...] = ()
     proxy: Path = PROXY
     notebooks: Path = NOTEBOOKS
 
@@ -51,6 +55,10 @@ class HubSetup:
     @property
     def home(self) -> Path:
         return self.hub_dir / "home"
+
+    @property
+    def instructors(self) -> list[str]:
+        return [self.instructor, *self.co_instructors]
 
     @property
     def grader_root(self) -> Path:
@@ -131,8 +139,9 @@ def prepare_hub(setup: HubSetup, say: Callable[[str], None] = print) -> Prepared
         folder.mkdir(parents=True, exist_ok=True)
     learners = load_learners(setup)
     ids = [p.id.lower() for p in learners]  # hub names are lower-case
-    if setup.instructor in ids:
-        raise ValueError(t("hub.instructor_clash", name=setup.instructor))
+    for name in setup.instructors:
+        if name in ids:
+            raise ValueError(t("hub.instructor_clash", name=name))
     assignments = release_courses(setup, say)
     from ..exchange.hub import publish_releases
 
@@ -152,7 +161,7 @@ def prepare_hub(setup: HubSetup, say: Callable[[str], None] = print) -> Prepared
         "exchange_port": free_port(),
         "exchange_data": str(setup.hub_dir / "exchange-service"),
         "proxy": str(setup.proxy),
-        "instructors": [setup.instructor],
+        "instructors": setup.instructors,
         "learners": ids,
         "course_id": site.course_id,
         "exchange": str(setup.exchange),
@@ -172,12 +181,16 @@ def prepare_hub(setup: HubSetup, say: Callable[[str], None] = print) -> Prepared
         os.write(fd, os.urandom(32).hex().encode())
         os.close(fd)
     os.chmod(secret, 0o600)  # JupyterHub refuses a secret others can read
-    passwords = generate_passwords([setup.instructor, *ids])
+    from .auth import generate_passwords, write_password_file
+
+    passwords = generate_passwords([*setup.instructors, *ids])
     write_password_file(setup.hub_dir / "passwords.json", passwords)
     return PreparedHub(setup, passwords, learners, assignments)
 
 
-def start_hub(setup: HubSetup) -> HubProcess:
+def start_hub(setup: HubSetup):
+    from .process import HubProcess
+
     if not setup.proxy.exists():
         raise FileNotFoundError(t("hub.no_proxy", path=setup.proxy))
     bindir = Path(sys.executable).parent
@@ -204,7 +217,7 @@ def print_passwords(prepared: PreparedHub) -> None:
     for column in ("hub.col_user", "hub.col_name", "hub.col_role", "hub.col_password"):
         table.add_column(t(column))
     for user, password in prepared.passwords.items():
-        role = t("hub.role_instructor") if user == prepared.setup.instructor else t("hub.role_learner")
+        role = t("hub.role_instructor") if user in prepared.setup.instructors else t("hub.role_learner")
         table.add_row(user, names.get(user, ""), role, password)
     Console().print(table)
 

@@ -108,8 +108,7 @@ def essay_queue(gradebook_url: str, course_root: Path, courses: list[Course], *,
                 names: dict[str, str] | None = None, with_answers: bool = True) -> list[EssayItem]:
     """Every essay (or every essay still waiting), oldest submission first, with stem and reference;
     with the learner's answer too unless `with_answers` is False (then `load_answer` when shown)."""
-    from ..grading.gradebook import engine
-    from .overview import gradebook_exists
+    from .overview import gradebook_engine as engine, gradebook_exists
 
     if not gradebook_exists(gradebook_url):
         return []
@@ -174,7 +173,7 @@ def save_mark(gradebook_url: str, item: EssayItem, score: float, comment: str = 
 
 def essay_marks(gradebook_url: str, student: str, assignment: str) -> dict[str, float]:
     """question id → manual score of this learner's marked essays."""
-    from ..grading.gradebook import engine
+    from .overview import gradebook_engine as engine
 
     with engine(gradebook_url).connect() as conn:
         rows = [r for r in conn.execute(ESSAYS) if r.student == student and r.assignment == assignment]
@@ -200,7 +199,10 @@ def refresh_learner(site, course: Course, item: EssayItem, *, ledger_url: str | 
     scores = [s.model_copy(update={"score": marks[s.question_id], "needs_manual": False}) if s.needs_manual and s.question_id in marks else s
               for s in quiz.scores]
     quiz = quiz.model_copy(update={"scores": scores, "late": item.late})
-    if write_feedback(Path(site.root), item.student, item.assignment, {key.notebook: render_feedback(key, quiz, lang)}, submitted):
+    from ..grading.gradebook import essay_comments  # the comment saved with the mark reaches the learner
+
+    comments = essay_comments(site.gradebook_url, item.student, item.assignment)
+    if write_feedback(Path(site.root), item.student, item.assignment, {key.notebook: render_feedback(key, quiz, lang, comments)}, submitted):
         try:
             released = site.api().release_feedback(item.assignment, student_id=item.student)
             result.feedback_released = bool(released.get("success", True))

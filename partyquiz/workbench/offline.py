@@ -292,7 +292,11 @@ class EvaluationPage:
 
     def show_people(self) -> None:
         members = [p for p in self.people if p.branch == self.branch.value]
+        keep = self.person.value
         self.person.options = [(f"{p.name}（{p.id}）", p.id) for p in members]
+        ids = [p.id for p in members]
+        # new options leave a Dropdown with nothing chosen: keep the person, else the first one
+        self.person.value = keep if keep in ids else (ids[0] if ids else None)
         self.show_person()
         self.refresh_list(members)
 
@@ -316,6 +320,9 @@ class EvaluationPage:
                               evaluator=settings().hub_user or "")
         except ValueError as exc:  # a grade the rules do not know, a person not on the roster
             self.message.value = f"<p class='pq-bad'>{escape(str(exc))}</p>"
+            return
+        except Exception as exc:  # nothing was stored (one transaction); say so
+            self.message.value = error_html(exc)
             return
         name = dict((v, k) for k, v in self.person.options).get(self.person.value, self.person.value)
         self.message.value = f"<p class='pq-ok pq-ev-saved'>{escape(t('workbench.ev.saved', name=name, year=self.year.value))}</p>"

@@ -7,7 +7,8 @@ through `t()` (area file i18n/<lang>/workbench.json); learner text and course te
 Opening fast: Voilà starts a fresh kernel for every page open, so what the first screen imports
 is what the instructor waits for. The first screen is 作业总览 (SQL only); every other page is
 built, and its modules (nbgrader, the records library, matplotlib) imported, the first time its
-tab is chosen. Who has handed in through the exchange is asked after the first paint.
+tab is chosen. Who has handed in through the exchange is asked once per lesson, with a short
+timeout (a slow exchange leaves 已提交 at what was collected rather than holding the page).
 """
 from __future__ import annotations
 
@@ -181,19 +182,8 @@ class Workbench:
         self.overview = self.w.HTML()
         refresh = self._button(t("workbench.refresh"), "pq-refresh", "")
         refresh.on_click(lambda _: self.refresh_overview(ask_exchange=True))
-        self.refresh_overview()
-        self._after_first_paint(lambda: self.refresh_overview(ask_exchange=True))
+        self.refresh_overview(ask_exchange=True)
         return self._box(refresh, self.overview)
-
-    def _after_first_paint(self, job) -> None:
-        """Run `job` once the page has been sent (the kernel's event loop, after the cell); at once
-        where there is no running loop (a script, a test)."""
-        import asyncio
-
-        try:
-            asyncio.get_running_loop().call_soon(job)
-        except RuntimeError:
-            job()
 
     def refresh_overview(self, ask_exchange: bool = False):
         """The numbers, read live. `ask_exchange`: also count submissions still in the exchange."""
