@@ -98,19 +98,20 @@ def _snapshot(conn, learner: str):
     import sqlalchemy as sa
 
     from ..records import ledger as L
-    from ..records.activities import Snapshot, read_activities
+    from ..records.activities import Session, Snapshot
 
     row = conn.execute(sa.select(L.learners).where(L.learners.c.id == learner)).mappings().first()
     person = learner_from(dict(row)) if row is not None else None
     records = conn.execute(sa.select(L.records).where(L.records.c.learner_id == learner, L.records.c.current == sa.true())
                            .order_by(L.records.c.course_id, L.records.c.lesson_id)).all()
-    sessions, attendance = read_activities(conn)  # a branch's sessions: hundreds a year, not per learner
-    mine = [a for a in attendance if a.learner_id == learner]
-    held = {a.session_id for a in mine}
+    # only this learner's attendance (indexed), not the 200,000 rows of everyone (activities.read_activities)
+    mine = conn.execute(sa.select(L.attendance).where(L.attendance.c.learner_id == learner)).all()
+    held = sorted({a.session_id for a in mine})
+    sessions = [Session(**{k: v for k, v in r.items() if k != "imported_at"})
+                for r in conn.execute(sa.select(L.sessions).where(L.sessions.c.id.in_(held)).order_by(L.sessions.c.date, L.sessions.c.id)).mappings()] if held else []
     tests = {(r.course_id, r.lesson_id) for r in conn.execute(
         sa.select(L.lessons.c.course_id, L.lessons.c.lesson_id).where(L.lessons.c.kind == "test"))}
-    return Snapshot([s for s in sessions if s.id in held], mine, [dict(row)] if row is not None else [],
-                    [person] if person else [], records, tests)
+    return Snapshot(sessions, mine, [dict(row)] if row is not None else [], [person] if person else [], records, tests)
 
 
 def _ledger_data(conn, snap):
