@@ -7,7 +7,7 @@ from helpers_records import WHEN, empty_gradebook, sqlite_url
 from partyquiz.answers import AnswerStore
 from partyquiz.build import quiz_key
 from bulk_gradebook import Sub, build_gradebook
-from partyquiz.records.ledger import branch_summary
+from partyquiz.exports import branch_summary
 from partyquiz.pipeline import roll_in_and_publish
 from partyquiz.report import _read_items, analyse_items
 from partyquiz.scoring import grade_quiz
