@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..i18n import t
 from . import overview
-from .parts import _table, error_html, problems_html
+from .parts import table_html, error_html, problems_html
 
 # How a session was held (free text in the ledger; these are the usual ones, the box takes others).
 FORMS = ("现场", "线上", "站点集中收看")
@@ -244,7 +244,7 @@ class SessionsPage:
         rows = list_sessions(self.bench.ins.ledger_url, year=self.date.value.year if self.date.value else None)
         headers = [t(f"workbench.se.col.{k}") for k in ("date", "branch", "kind", "title", "hours", "present", "leave", "absent")]
         body = [[str(r["date"]), r["branch"], r["kind"], r["title"], f"{r['hours']:g}", r["attended"], r["leave"], r["absent"]] for r in rows]
-        self.listing.value = f"<div class='pq-wb'>{_table(headers, body, 'pq-sessions') if body else escape(t('workbench.none'))}</div>"
+        self.listing.value = f"<div class='pq-wb'>{table_html(headers, body, 'pq-sessions') if body else escape(t('workbench.none'))}</div>"
 
 
 class EvaluationPage:
@@ -333,4 +333,4 @@ class EvaluationPage:
         rows = [[p.name, p.id, stored[p.id]["study_style"] or "—", stored[p.id]["discipline"] or "—", stored[p.id]["comment"] or "—"]
                 for p in members if p.id in stored]
         headers = [t(f"workbench.ev.col.{k}") for k in ("name", "id", "study_style", "discipline", "comment")]
-        self.listing.value = f"<div class='pq-wb'>{_table(headers, rows, 'pq-evaluations') if rows else escape(t('workbench.none'))}</div>"
+        self.listing.value = f"<div class='pq-wb'>{table_html(headers, rows, 'pq-evaluations') if rows else escape(t('workbench.none'))}</div>"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..i18n import t
 from . import marking, overview
-from .parts import _table, error_html, problems_html
+from .parts import table_html, error_html, problems_html
 
 CSS = """<style>
 .pq-wb{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;font-size:16px;max-width:1100px}
@@ -40,7 +40,7 @@ def overview_html(rows: list[overview.LessonRow]) -> str:
     headers = [t(f"workbench.ov.{k}") for k in ("lesson", "released", "submitted", "graded", "essays", "late", "average", "pass_rate")]
     body = [[f"{r.course_title} · {r.title}", t("workbench.yes") if r.released else t("workbench.no"), r.submitted, r.graded,
              r.essays_waiting, r.late, overview.percent(r.average, already_percent=True), overview.percent(r.pass_rate)] for r in rows]
-    return _table(headers, body, "pq-overview")
+    return table_html(headers, body, "pq-overview")
 
 
 def summary_card(title: str, summary, essays_waiting: int) -> str:
@@ -63,7 +63,7 @@ def branch_html(rows: list[dict]) -> str:
     body = [[r["branch"] or "—", r.get("year", "—"), r["learners"], r.get("party_members", "—"), r["submitted"], r["passed"] if r["passed"] is not None else "—",
              overview.percent(r.get("completion"), already_percent=True), overview.percent(r.get("mean_score"), already_percent=True),
              f"{r.get('hours') or 0:g}", r.get("short", "—")] for r in rows]
-    return _table(headers, body, "pq-branches")
+    return table_html(headers, body, "pq-branches")
 
 
 def files_href(path: Path, home: Path, prefix: str, download: bool) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..i18n import t
 
 
-def _table(headers: list[str], rows: list[list[str]], css: str) -> str:
+def table_html(headers: list[str], rows: list[list[str]], css: str) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table class='{css}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
