@@ -16,6 +16,7 @@ from helpers_grading import essay_course, release, submit_direct  # noqa: E402
 from partyquiz.grading.site import GraderSite
 from partyquiz.pipeline import grade_and_roll_in
 from partyquiz.draw import drawn_questions, seed_for
+from partyquiz.simulate import right_answer
 from partyquiz.records.ledger import learner_records
 from partyquiz.workbench import marking, overview
 
@@ -32,14 +33,29 @@ def graded(tmp_path_factory):
     for n, student in enumerate(("u0001", "u0002", "u0003")):
         drawn = drawn_questions(key.quiz, seed_for(key.course_id, key.assignment, student, key.quiz.id))
         values = {q: key.questions[q].answer for q in drawn if key.questions[q].type == "truefalse"}
+        if student == "u0002":  # every question right: the essay mark decides a pass
+            values = {q: right_answer(key.questions[q]) for q in drawn if key.questions[q].kind.answerable}
         if n < 2:
             values["es-xinde"] = f"第{n + 1}位学员的心得：坚持三会一课。"
         stamp = "2026-05-02 10:00:00.000000 UTC" if n == 2 else "2026-05-01 10:00:00.000000 UTC"  # u0003 is late
-        submit_direct(site, key, student, values, timestamp=stamp)
+        folder = submit_direct(site, key, student, values, timestamp=stamp)
+        _study(folder, key.notebook, seconds=25 * 60)  # the learner app recorded 25 minutes of study
     ledger = f"sqlite:///{tmp / 'ledger.db'}"
     summary, _ = grade_and_roll_in(site, course, assignment, ledger_url=ledger, progress=False, collect=False, release_feedback=False)
     assert summary.graded == 3
     return site, course, assignment, key, ledger
+
+
+def _study(folder: Path, notebook: str, seconds: float) -> None:
+    """Put the study time into a collected answers file, where the learner app keeps it."""
+    import json
+
+    from partyquiz.answers import answers_path
+
+    path = answers_path(folder, notebook)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["study"] = {"active_seconds": seconds}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 def test_overview_counts_from_gradebook_ledger_and_disk(graded):
@@ -104,7 +120,11 @@ def test_after_a_mark_feedback_and_ledger_follow(graded):
     done = marking.refresh_learner(site, course, item, ledger_url=ledger)
     page = (site.root / "feedback" / "u0002" / assignment / f"{key.notebook}.html").read_text(encoding="utf-8")
     assert 'data-pending="0"' in page and "待教师批阅" not in page
-    assert learner_records(ledger, "u0002")[0].score == pytest.approx(before + 3)
+    (record,) = learner_records(ledger, "u0002")
+    assert record.score == pytest.approx(before + 3) and record.passed
+    # hours from the study time the learner app recorded, as at grading: 25 minutes at 1 学时 an
+    # hour, rounded down to 0.25 → 0.25 (without it the lesson's 45 minutes would give 0.75)
+    assert record.hours == pytest.approx(0.25)
     assert done.problems == [] or all("发布" in p for p in done.problems)
 
 
