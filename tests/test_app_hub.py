@@ -37,7 +37,8 @@ def hub(tmp_path_factory):
     from partyquiz.records.roster import store_roster
 
     hub_dir = tmp_path_factory.mktemp("apphub")
-    setup = HubSetup(hub_dir=hub_dir, port=free_port(), learners=1, courses=[], notebooks=notebooks_with(hub_dir / "nb"))
+    setup = HubSetup(hub_dir=hub_dir, port=free_port(), learners=1, courses=[], notebooks=notebooks_with(hub_dir / "nb"),
+                     ledger_url=f"sqlite:///{hub_dir / 'ledger.db'}")  # its own ledger: the default one is shared by the session
     prepared = prepare_hub(setup, say=lambda _: None)
     # the app's own test course (every question type, a retake, a countdown), released as `serve` releases courses
     course = app_course()

@@ -38,7 +38,9 @@ ASSIGNMENT = "jiaoyu-guanli-l1"
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     require((REPO / "node_modules/.bin/configurable-http-proxy").exists(), "configurable-http-proxy in node_modules (npm install)")
-    setup = HubSetup(hub_dir=tmp_path_factory.mktemp("hub"), port=free_port(), learners=2, courses=[REPO / "courses" / "jiaoyu-guanli"])
+    hub_dir = tmp_path_factory.mktemp("hub")
+    setup = HubSetup(hub_dir=hub_dir, port=free_port(), learners=2, courses=[REPO / "courses" / "jiaoyu-guanli"],
+                     ledger_url=f"sqlite:///{hub_dir / 'ledger.db'}")  # its own ledger: the default one is shared by the session
     prepared = prepare_hub(setup, say=lambda _: None)
     proc = start_hub(setup)
     users = {}
