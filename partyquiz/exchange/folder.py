@@ -58,6 +58,15 @@ def received_at(folder: Path | str, now: dt.datetime | None = None) -> dt.dateti
     return min(when, now)
 
 
+def assignment_duedate(coursedir) -> dt.datetime | None:
+    """The gradebook's due date of the assignment being collected (both collects take the last
+    submission made on time, where there is one)."""
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        try:
+            return gb.find_assignment(coursedir.assignment_id).duedate
+        except MissingEntry:
+            return None
+
 class SafeFolderCollect(ExchangeCollect):
     max_bytes = Int(DEFAULT_MAX_BYTES, help="Largest submission collected (bytes of all files)").tag(config=True)
 
@@ -99,11 +108,7 @@ class SafeFolderCollect(ExchangeCollect):
             return None
 
     def _duedate(self) -> dt.datetime | None:
-        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-            try:
-                return gb.find_assignment(self.coursedir.assignment_id).duedate
-            except MissingEntry:
-                return None
+        return assignment_duedate(self.coursedir)
 
     def copy_files(self):
         if not self.src_records:

@@ -31,7 +31,7 @@ from ..settings import settings
 from .archive import DEFAULT_MAX_BYTES, ArchiveError, pack, printable, skipped_list, unpack
 from .client import ExchangeClient
 from .store import StoreError, check_id, check_student
-from .folder import SKIPPED
+from .folder import SKIPPED, assignment_duedate
 
 
 class ServiceExchange(Exchange):
@@ -297,13 +297,7 @@ class ServiceCollect(ServiceExchange, ExchangeCollect):
             self.records.append(attempts[-1])
 
     def _duedate(self) -> dt.datetime | None:
-        from nbgrader.api import Gradebook, MissingEntry
-
-        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-            try:
-                return gb.find_assignment(self.coursedir.assignment_id).duedate
-            except MissingEntry:
-                return None
+        return assignment_duedate(self.coursedir)
 
     def copy_files(self):
         if not self.records:
