@@ -40,6 +40,8 @@ def test_learner_server_runs_voila_in_chinese_without_instructor_tools(tmp_path)
     assert server["VoilaConfiguration"]["template"] == "partyquiz"
     assert server["VoilaConfiguration"]["show_tracebacks"] is False
     assert "刷新" in server["VoilaExecutor"]["cell_error_instruction"]  # not "Please run Voilà with --show_tracebacks"
+    # with 30 learners opening at once the app's output came after nbclient's 4 s and the page stayed empty
+    assert server["VoilaExecutor"]["iopub_timeout"] >= 60
     off = server["ServerApp"]["jpserver_extensions"]
     for name in ("nbgrader.server_extensions.formgrader", "jupyter_server_terminals", "jupyter_lsp"):
         assert off[name] is False

@@ -82,6 +82,9 @@ def lab_locale(lang: str | None) -> str:
     return "en" if (lang or "zh-CN").lower().startswith("en") else "zh_CN"
 
 
+IOPUB_TIMEOUT = 120  # seconds a page waits for its one cell's output (nbclient's default is 4)
+
+
 def server_config(role: str, lang: str | None = None, lab_assignments: bool = False) -> dict:
     """`~/.jupyter/jupyter_server_config.json` for one user: Voilà, kernel culling, extensions.
     `lab_assignments`: a learner keeps nbgrader's Assignment List and Validate in JupyterLab (off:
@@ -94,7 +97,10 @@ def server_config(role: str, lang: str | None = None, lab_assignments: bool = Fa
             # a page open for a whole lesson: reconnects are the app's job (issue 11 item 6)
             "http_keep_alive_timeout": 10,
         },
-        "VoilaExecutor": {"cell_error_instruction": CELL_ERROR_ZH, "cell_timeout_instruction": CELL_TIMEOUT_ZH},
+        "VoilaExecutor": {"cell_error_instruction": CELL_ERROR_ZH, "cell_timeout_instruction": CELL_TIMEOUT_ZH,
+                          # nbclient waits 4 s for a cell's output after its reply, then renders without it: with
+                          # 30 learners starting at once on 2 cores the app's page came out empty (measured)
+                          "iopub_timeout": IOPUB_TIMEOUT},
         "MappingKernelManager": {
             "cull_idle_timeout": KERNEL_CULL_SECONDS,
             "cull_interval": KERNEL_CULL_INTERVAL,
