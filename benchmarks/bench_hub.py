@@ -43,6 +43,19 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def collect_as_instructor(setup, password: str, assignment: str) -> None:
+    """The instructor collects in their own server, as the workbench does: through the hub's
+    exchange service with their hub token (no shared exchange folder holds submissions)."""
+    user = HubUser(setup.url, setup.instructor, password)
+    assert user.login(), setup.instructor
+    user.make_token()
+    user.spawn(timeout=300)
+    kernel = user.start_kernel()
+    user.execute(kernel, "from partyquiz.hub.dashboard import Instructor\n"
+                 f"Instructor.from_env().site().collect({assignment!r})", timeout=600)
+    user.close()
+
+
 def one_learner(setup, password: str, learner: str, key) -> dict:
     user = HubUser(setup.url, learner, password)
     t0 = time.monotonic()
@@ -225,8 +238,8 @@ def main() -> None:
             results = list(pool.map(lambda u: one_learner(setup, prepared.passwords[u], u, key), learners))
         wall = time.monotonic() - t0
         memory = rss_mb(descendants(hub.proc.pid))
+        collect_as_instructor(setup, prepared.passwords[setup.instructor], key.assignment)
         site = setup.site()
-        site.collect(key.assignment)
         lost = 0
         for r in results:
             collected = load_answers(answers_path(site.root / "submitted" / r["learner"] / key.assignment, key.notebook)).answers
