@@ -24,7 +24,10 @@ from .simulate import answer_as_learner, make_roster, simulated_answers
 
 # the demo's own course: online lessons credited by study time, and a stage test drawing from them
 DEMO_COURSE_ID = "dangyuan-jiaoyu"
-DEFAULT_COURSE = settings().courses_dir / DEMO_COURSE_ID
+
+
+def default_course() -> Path:
+    return settings().courses_dir / DEMO_COURSE_ID
 
 
 @dataclass
@@ -87,7 +90,7 @@ def run_demo(
     learners: int = 30,
     branches: int = 3,
     out: Path = Path("out"),
-    course_dir: Path = DEFAULT_COURSE,
+    course_dir: Path | None = None,  # default_course()
     site: GraderSite | None = None,
     ledger_url: str | None = None,
     engine: str = "nbgrader",
@@ -107,7 +110,7 @@ def run_demo(
     var.mkdir(parents=True, exist_ok=True)
     ledger_url = ledger_url or settings().ledger_url  # the one default ledger (CLI, demo and hub alike)
 
-    course = load_course(course_dir)
+    course = load_course(course_dir or default_course())
     roster = make_roster(learners, branches, seed)
     # the roster is an input with full ID numbers: it stays with the runtime state, never beside
     # the exports an organisation hands on

@@ -44,10 +44,10 @@ def test_the_demo_course_is_online_with_a_stage_test():
     their expected minutes) and a stage test from both, with its own pass mark, time limit, weight."""
     from partyquiz.authoring import load_course
     from partyquiz.build import quiz_key
-    from partyquiz.demo import DEFAULT_COURSE
+    from partyquiz.demo import default_course
     from partyquiz.records.rules import load_rules
 
-    course, rules = load_course(DEFAULT_COURSE), load_rules()
+    course, rules = load_course(default_course()), load_rules()
     lessons = [l for l in course.lessons if l.kind == "lesson"]
     [test] = [l for l in course.lessons if l.kind == "test"]
     assert rules.kind_of(course.form) == "在线自学" and len(lessons) == 2

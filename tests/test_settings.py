@@ -161,3 +161,17 @@ def test_one_default_ledger_for_the_cli_and_the_hub(tmp_path, monkeypatch):
     assert imported.exit_code == 0, imported.output
     with engine_for(expected) as engine, engine.connect() as conn:  # the CLI wrote the one default ledger
         assert [p.id for p in load_learners(conn)] == ["a01"]
+
+
+def test_no_module_keeps_settings_from_import_time(tmp_path, monkeypatch):
+    """The hub's folder, the dashboard's courses and the demo's course follow a change of the
+    environment made after the modules were imported (nothing is read once at import)."""
+    from partyquiz.demo import default_course
+    from partyquiz.hub import HubSetup
+    from partyquiz.hub.dashboard import Instructor
+
+    monkeypatch.setenv("PARTYQUIZ_VAR", str(tmp_path / "var"))
+    monkeypatch.setenv("PARTYQUIZ_COURSES", str(tmp_path / "courses"))
+    assert HubSetup().hub_dir == (tmp_path / "var" / "hub").resolve()
+    assert Instructor(tmp_path, tmp_path, "sqlite://", None).courses_dir == tmp_path / "courses"
+    assert default_course() == tmp_path / "courses" / "dangyuan-jiaoyu"

@@ -21,11 +21,11 @@ def serve(
     course: Optional[list[Path]] = typer.Option(None, help=t("cli.help.hub_courses")),
     lang: Optional[str] = lang_option(),
 ) -> None:
-    from ..hub import DEFAULT_HUB_DIR, HubSetup, serve as run  # the hub, its exchange and records service: loaded for this command only
+    from ..hub import HubSetup, default_hub_dir, serve as run  # the hub, its exchange and records service: loaded for this command only
 
     use_language(lang)
     with failures():
-        setup = HubSetup(hub_dir=hub_dir or DEFAULT_HUB_DIR, port=port, learners=learners, roster_file=roster,
+        setup = HubSetup(hub_dir=hub_dir or default_hub_dir(), port=port, learners=learners, roster_file=roster,
                          ledger_url=ledger_or_default(ledger or ledger_url), lang=language())
         if course:
             setup.courses = [Path(c) for c in course]

@@ -19,14 +19,19 @@ from typing import Callable
 from ..files import atomic_write_text
 from ..i18n import t
 from ..settings import settings
-from .home import NOTEBOOKS
 
 # .auth (JupyterHub's Authenticator) and .process load where they are used: the instructor's
 # workbench imports this package (dashboard) in a fresh Voilà kernel on every page open.
 
-REPO = settings().root
-DEFAULT_HUB_DIR = settings().var_dir / "hub"
-PROXY = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
+def default_hub_dir() -> Path:
+    return settings().var_dir / "hub"
+
+
+def default_proxy() -> Path:
+    """The configurable-http-proxy `make` installs inside the project (npm)."""
+    return settings().root / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
 CONFIG_FILE = Path(__file__).with_name("jupyterhub_config.py")
 INSTRUCTOR = "instructor"
 
@@ -35,7 +40,7 @@ INSTRUCTOR = "instructor"
 class HubSetup:
     """Where everything lives; every path under `hub_dir` (git-ignored var/)."""
 
-    hub_dir: Path = DEFAULT_HUB_DIR
+    hub_dir: Path = field(default_factory=default_hub_dir)  # settings are read when a setup is made, not at import
     port: int = 8000
     learners: int = 5
     roster_file: Path | None = None
@@ -46,8 +51,8 @@ class HubSetup:
     # more instructors (group `instructors`): they share the first one's course root, gradebook
     # and ledger, and mark the same essay queue (first save wins); formgrader is the first's
     co_instructors: tuple[str, ...] = ()
-    proxy: Path = PROXY
-    notebooks: Path = NOTEBOOKS
+    proxy: Path = field(default_factory=default_proxy)
+    notebooks: Path = field(default_factory=lambda: settings().notebooks_dir)
 
     def __post_init__(self) -> None:
         self.hub_dir = Path(self.hub_dir).resolve()

@@ -9,15 +9,13 @@ ledger's URL. (In the one-uid demo the ledger file is still readable on disk; do
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
 from ..i18n import t
 from ..identity import current_learner
 from ..settings import settings
-
-COURSES = settings().courses_dir
 
 
 @dataclass
@@ -26,7 +24,7 @@ class Instructor:
     exchange: Path
     ledger_url: str
     roster_file: Path | None
-    courses_dir: Path = COURSES
+    courses_dir: Path = field(default_factory=lambda: settings().courses_dir)
 
     @classmethod
     def from_env(cls) -> "Instructor":

@@ -20,7 +20,6 @@ from ..files import atomic_write_text
 from ..settings import settings
 from .frame import APP_NOTEBOOK, APP_NOTEBOOKS, WORKBENCH_NOTEBOOK, lab_settings_files, learner_disabled_lab, server_config
 
-NOTEBOOKS = settings().notebooks_dir
 LEARNER_NOTEBOOKS = (APP_NOTEBOOK, "start.ipynb", "my_records.ipynb")
 INSTRUCTOR_NOTEBOOKS = (WORKBENCH_NOTEBOOK, "instructor.ipynb")
 
@@ -85,7 +84,8 @@ def files_for(spec: HomeSpec) -> dict[str, str]:
     return files
 
 
-def prepare_home(spec: HomeSpec, notebooks: Path = NOTEBOOKS) -> None:
+def prepare_home(spec: HomeSpec, notebooks: Path | None = None) -> None:
+    notebooks = notebooks or settings().notebooks_dir
     spec.home.mkdir(parents=True, exist_ok=True)
     for rel, text in files_for(spec).items():
         atomic_write_text(spec.home / rel, text)  # config is ours: always current
