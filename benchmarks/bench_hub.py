@@ -135,6 +135,12 @@ def _learner_server(mode: str, folder: Path, notebooks: Path):
                 "PARTYQUIZ_LEARNER": "u0001", "PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '')}"})
     if mode == "after":
         env.update(server_env())
+        # what the spawner gives a learner under the hub: the exchange and records services, never the
+        # ledger. Nothing listens on that port here, so the page shows its "unreachable" notices; what
+        # is measured is the code a hub learner's server and kernel load.
+        dead = f"http://127.0.0.1:{free_port()}/services/"
+        env.update({"PARTYQUIZ_EXCHANGE_URL": dead + "exchange/", "PARTYQUIZ_RECORDS_URL": dead + "records/me",
+                    "JUPYTERHUB_API_TOKEN": "bench-memory-no-hub"})
     port, token = free_port(), "bench-memory-token"
     argv = [str(Path(sys.executable).parent / "jupyter-server"), "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}"]

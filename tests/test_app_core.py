@@ -237,3 +237,34 @@ def test_learner_config_read_as_nbgrader_reads_it(tmp_path: Path, monkeypatch):
         assert ours[section][trait] == theirs.config[section][trait], (section, trait)
     assert ours.CourseDirectory.course_id == "from-home"  # the home folder's file wins, as in nbgrader
     assert ours.Exchange.assignment_dir == str(home)
+
+
+def test_the_app_kernel_takes_the_configured_exchange_without_nbgraders_gradebook(tmp_path: Path):
+    """Under the hub the learner's kernel uses the exchange service's classes, named by the config
+    as ExchangeFactory would take them, and never loads nbgrader's gradebook (≈ 30 MB a learner);
+    without such config it gets nbgrader's own folder exchange, as before."""
+    import subprocess
+    import sys
+
+    from partyquiz.exchange import factory_config
+
+    home = tmp_path / "home"
+    home.mkdir()
+    lines = [f"c.{section}.{name} = {value!r}" for section, values in factory_config("http://127.0.0.1:1/services/exchange/").items()
+             for name, value in values.items()]
+    (home / "nbgrader_config.py").write_text("c = get_config()  # noqa: F821\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    probe = (
+        "import sys\n"
+        "from partyquiz.app import nbgrader_without_server_extensions\n"
+        "nbgrader_without_server_extensions()\n"
+        "from partyquiz.app.exchange import LearnerExchange, exchange_class\n"
+        "kinds = ['List', 'FetchAssignment', 'Submit', 'FetchFeedback']\n"
+        "names = [exchange_class(LearnerExchange(sys.argv[1]).config, k).__module__ for k in kinds]\n"
+        "print(sorted(set(names)), 'nbgrader.api' in sys.modules)\n"
+    )
+    served = subprocess.run([sys.executable, "-c", probe, str(home)], capture_output=True, text=True, check=True).stdout
+    assert served.strip() == "['partyquiz.exchange.nbgrader_exchange'] False"
+    folder = subprocess.run([sys.executable, "-c", probe, str(plain)], capture_output=True, text=True, check=True).stdout
+    assert "nbgrader.exchange.default" in folder

@@ -38,6 +38,35 @@ def nbgrader_without_server_extensions() -> None:
         del sys.modules["nbgrader"]
         return
     package.__version__ = __version__
+    _exchange_package_on_demand()
+
+
+def _exchange_package_on_demand() -> None:
+    """`nbgrader.exchange`'s own `__init__` imports its ExchangeFactory, hence the folder exchange
+    and the gradebook (SQLAlchemy's ORM, ≈ 30 MB, measured), which the hub's exchange service
+    classes never use. The package is registered with its names looked up on first use (PEP 562):
+    `from nbgrader.exchange import ExchangeError` costs only the abstract classes."""
+    import importlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("nbgrader.exchange")
+    if spec is None or spec.loader is None or "nbgrader.exchange" in sys.modules:
+        return
+    package = importlib.util.module_from_spec(spec)
+
+    def lookup(name: str):
+        if name == "ExchangeFactory":
+            return importlib.import_module("nbgrader.exchange.exchange_factory").ExchangeFactory
+        if name == "default":
+            return importlib.import_module("nbgrader.exchange.default")
+        abstract = importlib.import_module("nbgrader.exchange.abc")
+        if hasattr(abstract, name):
+            return getattr(abstract, name)
+        raise AttributeError(f"module 'nbgrader.exchange' has no attribute {name!r}")
+
+    package.__getattr__ = lookup  # type: ignore[attr-defined]
+    sys.modules["nbgrader.exchange"] = package
+    sys.modules["nbgrader"].exchange = package  # type: ignore[attr-defined]
 
 
 def main(home: str | Path | None = None, learner: str | None = None):

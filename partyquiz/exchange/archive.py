@@ -28,6 +28,7 @@ MAX_NAME_BYTES = 255  # one path component, as every common Linux file system al
 MAX_PATH_BYTES = 1024  # a whole relative path: far from PATH_MAX (4096) wherever the folder is
 MAX_DEPTH = 32
 MAX_SKIPPED = 100  # skipped files reported per submission
+SKIPPED = "SKIPPED"  # the log prefix GraderSite.collect reports from (both collects)
 # Written by the exchange itself from the server's clock; a learner's copy is never taken.
 SERVER_FILES = frozenset({"timestamp.txt", "submission_secret.txt"})
 

@@ -26,15 +26,14 @@ import stat
 from collections import defaultdict
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange.default import ExchangeCollect
 from traitlets import Int, default
 
 from ..files import swap_in_folder
 from ..settings import settings
-from .archive import DEFAULT_MAX_BYTES, ArchiveError, pack, printable, unpack
+from .archive import DEFAULT_MAX_BYTES, SKIPPED, ArchiveError, pack, printable, unpack
+from .nbgrader_exchange import assignment_duedate
 
-SKIPPED = "SKIPPED"  # the log prefix GraderSite.collect reports from
 # nbgrader's Exchange.timestamp_format, which autograde reads back
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -57,15 +56,6 @@ def received_at(folder: Path | str, now: dt.datetime | None = None) -> dt.dateti
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     return min(when, now)
 
-
-def assignment_duedate(coursedir) -> dt.datetime | None:
-    """The gradebook's due date of the assignment being collected (both collects take the last
-    submission made on time, where there is one)."""
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
-        try:
-            return gb.find_assignment(coursedir.assignment_id).duedate
-        except MissingEntry:
-            return None
 
 class SafeFolderCollect(ExchangeCollect):
     max_bytes = Int(DEFAULT_MAX_BYTES, help="Largest submission collected (bytes of all files)").tag(config=True)

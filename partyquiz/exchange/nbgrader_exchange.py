@@ -28,11 +28,23 @@ from traitlets import Bool, Int, Unicode, default
 
 from ..files import swap_in_folder
 from ..settings import settings
-from .archive import DEFAULT_MAX_BYTES, ArchiveError, pack, printable, skipped_list, unpack
+from .archive import DEFAULT_MAX_BYTES, SKIPPED, ArchiveError, pack, printable, skipped_list, unpack
 from .client import ExchangeClient
 from .store import StoreError, check_id, check_student
-from .folder import SKIPPED, assignment_duedate
 
+
+
+def assignment_duedate(coursedir) -> dt.datetime | None:
+    """The gradebook's due date of the assignment being collected (both collects take the last
+    submission made on time, where there is one). nbgrader's gradebook is loaded here, on the
+    instructor's side only: a learner's kernel imports these classes too and never needs it."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        try:
+            return gb.find_assignment(coursedir.assignment_id).duedate
+        except MissingEntry:
+            return None
 
 class ServiceExchange(Exchange):
     url = Unicode("", help="The exchange service, e.g. http://127.0.0.1:8081/services/exchange/").tag(config=True)
