@@ -11,18 +11,9 @@ from partyquiz.banks import import_banks, parse_bank, read_bank
 from partyquiz.errors import InputError
 from partyquiz.scoring import score_question
 
+from helpers_banks import english_for_module_fixtures, english_messages  # noqa: F401  (autouse: messages in English)
+
 FIX = Path(__file__).parent / "fixtures" / "banks"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def english_for_module_fixtures():
-    i18n.set_language("en")  # before the module's shared parses (conftest resets after each test)
-
-
-@pytest.fixture(autouse=True)
-def english_messages():
-    """Messages are checked in English here (the catalogs' en texts); Chinese is the default."""
-    i18n.set_language("en")
 
 
 def by_stem(questions, fragment):

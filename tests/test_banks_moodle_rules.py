@@ -21,12 +21,9 @@ from partyquiz.model import Answer, Question, Quiz, QuizKey, Section, now_iso
 from partyquiz.qtypes import registry
 from partyquiz.scoring import grade_quiz, score_question
 
+from helpers_banks import english_messages  # noqa: F401  (autouse: messages in English)
+
 FIX = Path(__file__).parent / "fixtures" / "banks"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    i18n.set_language("en")  # messages checked in English (conftest gives every test Chinese back)
 
 
 @pytest.fixture
