@@ -175,3 +175,21 @@ def test_old_banks_still_load_unchanged():
     q = Question.model_validate(old)
     assert q.model_dump(mode="json", exclude_defaults=True) == old
     assert score_question(q, ["基本细胞"], "strict") == 1.0
+
+
+def test_single_with_several_right_options_simulates_both_verdicts():
+    import random
+
+    # Moodle allows several right options in a single choice; any one alone is full marks.
+    two_right = Question(id="s2", type="single", stem="党课多久一次？", options=[
+        Option(id="a", text="每季度", correct=True), Option(id="b", text="每三个月", correct=True), Option(id="c", text="每年")])
+    right = two_right.kind.right_answer(two_right)
+    assert right == ["a"]                                              # one pick, as a learner can give
+    assert score_question(two_right, right, "strict") == 1.0
+    assert score_question(two_right, right, "fraction") == 1.0         # weight of a right option is 1
+    # every option right: the only wrong answer left is two picks, which a single choice scores 0
+    all_right = Question(id="s3", type="single", stem="s", options=[
+        Option(id="a", text="甲", correct=True), Option(id="b", text="乙", correct=True)])
+    wrong = all_right.kind.wrong_answer(all_right, random.Random(1))
+    assert wrong == ["a", "b"]
+    assert score_question(all_right, wrong, "strict") == 0.0 and score_question(all_right, wrong, "fraction") == 0.0

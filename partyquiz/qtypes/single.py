@@ -59,5 +59,10 @@ class Single(ChoiceKind):
                              Option(id="year", text="每年一次")],
                     explanation="支部党员大会每季度召开一次。")
 
+    def right_answer(self, q: QuestionData) -> Any:
+        return q.correct_ids[:1]  # with several right options, one pick is full marks; all of them is not
+
     def wrong_answer(self, q: QuestionData, rng: random.Random) -> Any:
-        return [rng.choice([o.id for o in q.options if not o.correct])]
+        wrong = [o.id for o in q.options if not o.correct]
+        # every option right (a valid question): picking them all is the only answer that scores 0
+        return [rng.choice(wrong)] if wrong else q.correct_ids
