@@ -77,6 +77,29 @@ def test_a_damaged_archive_is_refused_after_writing_part_of_it_and_leaves_nothin
     assert _leftovers(store) == [] and store.attempts("c", "a1", "u0002") == []
 
 
+def _broken_deflate() -> bytes:
+    """A zip whose big.json deflate stream itself is invalid (its first block type is the reserved 11)."""
+    import struct
+
+    data = bytearray(_zip({"l1.ipynb": b"{}", "big.json": b"abc" * 100_000}))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        at = zf.getinfo("big.json").header_offset
+    name_len, extra_len = struct.unpack("<HH", data[at + 26:at + 30])
+    data[at + 30 + name_len + extra_len] |= 0x06
+    return bytes(data)
+
+
+def test_a_garbled_deflate_stream_is_a_400_not_a_server_error(tmp_path):
+    store = _store(tmp_path)
+    with pytest.raises(StoreError, match="damaged") as exc:
+        store.submit("c", "a1", "u0002", _broken_deflate())
+    assert exc.value.status == 400
+    assert _leftovers(store) == [] and store.attempts("c", "a1", "u0002") == []
+    with pytest.raises(ArchiveError, match="damaged"):  # the collect's side: one learner, not the batch
+        unpack(_broken_deflate(), tmp_path / "dest")
+    assert not (tmp_path / "dest").exists()
+
+
 def test_unpack_removes_its_folder_on_any_failure(tmp_path):
     with pytest.raises(ArchiveError):
         unpack(_zip({"a/b": b"1", "a": b"2"}), tmp_path / "dest")

@@ -18,6 +18,7 @@ import shutil
 import stat
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,12 +217,16 @@ def unpack_counted(data: bytes, dest: Path | str, *, max_bytes: int = DEFAULT_MA
         dest.mkdir(parents=True, exist_ok=False)
         try:
             return _write_all(zf, infos, names, dest, max_bytes, drop_server_files, too_big)
-        except BaseException as exc:
+        except ArchiveError:
             shutil.rmtree(dest, ignore_errors=True)
-            if isinstance(exc, OSError):
-                raise ArchiveError(f"cannot be written ({exc.strerror or exc})") from None
-            if isinstance(exc, (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError)) and not isinstance(exc, ArchiveError):
-                raise ArchiveError(f"damaged archive: {exc}") from None
+            raise
+        # a damaged member: a bad CRC, a garbled deflate stream (zlib.error), an unknown method or
+        # encryption; an OSError while writing is already an ArchiveError (_write_all)
+        except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error) as exc:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise ArchiveError(f"damaged archive: {exc}") from None
+        except BaseException:
+            shutil.rmtree(dest, ignore_errors=True)
             raise
 
 
