@@ -106,6 +106,24 @@ def test_gift_non_finite_and_blank_answers():
     assert [p.line for p in result.problems] == [1, 3, 5, 7, 9]
 
 
+def test_plugin_files_in_markdown_texts_are_resolved_in_every_reader():
+    # GIFT [markdown]: the file cannot come along; the reference goes, with the warning the docstring promises
+    result = parse_text("::q::[markdown]See ![p](@@PLUGINFILE@@/a.png) {T}", "t.gift")
+    (q,) = result.questions
+    assert q.stem == "See ![p]()" and "@@PLUGINFILE@@" not in q.stem
+    (warning,) = result.warnings
+    assert "a.png" in warning.message and "GIFT carries no files" in warning.message
+    # Moodle cloze with format="markdown": the embedded file is stored and the stem points at it
+    xml = b'''<quiz><question type="cloze"><name><text>c</text></name>
+      <questiontext format="markdown"><text>See ![p](@@PLUGINFILE@@/a.png) {1:SHORTANSWER:=yue}</text>
+      <file name="a.png" path="/" encoding="base64">aGVsbG8=</file></questiontext></question></quiz>'''
+    result = parse_bytes(xml, "c.xml")
+    (ref,) = result.media
+    (q,) = result.questions
+    assert q.stem.startswith(f"See ![p](media/{ref}) ") and "@@PLUGINFILE@@" not in q.stem
+    assert result.warnings == [] and result.problems == []
+
+
 # --- Moodle XML -----------------------------------------------------------------------------------
 
 def test_xml_malformed_numbers_are_problems_with_lines(xml):

@@ -136,10 +136,7 @@ class _Reader:
             return ""
         raw = ((element.findtext("text") if element is not None else "") or "").strip() + extra[0]
         fmt = MOODLE_FORMAT_NAMES.get((element.get("format") or "").strip(), "html") if element is not None and element.get("format") else default_format
-        resolve = self.media({**self.files_of(element), **extra[1]})
-        if fmt == "markdown" and "@@PLUGINFILE@@" in raw:  # Markdown is kept as written: only its file references change
-            raw = re.sub(r"@@PLUGINFILE@@/[^\s\"')<>]+", lambda m: resolve(m.group(0)) or "", raw)
-        return to_markdown(raw, fmt, resolve)
+        return to_markdown(raw, fmt, self.media({**self.files_of(element), **extra[1]}))
 
     def media(self, files: dict[str, str]):
         def resolve(src: str) -> str:

@@ -17,7 +17,9 @@ The HTML tokenizer is our own and linear in the input: Python's html.parser take
 600 KB text of unclosed `<` (issue 13), and every `<` here is examined once against the next `>`.
 Images and links are passed to `media(src) -> src`, which the Moodle XML reader uses to turn
 `@@PLUGINFILE@@/name` into a course media file (an empty result: the image shows its alt text,
-the link its text). A `<br>` at the start or end of a block is dropped, as a browser shows it.
+the link its text); in Markdown text, which is otherwise kept as written, each
+`@@PLUGINFILE@@/name` reference is passed to `media` the same way. A `<br>` at the start or end
+of a block is dropped, as a browser shows it.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ _SAFE_URL = re.compile(r"^(?:https?:|mailto:|data:image/(?:png|jpeg|gif|webp);ba
 _TOKEN = re.compile(r"<!--.*?(?:-->|\Z)|<[A-Za-z/!?][^<>]*>", re.S)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)([^<>]*?)(/?)>", re.S)
 _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?")
+_PLUGIN_FILE = re.compile(r"@@PLUGINFILE@@/[^\s\"')<>]+")  # a Moodle file reference in Markdown text
 _MD_SPECIAL = re.compile(r"[\\`*_\[\]<>&~|]|^\s*(?:[#>+=-]|\d+[.)])", re.M)
 
 
@@ -307,8 +310,11 @@ def html_to_text(source: str) -> str:
 
 def to_markdown(text: str, fmt: str, media: Callable[[str], str] | None = None) -> str:
     """One text in format `fmt` (html, moodle, plain, markdown) → Markdown."""
-    if fmt == "markdown":
-        return text.strip()
+    if fmt == "markdown":  # kept as written: only its file references change
+        text = text.strip()
+        if media is not None and "@@PLUGINFILE@@" in text:
+            text = _PLUGIN_FILE.sub(lambda m: media(m.group(0)) or "", text)
+        return text
     if fmt == "plain":
         return plain_to_markdown(text.strip())
     if fmt == "moodle" and "<" not in text and "&" not in text:
