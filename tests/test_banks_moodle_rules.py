@@ -328,3 +328,17 @@ def test_an_embedded_file_over_the_media_limit_is_skipped_with_a_warning(monkeyp
     assert [name.rsplit("-", 1)[-1] for name in result.media] == ["xuexi.txt"]
     assert any(w.line == 55 and "dang-qi.png" in w.message and "not imported" in w.message for w in result.warnings)
     assert by_id(result)["x-old-image"].stem == "下图是什么？"
+
+
+def test_xml_blank_fraction_is_a_zero_weight():
+    # fraction=" " (spaces only) reads as 0, as an empty fraction does: a wrong option, not a refused question
+    xml = b'''<quiz><question type="multichoice"><name><text>b</text></name>
+      <questiontext><text>q</text></questiontext><single>true</single>
+      <answer fraction="100"><text>right</text></answer>
+      <answer fraction=" "><text>blank weight</text></answer>
+      <answer fraction=""><text>empty weight</text></answer></question></quiz>'''
+    result = parse_bytes(xml, "b.xml")
+    assert result.problems == []
+    (q,) = result.questions
+    assert q.correct_ids == ["a"] and [o.fraction for o in q.options] == [None, None, None]
+    assert score_question(q, ["b"], "fraction") == 0.0 and score_question(q, ["a"], "fraction") == 1.0

@@ -187,7 +187,7 @@ def _fraction(answer: Element) -> float:
     if raw is None:  # very old files: <fraction> inside the answer
         return _number(answer.findtext("fraction"), 0.0, "fraction", answer)
     try:
-        return fraction_of(raw or "0")
+        return fraction_of(raw.strip() or "0")  # a blank weight is 0, as Moodle reads it
     except ValueError:
         raise _Refused(t("authoring.bank.xml_bad_fraction", text=raw.strip()[:40]), answer, "answer/@fraction") from None
 
