@@ -198,18 +198,27 @@ def notebooks_with(folder, app: str = "real"):
     return folder
 
 
+def hub_setup(hub_dir, **setup_args):
+    """A test hub's HubSetup: a free port and its own ledger (the default ledger is shared by the
+    whole test session, so another module's records would show up)."""
+    from pathlib import Path
+
+    from partyquiz.hub import HubSetup, free_port
+
+    setup_args.setdefault("ledger_url", f"sqlite:///{Path(hub_dir) / 'ledger.db'}")
+    return HubSetup(hub_dir=hub_dir, port=free_port(), **setup_args)
+
+
 def start_app_hub(hub_dir, learners: int = 2, courses=None, notebooks=None, **setup_args):
     """prepare + start a demo hub (Voilà landing pages); returns (setup, prepared, process).
     Call `process.stop()` when done."""
     from pathlib import Path
 
-    from partyquiz.hub import HubSetup, free_port, prepare_hub, start_hub
+    from partyquiz.hub import prepare_hub, start_hub
 
     repo = Path(__file__).resolve().parents[1]
-    setup_args.setdefault("ledger_url", f"sqlite:///{Path(hub_dir) / 'ledger.db'}")  # its own: the default one is shared by the session
-    setup = HubSetup(hub_dir=hub_dir, port=free_port(), learners=learners,
-                     courses=courses or [repo / "courses" / "jiaoyu-guanli"],
-                     notebooks=notebooks or notebooks_with(Path(hub_dir) / "notebooks"), **setup_args)
+    setup = hub_setup(hub_dir, learners=learners, courses=courses or [repo / "courses" / "jiaoyu-guanli"],
+                      notebooks=notebooks or notebooks_with(Path(hub_dir) / "notebooks"), **setup_args)
     prepared = prepare_hub(setup, say=lambda _: None)
     return setup, prepared, start_hub(setup)
 

@@ -22,7 +22,7 @@ from conftest import CHROMIUM_ARGS, REPO, require
 from helpers_app import DESKTOP, Actions, app_course, assert_no_english, axe_scan, card, q, release, wait_saved
 
 sys.path.insert(0, str(Path(__file__).parent))
-from helpers_hub import HubUser, english_strings_in, notebooks_with  # noqa: E402
+from helpers_hub import HubUser, english_strings_in, hub_setup, notebooks_with  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LEARNER = "u0001"
@@ -32,13 +32,12 @@ LEARNER = "u0001"
 def hub(tmp_path_factory):
     require((REPO / "node_modules/.bin/configurable-http-proxy").exists(), "configurable-http-proxy in node_modules (npm install)")
     from partyquiz.exchange.hub import publish_releases
-    from partyquiz.hub import HubSetup, free_port, prepare_hub, start_hub
+    from partyquiz.hub import prepare_hub, start_hub
     from partyquiz.records.activities import Attendance, Session, store_session
     from partyquiz.records.roster import store_roster
 
     hub_dir = tmp_path_factory.mktemp("apphub")
-    setup = HubSetup(hub_dir=hub_dir, port=free_port(), learners=1, courses=[], notebooks=notebooks_with(hub_dir / "nb"),
-                     ledger_url=f"sqlite:///{hub_dir / 'ledger.db'}")  # its own ledger: the default one is shared by the session
+    setup = hub_setup(hub_dir, learners=1, courses=[], notebooks=notebooks_with(hub_dir / "nb"))
     prepared = prepare_hub(setup, say=lambda _: None)
     # the app's own test course (every question type, a retake, a countdown), released as `serve` releases courses
     course = app_course()

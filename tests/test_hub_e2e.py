@@ -19,13 +19,13 @@ from conftest import CHROMIUM_ARGS, REPO, require
 from partyquiz.answers import answers_path, load_answers
 from partyquiz.build import quiz_key
 from partyquiz.draw import drawn_questions, seed_for
-from partyquiz.hub import HubSetup, free_port, prepare_hub, start_hub
+from partyquiz.hub import prepare_hub, start_hub
 from partyquiz.i18n import t
 from partyquiz.records.ledger import learner_records
 from partyquiz.scoring import auto_score, grade_quiz
 
 sys.path.insert(0, str(Path(__file__).parent))
-from helpers_hub import HubUser  # noqa: E402
+from helpers_hub import HubUser, hub_setup  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ASSIGNMENT = "jiaoyu-guanli-l1"
@@ -35,8 +35,7 @@ ASSIGNMENT = "jiaoyu-guanli-l1"
 def hub(tmp_path_factory):
     require((REPO / "node_modules/.bin/configurable-http-proxy").exists(), "configurable-http-proxy in node_modules (npm install)")
     hub_dir = tmp_path_factory.mktemp("hub")
-    setup = HubSetup(hub_dir=hub_dir, port=free_port(), learners=2, courses=[REPO / "courses" / "jiaoyu-guanli"],
-                     ledger_url=f"sqlite:///{hub_dir / 'ledger.db'}")  # its own ledger: the default one is shared by the session
+    setup = hub_setup(hub_dir, learners=2, courses=[REPO / "courses" / "jiaoyu-guanli"])
     prepared = prepare_hub(setup, say=lambda _: None)
     proc = start_hub(setup)
     yield setup, prepared
