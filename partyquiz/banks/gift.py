@@ -40,6 +40,7 @@ from ..i18n import t
 from ..model import Question
 from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, choose_id, finite, finite_json, fraction_of,
                      grade_problems, option_id, own_option_ids, pct, slug, snap_fraction, unmapped, untrimmed_warnings)
+from .media import plugin_file_name
 from .text import to_markdown
 
 META_PREFIX = "// partyquiz "
@@ -211,11 +212,9 @@ class _Reader:
 
     def media(self, src: str) -> str:
         """GIFT carries no files: an `@@PLUGINFILE@@` image shows its alt text, a link its text."""
-        if not src.startswith("@@PLUGINFILE@@"):
+        if (name := plugin_file_name(src)) is None:
             return src
-        from urllib.parse import unquote
-
-        self.warn(t("authoring.bank.gift_no_files", name=unquote(src[len("@@PLUGINFILE@@"):].split("?", 1)[0].lstrip("/"))), "file")
+        self.warn(t("authoring.bank.gift_no_files", name=name.lstrip("/")), "file")
         return ""
 
     def md(self, text: str, fmt: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MEDIA_DIR = "media"
+PLUGIN_FILE = "@@PLUGINFILE@@"  # Moodle's prefix of a file the question carries
 MAX_MEDIA_BYTES = 20_000_000  # one embedded file (readers skip a bigger one, with a warning); a bank is capped as a whole in banks.limits
 _REF = re.compile(r'(?:src|href)="(media/[A-Za-z0-9._-]+)"')
 
@@ -47,6 +48,16 @@ class MediaSink:
 def too_big(size: int) -> bool:
     """Is one embedded file of `size` bytes over MAX_MEDIA_BYTES (the readers then skip it, warning)?"""
     return size > MAX_MEDIA_BYTES
+
+
+def plugin_file_name(src: str) -> str | None:
+    """The file a Moodle `@@PLUGINFILE@@/path/name?query` reference names (`/path/name`, unquoted),
+    or None when `src` is no such reference."""
+    if not src.startswith(PLUGIN_FILE):
+        return None
+    from urllib.parse import unquote
+
+    return unquote(src[len(PLUGIN_FILE):].split("?", 1)[0])
 
 
 def referenced(text: str) -> set[str]:

@@ -42,7 +42,7 @@ from ..model import Question
 from . import cloze
 from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, choose_id, finite, finite_json, fraction_of,
                      grade_problems, option_id, own_option_ids, pct, slug, snap_fraction, unmapped, untrimmed_warnings)
-from .media import MAX_MEDIA_BYTES, MEDIA_DIR, MediaSink, read_media, referenced, too_big
+from .media import MAX_MEDIA_BYTES, MEDIA_DIR, MediaSink, plugin_file_name, read_media, referenced, too_big
 from .text import MOODLE_FORMAT_NAMES, html_to_text, to_markdown
 
 # Moodle's type names → the reader of each; its exporter writes `cloze` for multianswer and its
@@ -140,11 +140,8 @@ class _Reader:
 
     def media(self, files: dict[str, str]):
         def resolve(src: str) -> str:
-            if not src.startswith("@@PLUGINFILE@@"):
+            if (key := plugin_file_name(src)) is None:
                 return src
-            from urllib.parse import unquote
-
-            key = unquote(src[len("@@PLUGINFILE@@"):].split("?", 1)[0])
             if key in files:
                 return files[key]
             self.warn(t("authoring.bank.file_missing", name=key))
