@@ -136,6 +136,12 @@ def test_hours_count_offline_activities_and_only_the_forms_the_requirement_count
     assert "参加线下活动（集体学习）：3 分" in points_html(mine["points"])
     assert "2026年6月20日" in offline_html(s) and "学习党章" in offline_html(s)
     assert core.hours_by_year(s) == {2026: 8.5, 2025: 3.0}
+    # the same read gives the rows (as ledger.learner_records lists them) and the roster entry without the ID number
+    from partyquiz.records.ledger import learner_records
+
+    assert mine["records"] == [r.model_dump(mode="json") for r in learner_records(ledger, "a01")]
+    assert [(r["lesson_id"], r["score"]) for r in mine["records"]] == [("l1", 9.0), ("l2", 3.0)]
+    assert mine["person"] == {"id": "a01", "name": "张三", "branch": "一支部", "unit": "办公室", "position": "科员", "category": "党员", "rank": ""}
 
     # 书记和班子成员: 56 hours of every form, at least one 集中培训 (missing, said so)
     other = standing_for(ledger, "a02", rules, dt.date(2026, 8, 1))["standing"]

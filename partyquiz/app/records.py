@@ -59,37 +59,22 @@ def _from_service(url: str, token: str) -> OwnRecords:
                       standing=data.get("standing"), points=data.get("points"))
 
 
-def records_for(ledger_url: str, learner: str) -> list[dict]:
-    from ..records.ledger import learner_records
-
-    try:
-        return [r.model_dump(mode="json") for r in learner_records(ledger_url, learner)]
-    except Exception:  # no ledger yet: nothing graded so far
-        return []
-
-
-def person_for(ledger_url: str, learner: str) -> dict | None:
-    """The learner's own roster entry (category and rank decide the hour requirement), without
-    the ID number: the app needs no more."""
-    import sqlalchemy as sa
-
-    from ..records.ledger import engine_for, learners
-
-    try:
-        with engine_for(ledger_url) as engine, engine.connect() as conn:
-            row = conn.execute(sa.select(learners).where(learners.c.id == learner)).mappings().first()
-    except Exception:  # no ledger yet
-        return None
-    if row is None:
-        return None
-    return {k: row[k] for k in ("id", "name", "branch", "unit", "position", "category", "rank") if k in row}
-
-
 def from_ledger(ledger_url: str, learner: str) -> OwnRecords:
-    """Outside the hub only (the hub's learners never hold the ledger URL)."""
-    standing = standing_for(ledger_url, learner)
-    return OwnRecords(records_for(ledger_url, learner), learner_from(person_for(ledger_url, learner)),
-                      standing=standing.get("standing"), points=standing.get("points"))
+    """Outside the hub only (the hub's learners never hold the ledger URL). One read of the ledger
+    (`standing_for`) gives the rows, the roster entry, the hours and the points."""
+    got = standing_for(ledger_url, learner)
+    return OwnRecords(list(got.get("records") or []), learner_from(got.get("person")),
+                      standing=got.get("standing"), points=got.get("points"))
+
+
+PERSON_FIELDS = ("id", "name", "branch", "unit", "position", "category", "rank")  # never the ID number: the app needs no more
+
+
+def _newest_first(records: list) -> list:
+    """As `ledger.learner_records` lists them: newest first (undated last), then course, lesson."""
+    rows = sorted(records, key=lambda r: (r.course_id, r.lesson_id))
+    dated = sorted((r for r in rows if r.completed_at is not None), key=lambda r: r.completed_at, reverse=True)  # stable
+    return dated + [r for r in rows if r.completed_at is None]
 
 
 # --- hours and points, counted as the exports count them --------------------------------------------
@@ -157,8 +142,10 @@ def standing(rows: list[dict[str, Any]], person: Learner | None, learner: str, r
 
 
 def standing_for(ledger_url: str, learner: str, rules=None, today=None) -> dict[str, Any]:
-    """`{"standing": …, "points": …}` for one learner (the records service answers with it).
-    Empty when there is no ledger yet: nothing graded, nothing attended."""
+    """`{"records": …, "person": …, "standing": …, "points": …}` for one learner, from one read of
+    the ledger (the records service answers with it): the current records newest first, the
+    roster entry without the ID number, hours and 积分. Empty when there is no ledger yet:
+    nothing graded, nothing attended."""
     import datetime as dt
 
     from ..exports.views import record_dicts
@@ -166,9 +153,10 @@ def standing_for(ledger_url: str, learner: str, rules=None, today=None) -> dict[
     from ..records.activities import load_activity_rules, offline_dicts
     from ..records.evaluation import learning_points
     from ..records.rules import load_rules
+    from .lessons import local_time
 
     rules = rules or load_rules()
-    today = today or dt.datetime.now(dt.timezone.utc).astimezone(_zone(rules.timezone)).date()
+    today = today or local_time(dt.datetime.now(dt.timezone.utc), rules.timezone).date()
     year = rules.year_of(today)
     try:
         with L.engine_for(ledger_url) as engine, engine.connect() as conn:
@@ -182,13 +170,14 @@ def standing_for(ledger_url: str, learner: str, rules=None, today=None) -> dict[
     except Exception:  # a rules file without an `activities` section: no offline hours to add
         pass
     person = snap.people[0] if snap.people else None
-    mine = next((p for p in learning_points(ledger_url, year, rules_path=rules.path or None, snapshot=snap)
+    mine = next((p for p in learning_points(ledger_url, year, rules_path=rules.path or None, snapshot=snap, hour_rules=rules)
                  if p["learner_id"] == learner), {"points": 0.0, "detail": {}})
-    return {"standing": standing(rows, person, learner, rules, year),
+    row = snap.learners[0] if snap.learners else None
+    try:
+        records = [L._to_record(r).model_dump(mode="json") for r in _newest_first(snap.records)]
+    except ValueError:  # a row the record model refuses: the list is left out, the hours still show
+        records = []
+    return {"records": records,
+            "person": {k: row[k] for k in PERSON_FIELDS if k in row} if row is not None else None,
+            "standing": standing(rows, person, learner, rules, year),
             "points": {"year": year, "points": float(mine["points"]), "detail": dict(mine["detail"])}}
-
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)

@@ -7,9 +7,10 @@ only the service (run by the hub) holds `PARTYQUIZ_LEDGER_URL`; the learner's se
 the hub tells the service who the token belongs to, and the service returns that user's rows.
 There is no parameter that names a learner.
 
-Beside the rows it answers with the learner's standing (hours this year against their
-requirement, offline activities included, only the forms the requirement counts) and their 积分,
-computed as the exports compute them (`partyquiz.app.records.standing_for`).
+Beside the rows and the roster entry (without the ID number) it answers with the learner's
+standing (hours this year against their requirement, offline activities included, only the forms
+the requirement counts) and their 积分, computed as the exports compute them, all from one read
+of the ledger (`partyquiz.app.records.standing_for`).
 
 Run by the hub as a managed service: `python -m partyquiz.hub.records_service` (see
 partyquiz/hub/jupyterhub_config.py and deploy/unix/jupyterhub_config.py).
@@ -23,7 +24,7 @@ from jupyterhub.services.auth import HubAuthenticated
 from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
 
-from ..app.records import person_for, records_for, standing_for
+from ..app.records import standing_for
 from ..settings import settings
 
 
@@ -34,8 +35,9 @@ class MyRecordsHandler(HubAuthenticated, web.RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         url = self.settings["ledger_url"]
-        self.write(json.dumps({"learner": learner, "records": records_for(url, learner), "person": person_for(url, learner),
-                               **standing_for(url, learner)}, ensure_ascii=False, default=str))
+        # one read of the ledger for the rows, the roster entry, the hours and the points
+        self.write(json.dumps({"learner": learner, "records": [], "person": None, **standing_for(url, learner)},
+                              ensure_ascii=False, default=str))
 
 
 def make_app(ledger_url: str, prefix: str) -> web.Application:

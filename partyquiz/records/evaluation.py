@@ -294,13 +294,14 @@ def _person_evaluation(member: dict[str, Any], learner: Any, year: int, mine: li
 # ------------------------------------------------------------------ points (积分)
 
 def learning_points(ledger_url: str, year: int | None = None, *, rules_path: Path | str | None = None,
-                    snapshot: Snapshot | None = None) -> list[dict[str, Any]]:
+                    snapshot: Snapshot | None = None, hour_rules: Any = None) -> list[dict[str, Any]]:
     """Per person: points from completed and passed lessons, passed stage tests and attended
-    activities (rules file, `points`), with the detail of where they came from."""
+    activities (rules file, `points`), with the detail of where they came from. `hour_rules`:
+    the hour Rules of `rules_path` already loaded (the learner app's page has them)."""
     from .rules import load_rules
 
     rules = load_evaluation_rules(rules_path)
-    hour_rules = load_rules(rules_path)
+    hour_rules = hour_rules or load_rules(rules_path)
     spec = rules.points
     data = snapshot or read_snapshot(ledger_url)
     people, tests, records, sessions, attendance = data.learners, data.tests, data.records, data.sessions, data.attendance
