@@ -82,6 +82,13 @@ def ledger_or_default(url: Optional[str]) -> str:
     return url or settings().ledger_url
 
 
+def existing_ledger_or_default(url: Optional[str]) -> str:
+    """`ledger_or_default`, for a command that only reads: a ledger file that is not there is an error."""
+    from ..records.ledger import existing_ledger  # SQLAlchemy: not for `partyquiz --help`
+
+    return existing_ledger(ledger_or_default(url))
+
+
 def use_language(lang: Optional[str]) -> None:
     """An explicit `--lang` wins; without one PARTYQUIZ_LANG is left to decide (never overridden)."""
     if lang:

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from ..i18n import t
-from . import app, fail, failures, lang_option, ledger_option, ledger_or_default, rules_option, use_language
+from . import app, existing_ledger_or_default, fail, failures, lang_option, ledger_option, ledger_or_default, rules_option, use_language
 
 attendance_app = typer.Typer(help=t("cli.help.attendance"), no_args_is_help=True)
 sessions_app = typer.Typer(help=t("cli.help.sessions"), no_args_is_help=True)
@@ -18,12 +18,6 @@ evaluation_app = typer.Typer(help=t("activities.help.evaluation"), no_args_is_he
 app.add_typer(attendance_app, name="attendance")
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(evaluation_app, name="evaluation")
-
-
-def _existing(ledger: Optional[str]) -> str:
-    from ..records.ledger import existing_ledger
-
-    return existing_ledger(ledger_or_default(ledger))
 
 
 @attendance_app.command("import", help=t("cli.help.attendance_import"))
@@ -68,7 +62,7 @@ def sessions_list(
 
     use_language(lang)
     with failures():
-        found = list_sessions(_existing(ledger), branch=branch, year=year, kind=kind, rules_path=rules)
+        found = list_sessions(existing_ledger_or_default(ledger), branch=branch, year=year, kind=kind, rules_path=rules)
     typer.echo(t("activities.list.header"))
     for s in found:
         typer.echo(f"{s['date']}\t{s['branch']}\t{s['kind']}\t{s['title']}\t{s['hours']:g}\t{s['attended']}/{s['leave']}/{s['absent']}")
@@ -92,7 +86,7 @@ def sessions_register(
     except ValueError:
         fail(t("activities.register.bad_date", value=as_of))
     with failures():
-        reg = branch_register(_existing(ledger), year, as_of=when, rules_path=rules, branch=branch)
+        reg = branch_register(existing_ledger_or_default(ledger), year, as_of=when, rules_path=rules, branch=branch)
     if not reg["behind"]:
         typer.echo(t("activities.register.all_on_track", year=year))
     for b in reg["behind"]:
@@ -111,7 +105,7 @@ def sessions_export(
 
     use_language(lang)
     with failures():
-        files = export_activities(_existing(ledger), out, year, rules_path=rules)
+        files = export_activities(existing_ledger_or_default(ledger), out, year, rules_path=rules)
     for path in files:
         typer.echo(t("activities.export.written", path=path))
 
@@ -132,7 +126,7 @@ def evaluation_record(
 
     use_language(lang)
     with failures():
-        record_evaluation(_existing(ledger), learner, year, study_style=study_style, discipline=discipline, comment=comment,
+        record_evaluation(existing_ledger_or_default(ledger), learner, year, study_style=study_style, discipline=discipline, comment=comment,
                           evaluator=evaluator, rules_path=rules)
     typer.echo(t("activities.evaluation.recorded", learner=learner, year=year))
 
@@ -150,5 +144,5 @@ def evaluation_import(
 
     use_language(lang)
     with failures():
-        n = import_evaluations(_existing(ledger), file, year=year, evaluator=evaluator, rules_path=rules)
+        n = import_evaluations(existing_ledger_or_default(ledger), file, year=year, evaluator=evaluator, rules_path=rules)
     typer.echo(t("activities.evaluation.imported", n=n, file=file))

@@ -9,7 +9,7 @@ import typer
 from ..i18n import t
 from ..records.roster import load_roster
 from ..settings import settings
-from . import app, failures, lang_option, ledger_option, ledger_or_default, rules_option, use_language
+from . import app, existing_ledger_or_default, failures, lang_option, ledger_option, ledger_or_default, rules_option, use_language
 
 roster_app = typer.Typer(help=t("cli.help.roster"), no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
@@ -90,12 +90,11 @@ def export(
     from rich.progress import Progress
 
     from ..exports import export_all  # the ledger views (SQLAlchemy) and the writers: for this command only
-    from ..records.ledger import existing_ledger
 
     use_language(lang)
     with failures(), Progress(transient=True) as bar:
         task = bar.add_task(t("records.export.progress"), total=4)
-        files = export_all(existing_ledger(ledger_or_default(ledger)), out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers,
+        files = export_all(existing_ledger_or_default(ledger), out, rules_path=rules, template=template, year=year, reveal_id_numbers=reveal_id_numbers,
                            per_learner=per_learner, progress=lambda name: bar.update(task, advance=1, description=name))
     for path in files:
         typer.echo(str(path))
@@ -110,10 +109,9 @@ def report(
     year: Optional[int] = typer.Option(None, help=t("cli.help.year")),
     lang: Optional[str] = lang_option(),
 ) -> None:
-    from ..records.ledger import existing_ledger
     from ..report import write_report  # statistics and charts (matplotlib): for this command only
 
     use_language(lang)
     with failures():
-        path = write_report(existing_ledger(ledger_or_default(ledger)), out, pseudonymise=pseudonymise, courses=_courses(course), year=year)
+        path = write_report(existing_ledger_or_default(ledger), out, pseudonymise=pseudonymise, courses=_courses(course), year=year)
     typer.echo(t("records.report.written", path=path))
