@@ -73,6 +73,18 @@ def or_grader_root(root):
     return root or settings().default_grader_root
 
 
+def grader_site(gradebook: Optional[str] = None, root=None):
+    """The nbgrader course the options name: `--root`, else the settings' course root; `--gradebook`,
+    else the settings' gradebook, else the SQLite file in the course root."""
+    from ..grading.site import GraderSite  # nbgrader's configuration: not for `partyquiz --help`
+
+    return GraderSite(root=or_grader_root(root), db_url=gradebook or settings().gradebook_url)
+
+
+def gradebook_or_default(url: Optional[str]) -> str:
+    return grader_site(url).gradebook_url
+
+
 def rules_option():
     """`--rules`: another hour-rules file than the shipped one."""
     return typer.Option(None, "--rules", help=t("cli.help.rules"))

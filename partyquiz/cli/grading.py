@@ -8,7 +8,7 @@ import typer
 
 from ..i18n import t
 from ..settings import settings
-from . import app, console, failures, gradebook_option, grader_root_option, hidden_alias, lang_option, or_grader_root, use_language
+from . import app, console, failures, gradebook_option, grader_root_option, grader_site, hidden_alias, lang_option, use_language
 
 
 @app.command(help=t("cli.help.grade"))
@@ -27,7 +27,6 @@ def grade(
 ) -> None:
     # grading loads nbgrader (seconds): imported when a batch is graded, not for `partyquiz --help`
     from ..authoring import load_course
-    from ..grading.site import GraderSite
     from ..pipeline import grade_and_roll_in
 
     use_language(lang)
@@ -38,7 +37,7 @@ def grade(
         raise typer.BadParameter(t("grading.cli.course_missing", path=course), param_hint="--course")
     with failures():
         loaded = load_course(course) if course.exists() else None  # the sample course may be absent: grade from the gradebook
-        site = GraderSite(root=or_grader_root(root), db_url=gradebook or db_url or settings().gradebook_url)
+        site = grader_site(gradebook or db_url, root)
         summary, rolled = grade_and_roll_in(site, loaded, assignment, ledger_url=ledger, engine=engine, workers=workers,
                                             scheduler=scheduler, collect=collect, console=console)
     console.print(summary)

@@ -9,7 +9,7 @@ import typer
 from ..i18n import t
 from ..records.roster import load_roster
 from ..settings import settings
-from . import app, existing_ledger_or_default, failures, lang_option, ledger_option, ledger_or_default, rules_option, use_language
+from . import app, existing_ledger_or_default, failures, gradebook_option, gradebook_or_default, lang_option, ledger_option, ledger_or_default, rules_option, use_language
 
 roster_app = typer.Typer(help=t("cli.help.roster"), no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
@@ -22,16 +22,10 @@ def _courses(paths: list[Path]):
     return [load_course(folder) for folder in (paths or settings().course_folders())]
 
 
-def _gradebook(url: Optional[str]) -> str:
-    from ..grading.site import GraderSite
-
-    return url or settings().gradebook_url or GraderSite().gradebook_url
-
-
 @roster_app.command("import", help=t("cli.help.roster_import"))
 def roster_import(
     file: Path = typer.Argument(..., help=t("cli.help.roster_table")),
-    gradebook: Optional[str] = typer.Option(None, help=t("cli.help.gradebook")),
+    gradebook: Optional[str] = gradebook_option(),
     ledger: Optional[str] = ledger_option(),
     check: bool = typer.Option(False, "--check", help=t("cli.help.check")),
     lang: Optional[str] = lang_option(),
@@ -42,7 +36,7 @@ def roster_import(
     with failures():
         roster = load_roster(file)
         if not check:
-            sync_to_gradebook(roster, _gradebook(gradebook))
+            sync_to_gradebook(roster, gradebook_or_default(gradebook))
             store_roster(roster, ledger_or_default(ledger))
     typer.echo(t("records.roster.valid" if check else "records.roster.imported", n=len(roster), file=file))
 
@@ -50,7 +44,7 @@ def roster_import(
 @app.command(help=t("cli.help.rollin"))
 def rollin(
     ledger: Optional[str] = ledger_option(),
-    gradebook: Optional[str] = typer.Option(None, help=t("cli.help.gradebook")),
+    gradebook: Optional[str] = gradebook_option(),
     course: list[Path] = typer.Option([], help=t("cli.help.rollin_courses")),
     roster: Optional[Path] = typer.Option(None, help=t("cli.help.roster_file")),
     assignment: list[str] = typer.Option([], help=t("cli.help.only_assignments")),
@@ -64,7 +58,7 @@ def rollin(
     use_language(lang)
     with failures():
         people = load_roster(roster) if roster else None
-        url = _gradebook(gradebook)
+        url = gradebook_or_default(gradebook)
         s = roll_in(ledger_or_default(ledger), url, _courses(course), roster=people, assignments=assignment or None,
                     batch_id=batch, rules_path=rules, submitted=submitted or submitted_folder(url))
     typer.echo(t("records.rollin.summary", batch=s.batch_id, added=s.added, superseded=s.superseded, unchanged=s.unchanged, pending=s.pending))
