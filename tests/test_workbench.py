@@ -415,3 +415,14 @@ def test_reference_answer_shown_to_markers_never_to_learners(tmp_path):
     marking.refresh_learner(site, course, item, ledger_url=None)
     page = (site.root / "feedback" / "u0001" / assignment / f"{key.notebook}.html").read_text(encoding="utf-8")
     assert 'data-pending="0"' in page and "评分要点" not in page and "结构清楚" not in page
+
+
+def test_this_year_is_the_year_in_the_rules_time_zone():
+    """00:00–08:00 Beijing time on 1 January is already the new year (UTC is still on 31 December)."""
+    import datetime as dt
+
+    from partyquiz.workbench.offline import this_year
+
+    assert this_year(dt.datetime(2026, 12, 31, 16, 30)) == 2027  # 00:30 on 1 January 2027 in Beijing
+    assert this_year(dt.datetime(2026, 12, 31, 15, 59)) == 2026  # 23:59 on 31 December
+    assert this_year(dt.datetime(2027, 6, 1, 12, 0)) == 2027

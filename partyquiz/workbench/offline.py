@@ -24,12 +24,14 @@ FORMS = ("现场", "线上", "站点集中收看")
 PRESENT, LEAVE = "attended", "leave"
 
 
-def this_year() -> int:
-    """The counting year as the hour rules see today (Beijing time by default)."""
+def this_year(now: dt.datetime | None = None) -> int:
+    """The counting year as the hour rules see today (Beijing time by default). `now`: naive UTC."""
     from ..records.rules import load_rules
 
     try:
-        return load_rules().year_of(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)) or dt.date.today().year
+        rules = load_rules()
+        # year_of takes a local time: UTC is still last year until 08:00 on 1 January in Beijing
+        return rules.year_of(rules.local(now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))) or dt.date.today().year
     except Exception:  # unreadable rules: the calendar year; the page still opens
         return dt.date.today().year
 
