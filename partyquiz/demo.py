@@ -132,7 +132,7 @@ def run_demo(
     simulate_activities(ledger_url, roster, course.year, var / "签到表", seed)
     console.print(f"4. {t('demo.step.export')}")
     files = write_exports_and_report(ledger_url, out, courses=[course], year=course.year)  # the activity tables in out/线下活动 too
-    branches_rows = branch_summary(ledger_url, course.id, year=course.year)  # the course's year, offline hours beside
+    branches_rows = branch_summary(ledger_url, course.id, year=course.year, courses=[course])  # the course's year and rule, as the files
     console.print(summary_table(branches_rows))
     console.print(t("cli.files_written"))
     for path in files:

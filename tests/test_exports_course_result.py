@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from bulk_gradebook import Sub, build_gradebook
 from helpers_records import ROSTER, empty_gradebook, sqlite_url
-from partyquiz.exports import export_all
+from partyquiz.exports import branch_summary, export_all
 from partyquiz.model import Course, CourseResult, Lesson
 from partyquiz.records.evaluation import record_evaluation, yearly_evaluation
 from partyquiz.records.rollin import roll_in
@@ -68,6 +68,36 @@ def test_a_course_rule_given_to_the_export_is_used(ledger, tmp_path):
     export_all(ledger, tmp_path, courses=[heavier])
     rows = {r["工号"]: r for r in _csv(tmp_path / "培训档案.csv")}
     assert (rows["a01"]["成绩"], rows["a01"]["考核结果"]) == ("72", "合格")
+
+
+def test_branch_summary_follows_the_course_rule_it_is_given(ledger, tmp_path):
+    """The workbench, dashboard and demo show branch_summary beside the 支部汇总 publish writes
+    with the course.yml rule: both follow it. all_pass: a01 failed l2, a02 the test, a03 missed
+    two → nobody passed c2 (the default rule passes a01: 一支部 1 of 2, 50 %)."""
+    strict = C2.model_copy(update={"result": CourseResult(rule="all_pass")})
+    export_all(ledger, tmp_path, courses=[strict])
+    file = {r["支部"]: r for r in _csv(tmp_path / "支部汇总.csv") if r["课程（班次）"] == "党史学习"}
+    on_screen = branch_summary(ledger, "c2", year=2026, courses=[strict])
+    assert [(r["branch"], r["passed"], r["completion"]) for r in on_screen] == [("一支部", 0, 0.0), ("二支部", 0, 0.0)]
+    assert [(file[r["branch"]]["全部合格人数"], file[r["branch"]]["完成率（%）"]) for r in on_screen] == [("0", "0"), ("0", "0")]
+    totals = branch_summary(ledger, year=2026, courses=[strict])
+    assert [(r["course"], r["passed"]) for r in totals] == [("（全部课程）", 0), ("（全部课程）", 0)]
+    assert [r["passed"] for r in branch_summary(ledger, "c2", year=2026)] == [1, 0]  # the default rule
+
+
+def test_branch_summary_finds_the_course_by_id_when_two_share_a_title(tmp_path):
+    """c3 has c2's title: its row is c3's (only a04 of 二支部 took it), never c2's."""
+    c3 = Course(id="c3", title=C2.title, year=2026, lessons=[Lesson(id="l1", title="总纲", file="l1.md", hours=1, minutes=60)])
+    gradebook = empty_gradebook(tmp_path / "gradebook.db")
+    build_gradebook(gradebook, {"c2-l1": 10.0, "c3-l1": 10.0},
+                    [Sub("a01", "c2-l1", 8.0, WHEN), Sub("a02", "c2-l1", 9.0, WHEN), Sub("a04", "c3-l1", 7.0, WHEN)])
+    url = sqlite_url(tmp_path / "ledger.db")
+    roll_in(url, gradebook, [C2, c3], roster=ROSTER)
+    rows = branch_summary(url, "c3", year=2026)
+    assert [(r["branch"], r["course"], r["submitted"], r["passed"], r["mean_score"]) for r in rows] == [
+        ("一支部", "党史学习", 0, 0, None), ("二支部", "党史学习", 1, 1, 70.0)]
+    assert set(rows[0]) == {"branch", "year", "course", "learners", "party_members", "submitted", "passed", "completion",
+                            "mean_score", "hours", "short"}
 
 
 def test_evaluation_in_the_training_file_and_the_report(ledger, tmp_path):

@@ -197,28 +197,33 @@ def _per_learner(folder: Path, classes: list[dict], dates: dict, evaluations: di
 
 
 def branch_summary(ledger_url: str, course_id: str | None = None, *, year: int | None = None, rules_path: Path | str | None = None,
-                   gathered: Gathered | None = None) -> list[dict[str, Any]]:
+                   courses: list[Course] | None = None, gathered: Gathered | None = None) -> list[dict[str, Any]]:
     """The branch figures of 支部汇总 for one counting year (the latest with records by default):
     the （全部课程） row of each branch, or with `course_id` that course's row (a branch that did
-    not take it that year gets a row of its members and nothing taken). Keys: branch, year,
-    course, learners (在册人数), party_members (其中党员), submitted, passed, completion (per cent,
-    0–100, as in 支部汇总), mean_score, hours, short (学时未达标人数)."""
-    got = gathered or gather(ledger_url, rules_path=rules_path)
+    not take it that year gets a row of its members and nothing taken). `courses`: each course's
+    result rule (course.yml `result`), as publish gives them, so the figures on screen are the
+    file's. Keys: branch, year, course, learners (在册人数), party_members (其中党员), submitted,
+    passed, completion (per cent, 0–100, as in 支部汇总), mean_score, hours, short (学时未达标人数)."""
+    got = gathered or gather(ledger_url, rules_path=rules_path, courses=courses)
     year = year if year is not None else got.years[-1]
     rows = views.branch_rows(got.views, [year])
     totals = [r for r in rows if r["course"] == views.ALL_COURSES]
     if course_id is None:
-        return totals
+        return [_branch_keys(r) for r in totals]
     title = got.views.course_titles.get(course_id, course_id)
     members: dict[str, list[Any]] = {}
     for p in got.views.members:
         members.setdefault(p.branch or views.NO_BRANCH, []).append(p)
     out = []
     for total in totals:
-        mine = next((r for r in rows if r["branch"] == total["branch"] and r["course"] == title), None)
+        mine = next((r for r in rows if r["branch"] == total["branch"] and r["course_id"] == course_id), None)
         if mine is None:  # not taken this year: who passed it before still counts
             passed = sum(1 for p in members.get(total["branch"], []) if got.views.results.passed(p.id, course_id, year))
             mine = {**total, "course": title, "submitted": 0, "passed": passed, "mean_score": None, "hours": 0.0, "short": None,
                     "completion": round(100.0 * passed / total["learners"], 1) if total["learners"] else None}
-        out.append(mine)
+        out.append(_branch_keys(mine))
     return out
+
+
+def _branch_keys(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in views.BRANCH_KEYS}

@@ -454,7 +454,8 @@ BRANCH_KINDS = {"完成率（%）": "score", "平均成绩": "score", "学时合
 
 def branch_rows(views: Views, years: list[int]) -> list[dict[str, Any]]:
     """Per branch and year: a row for all courses, then one per course the branch took that year,
-    then one per kind of offline activity its members attended.
+    then one per kind of offline activity its members attended. Each row has BRANCH_KEYS plus
+    `course_id` (None on the （全部课程） row): titles need not be unique.
 
     A course is assigned to a branch in a year when any of its members has a record of it that
     year. 全部合格人数 (all courses) counts members whose course result (course.yml rule) is passed,
@@ -486,20 +487,22 @@ def branch_rows(views: Views, years: list[int]) -> list[dict[str, Any]]:
             courses = sorted(c for c, ds in by_course.items() if not ds[0].get("offline"))
             activities = sorted(c for c, ds in by_course.items() if ds[0].get("offline"))
 
-            def row(selected: list[dict[str, Any]], of: list[str] | None, title: str, hours: float, short: Any) -> dict[str, Any]:
+            def row(selected: list[dict[str, Any]], of: list[str] | None, course_id: str | None, title: str, hours: float,
+                    short: Any) -> dict[str, Any]:
                 ok = sum(1 for p in people if all(results.passed(p.id, c, year) for c in of)) if of else None
                 percents = [d["percent"] for d in selected if not d.get("offline")]  # offline sessions have no score
-                return {"branch": branch or NO_BRANCH, "year": year, "course": title, "learners": n, "party_members": n_party,
+                return {"branch": branch or NO_BRANCH, "year": year, "course": title, "course_id": course_id, "learners": n,
+                        "party_members": n_party,
                         "submitted": len({d["learner_id"] for d in selected}), "passed": ok,
                         "completion": round(100.0 * ok / n, 1) if ok is not None and n else None,
                         "mean_score": round(sum(percents) / len(percents), 2) if percents else None, "hours": hours, "short": short}
 
             short = sum(1 for p in people if views.assess(p, year)["status"] == "未达标")
-            out.append(row(mine, courses, ALL_COURSES, round(sum(views.hours_in(p.id, year) for p in people), 2), short))
+            out.append(row(mine, courses, None, ALL_COURSES, round(sum(views.hours_in(p.id, year) for p in people), 2), short))
             for c in courses + activities:
                 selected = by_course[c]
                 title = selected[0]["training_name"] if selected[0].get("offline") else views.course_titles.get(c, selected[0]["course_title"])
-                out.append(row(selected, None if c in activities else [c], title, round(sum(d["hours"] for d in selected), 2), None))
+                out.append(row(selected, None if c in activities else [c], c, title, round(sum(d["hours"] for d in selected), 2), None))
     return out
 
 

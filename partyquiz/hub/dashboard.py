@@ -90,7 +90,7 @@ def analytics(ins: Instructor):
 
     from ..exports import branch_summary  # 支部汇总's per-year view (offline hours included)
 
-    return pd.DataFrame(branch_summary(ins.ledger_url))
+    return pd.DataFrame(branch_summary(ins.ledger_url, courses=ins.courses()))  # each course's result rule, as publish
 
 
 def write_exports(ins: Instructor, out: Path | None = None) -> list[Path]:

@@ -368,7 +368,7 @@ class Workbench:
         if not overview.ledger_exists(self.ins.ledger_url):
             return []
         try:
-            return branch_summary(self.ins.ledger_url)
+            return branch_summary(self.ins.ledger_url, courses=self.courses())  # each course's result rule, as the export
         except Exception:  # an unreadable ledger: the page says there is nothing to show
             return []
 
