@@ -179,10 +179,18 @@ def own_option_ids(q: Question) -> list[str] | None:
     return ids if ids and ids != [option_id(i) for i in range(len(ids))] else None
 
 
-def choose_id(idnumber: str, name: str, fallback: str, seen: dict[str, int | None], warnings: list[Problem], file: str, line: int | None) -> str:
-    """A question's id as Moodle identifies it: its idnumber (unique: a repeat is refused later),
-    else its name when that is a valid id not used yet (Moodle allows repeated names: the second
-    one gets the fallback id, with a warning), else the fallback (the name is kept as the title)."""
+def name_question(data: dict[str, Any], idnumber: str, name: str, fallback: str, seen: dict[str, int | None], warnings: list[Problem],
+                  file: str, line: int | None) -> None:
+    """Set `data`'s id as Moodle identifies a question, and its title: the idnumber (unique: a
+    repeat is refused later), else the name when that is a valid id not used yet (Moodle allows
+    repeated names: the second one gets the fallback id, with a warning), else the fallback. A
+    name that is not the id is kept as the title."""
+    data["id"] = _moodle_id(idnumber, name, fallback, seen, warnings, file, line)
+    if name and name != data["id"]:
+        data["title"] = name
+
+
+def _moodle_id(idnumber: str, name: str, fallback: str, seen: dict[str, int | None], warnings: list[Problem], file: str, line: int | None) -> str:
     if idnumber and valid_id(idnumber):
         return idnumber
     if idnumber:

@@ -38,8 +38,8 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..i18n import t
 from ..model import Question
-from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, choose_id, finite, finite_json, fraction_of,
-                     grade_problems, option_id, own_option_ids, pct, slug, snap_fraction, unmapped, untrimmed_warnings)
+from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, finite, finite_json, fraction_of, grade_problems,
+                     name_question, option_id, own_option_ids, pct, slug, snap_fraction, unmapped, untrimmed_warnings)
 from .media import plugin_file_name
 from .text import to_markdown
 
@@ -144,9 +144,7 @@ def parse_text(text: str, file: str, id_prefix: str = "q") -> BankResult:
             result.problems.extend(problems)
             continue
         name = data.pop("_name")
-        data["id"] = choose_id(idnumber, name, f"{id_prefix}-{number:03d}", seen, result.warnings, file, line)
-        if name and name != data["id"]:
-            data["title"] = name
+        name_question(data, idnumber, name, f"{id_prefix}-{number:03d}", seen, result.warnings, file, line)
         data.setdefault("topic", category)
         if tags:
             data["tags"] = tags

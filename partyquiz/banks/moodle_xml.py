@@ -40,8 +40,8 @@ from ..errors import InputError, Problem
 from ..i18n import t
 from ..model import Question
 from . import cloze
-from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, choose_id, finite, finite_json, fraction_of,
-                     grade_problems, option_id, own_option_ids, pct, slug, snap_fraction, unmapped, untrimmed_warnings)
+from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, finite, finite_json, fraction_of, grade_problems,
+                     name_question, option_id, own_option_ids, pct, slug, snap_fraction, unmapped, untrimmed_warnings)
 from .media import MAX_MEDIA_BYTES, MEDIA_DIR, MediaSink, plugin_file_name, read_media, referenced, too_big
 from .text import MOODLE_FORMAT_NAMES, html_to_text, to_markdown
 
@@ -218,9 +218,7 @@ def parse_bytes(data: bytes, file: str, id_prefix: str = "q") -> BankResult:
             result.problems.append(Problem(file, refused.message, _line_of(refused.where) or line, refused.column or kind))
             continue
         idnumber = (q.findtext("idnumber") or "").strip()
-        data["id"] = choose_id(idnumber, name, f"{id_prefix}-{number:03d}", seen, result.warnings, file, line)
-        if name and name != data["id"]:
-            data["title"] = name
+        name_question(data, idnumber, name, f"{id_prefix}-{number:03d}", seen, result.warnings, file, line)
         data["topic"] = category
         apply_option_ids(data, data.pop("_option_ids", None))
         built = build_question(data, file, line)
