@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..banks import parse_bank
-from ..banks.yaml_bank import node_at
+from ..banks.yaml_bank import node_at, syntax_problem
 from ..errors import Problem
 from ..i18n import t
 from ..model import Course, Question
@@ -57,8 +57,7 @@ def check_course(folder: Path | str) -> CourseCheck:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        check.problems.append(Problem(file, t("authoring.bank.yaml_syntax", error=str(getattr(exc, "problem", None) or exc)[:200]), mark.line + 1 if mark else None))
+        check.problems.append(syntax_problem(file, exc))
         return check
     if not isinstance(data, dict):
         check.problems.append(Problem(file, t("authoring.course.not_mapping"), 1))

@@ -42,13 +42,18 @@ def _field_line(node: yaml.Node | None, loc: str) -> int | None:
     return _line_of(node_at(node, loc.split(".") if loc else []))
 
 
+def syntax_problem(file: str, exc: yaml.YAMLError) -> Problem:
+    """A YAML file that does not parse: PyYAML's short reason and the line it stopped at."""
+    mark = getattr(exc, "problem_mark", None)
+    return Problem(file, t("authoring.bank.yaml_syntax", error=str(getattr(exc, "problem", None) or exc)[:200]), mark.line + 1 if mark else None)
+
+
 def parse_text(text: str, file: str) -> BankResult:
     try:
         root = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return BankResult([], [Problem(file, t("authoring.bank.yaml_syntax", error=str(getattr(exc, "problem", None) or exc)[:200]), mark.line + 1 if mark else None)])
+        return BankResult([], [syntax_problem(file, exc)])
     items = data.get("questions") if isinstance(data, dict) else None
     if not isinstance(items, list):
         return BankResult([], [Problem(file, t("authoring.bank.yaml_no_list"), 1)])
