@@ -146,12 +146,11 @@ def load_activity_rules(path: Path | str | None = None) -> ActivityRules:
             if 12 % meeting.every_months or meeting.attendees not in ("all", "committee"):
                 raise ValueError(f"activities.meetings.{kind}: every_months must divide 12, attendees all | committee")
             meetings[meeting.kind] = meeting
-        from .rules import shipped
+        from .rules import committee_roles
 
-        roles = (rules_yaml(path).get("roles") or {}).get("committee") or shipped("roles", "committee")
         return ActivityRules(day_hours=float(credit["day_hours"]), half_day_hours=float(credit["half_day_hours"]),
                              per_clock_hour=float(credit["per_clock_hour"]), step=float(credit.get("step", 0)),
-                             kinds=kinds, statuses=statuses, meetings=meetings, committee_roles=tuple(str(r) for r in roles),
+                             kinds=kinds, statuses=statuses, meetings=meetings, committee_roles=committee_roles(rules_yaml(path)),
                              path=str(path))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(Problem(str(path), t("activities.rules.bad_field", error=exc))) from exc

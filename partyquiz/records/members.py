@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from . import ledger as L
-from .register import is_committee
+from .rules import is_committee, load_rules
 
 
 def political_birthdays(ledger_url: str, month: int, *, year: int | None = None, branch: str | None = None) -> list[dict[str, Any]]:
@@ -24,10 +25,12 @@ def political_birthdays(ledger_url: str, month: int, *, year: int | None = None,
     return sorted(out, key=lambda r: (r["joined_on"].day, r["branch"], r["learner_id"]))
 
 
-def committee(ledger_url: str, branch: str | None = None) -> list[dict[str, Any]]:
-    """Branch secretaries and committee members (roster column 党内职务)."""
+def committee(ledger_url: str, branch: str | None = None, *, rules_path: Path | str | None = None) -> list[dict[str, Any]]:
+    """Branch secretaries and committee members (roster column 党内职务), by the rules file's
+    `roles.committee`."""
+    roles = load_rules(rules_path).committee_roles
     with L.engine_for(ledger_url) as engine, engine.connect() as conn:
         rows = conn.execute(sa.select(L.learners).where(L.learners.c.on_roster == sa.true())
                             .order_by(L.learners.c.branch, L.learners.c.id)).mappings().all()
     return [{"learner_id": r["id"], "name": r["name"], "branch": r["branch"], "role": r["role"]}
-            for r in rows if is_committee(r["role"]) and (branch is None or r["branch"] == branch)]
+            for r in rows if is_committee(r["role"], roles) and (branch is None or r["branch"] == branch)]

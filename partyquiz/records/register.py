@@ -15,7 +15,7 @@ from typing import Any
 
 from ..i18n import t
 from .activities import ABSENT, ATTENDED, LEAVE, ActivityRules, Session, Snapshot, load_activity_rules, read_snapshot
-
+from .rules import is_committee
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,6 @@ def attendance_rates(sessions: list[Session], attendance: list[Any], members: li
                     "expected": len(expected), "attended": seen[ATTENDED], "leave": seen[LEAVE], "absent": seen[ABSENT],
                     "rate": round(seen[ATTENDED] / len(expected), 4) if expected else None})
     return out
-
-
-def is_committee(role: str, roles: tuple[str, ...] | None = None) -> bool:
-    """Whether a 党内职务 names a committee seat; `roles` from the rules file (`roles.committee`),
-    the shipped list when not given."""
-    if roles is None:
-        from .rules import shipped
-
-        roles = tuple(shipped("roles", "committee"))
-    return bool(role) and any(r in role for r in roles)
 
 
 def behind(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

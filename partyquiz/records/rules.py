@@ -159,7 +159,7 @@ class Rules:
 
     def is_committee(self, role: str) -> bool:
         """A branch secretary or committee member by the roster's 党内职务 (支部书记, 组织委员 …)."""
-        return bool(role) and any(r in role for r in self.committee_roles)
+        return is_committee(role, self.committee_roles)
 
     # --- hours ---------------------------------------------------------------------------
     def lesson_hours(self, lesson: Lesson, passed: bool, *, form: str | None = None, studied_minutes: float | None = None) -> float:
@@ -322,6 +322,18 @@ class Rules:
                 "status": "达标" if met else "未达标", "missing": "；".join(missing + notes)}
 
 
+def is_committee(role: str, roles: tuple[str, ...]) -> bool:
+    """Whether a 党内职务 names a seat on a branch committee; `roles`: the rules file's
+    `roles.committee` (`Rules.committee_roles`, `ActivityRules.committee_roles`)."""
+    return bool(role) and any(r in role for r in roles)
+
+
+def committee_roles(data: dict[str, Any]) -> tuple[str, ...]:
+    """`roles.committee` of a parsed rules file, the shipped list when the file has no such key
+    (an empty list there means nobody): the hour rules and the activity rules both read it here."""
+    return tuple(str(r) for r in _get(data.get("roles") or {}, "roles", "committee") or ())
+
+
 def _problem(path: Path, message: str) -> InputError:
     return InputError(Problem(str(path), message))
 
@@ -444,7 +456,7 @@ def _parse(data: dict[str, Any], path: str) -> Rules:
         requirements=requirements,
         category_map=dict(data.get("category_map") or {}),
         training_file=dict(data.get("training_file") or {}),
-        committee_roles=tuple(str(r) for r in _get(roles, "roles", "committee") or ()),
+        committee_roles=committee_roles(data),
         role_requirement=str(roles.get("requirement") or ""),
         role_categories=tuple(str(c) for c in roles.get("for_categories") or ()),
         path=path,
