@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..i18n import t
+
 MEDIA_DIR = "media"
 PLUGIN_FILE = "@@PLUGINFILE@@"  # Moodle's prefix of a file the question carries
 MAX_MEDIA_BYTES = 20_000_000  # one embedded file (readers skip a bigger one, with a warning); a bank is capped as a whole in banks.limits
@@ -45,9 +47,12 @@ class MediaSink:
         return f"{MEDIA_DIR}/{safe}"
 
 
-def too_big(size: int) -> bool:
-    """Is one embedded file of `size` bytes over MAX_MEDIA_BYTES (the readers then skip it, warning)?"""
-    return size > MAX_MEDIA_BYTES
+def size_warning(size: int, name: str) -> str | None:
+    """The warning for one embedded file of `size` bytes over MAX_MEDIA_BYTES (the readers then
+    skip it), or None when it fits."""
+    if size <= MAX_MEDIA_BYTES:
+        return None
+    return t("authoring.bank.file_too_big", name=name, limit=MAX_MEDIA_BYTES // 1_000_000)
 
 
 def plugin_file_name(src: str) -> str | None:

@@ -42,7 +42,7 @@ from ..model import Question
 from . import cloze
 from .common import (WILDCARD_RANGE, BankResult, add_question, apply_option_ids, build_question, finite, finite_json, fraction_of, grade_problems,
                      name_question, option_id, own_option_ids, pct, slug, snap_fraction, unmapped, untrimmed_warnings)
-from .media import MAX_MEDIA_BYTES, MEDIA_DIR, MediaSink, plugin_file_name, read_media, referenced, too_big
+from .media import MEDIA_DIR, MediaSink, plugin_file_name, read_media, referenced, size_warning
 from .text import MOODLE_FORMAT_NAMES, html_to_text, to_markdown
 
 # Moodle's type names → the reader of each; its exporter writes `cloze` for multianswer and its
@@ -107,8 +107,8 @@ class _Reader:
     def store(self, name: str, encoded: str) -> str | None:
         """An embedded base64 file as a course media file (its `media/…` path), or None with a warning."""
         encoded = "".join(encoded.split())
-        if too_big(len(encoded) * 3 // 4):
-            self.warn(t("authoring.bank.file_too_big", name=name, limit=MAX_MEDIA_BYTES // 1_000_000))
+        if too_big := size_warning(len(encoded) * 3 // 4, name):
+            self.warn(too_big)
             return None
         try:
             data = base64.b64decode(encoded, validate=True)

@@ -165,7 +165,7 @@ def _add_pictures(path: Path, rows: list[list[str]], media: dict[str, bytes], wa
     """Pictures placed on cells (插入图片) become media files shown in that cell's text."""
     from openpyxl import load_workbook
 
-    from .media import MAX_MEDIA_BYTES, MediaSink, too_big
+    from .media import MediaSink, size_warning
 
     sink = MediaSink(media)
     book = load_workbook(path, data_only=True)  # pictures are only read outside read-only mode
@@ -176,8 +176,8 @@ def _add_pictures(path: Path, rows: list[list[str]], media: dict[str, bytes], wa
                 continue
             row, col = anchor.row, anchor.col
             data = image._data()
-            if too_big(len(data)):
-                warnings.append(Problem(str(path), t("authoring.bank.file_too_big", name=f"{_col_letter(col)}{row + 1}", limit=MAX_MEDIA_BYTES // 1_000_000), row + 1, _col_letter(col)))
+            if too_big := size_warning(len(data), f"{_col_letter(col)}{row + 1}"):
+                warnings.append(Problem(str(path), too_big, row + 1, _col_letter(col)))
                 continue
             ext = (getattr(image, "format", "") or "png").lower()
             ref = sink.add(f"picture.{ext}", data)
