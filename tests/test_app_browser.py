@@ -92,6 +92,10 @@ def test_desktop_learner_course_centre_to_records(world, tmp_path):
         wait_saved(page, 7)
         assert "已答 7 / 7 题" in page.locator(".pq-progress").inner_text()
         assert page.locator(".pq-nav a.pq-nav-answered").count() == 7
+        # the essay box ends above its 已保存 line (its widget's fixed height once let the box cover it)
+        box = q(page, "q-essay").locator("textarea").bounding_box()
+        saved = q(page, "q-essay").locator(".pq-saved").bounding_box()
+        assert box["y"] + box["height"] <= saved["y"] + 1, (box, saved)
         act.press(q(page, "q-essay").locator(".pq-flag"), "flag")
         page.locator(".pq-nav a.pq-nav-flagged").wait_for()
         assert_no_english(page)
