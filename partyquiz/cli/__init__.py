@@ -65,7 +65,7 @@ def hidden_alias(name: str) -> Optional[str]:
 
 
 def grader_root_option():
-    """`--root`: the nbgrader course root; without it, the settings' (`or_grader_root`)."""
+    """`--root`: the nbgrader course root; without it, the settings' (`or_grader_root`, or GraderSite's default)."""
     return typer.Option(None, "--root", help=t("cli.help.grader_root"), show_default=False)
 
 
@@ -78,7 +78,8 @@ def grader_site(gradebook: Optional[str] = None, root=None):
     else the settings' gradebook, else the SQLite file in the course root."""
     from ..grading.site import GraderSite  # nbgrader's configuration: not for `partyquiz --help`
 
-    return GraderSite(root=or_grader_root(root), db_url=gradebook or settings().gradebook_url)
+    given = {"root": root} if root else {}  # GraderSite defaults to the settings' course root itself
+    return GraderSite(**given, db_url=gradebook or settings().gradebook_url)
 
 
 def gradebook_or_default(url: Optional[str]) -> str:

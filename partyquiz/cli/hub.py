@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ..i18n import language, t
-from . import app, failures, hidden_alias, lang_option, ledger_option, ledger_or_default, use_language
+from . import app, failures, hidden_alias, lang_option, ledger_option, use_language
 
 
 @app.command(help=t("cli.help.serve"))
@@ -26,7 +26,7 @@ def serve(
     use_language(lang)
     with failures():
         setup = HubSetup(hub_dir=hub_dir or default_hub_dir(), port=port, learners=learners, roster_file=roster,
-                         ledger_url=ledger_or_default(ledger or ledger_url), lang=language())
+                         ledger_url=ledger or ledger_url, lang=language())
         if course:
             setup.courses = [Path(c) for c in course]
         run(setup)
