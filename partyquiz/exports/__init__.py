@@ -57,20 +57,18 @@ class Gathered:
 
 
 def _read(conn: sa.Connection) -> tuple[views.LedgerData, activities.Snapshot]:
-    learner_rows = [dict(r) for r in conn.execute(sa.select(L.learners).order_by(L.learners.c.branch, L.learners.c.id)).mappings()]
-    people = L.load_learners(conn)
-    on_roster = {r["id"] for r in learner_rows if r["on_roster"]}
-    members = [p for p in people if p.id in on_roster] if on_roster else list(people)
+    """The activity views' Snapshot (people, current records, sessions, attendance, stage tests)
+    and what the record views need besides it, on one connection."""
+    snap = activities.snapshot_of(conn)
+    on_roster = {r["id"] for r in snap.learners if r["on_roster"]}
+    members = [p for p in snap.people if p.id in on_roster] if on_roster else list(snap.people)
     courses = {r.id: r for r in conn.execute(sa.select(L.courses))}
     lessons = {(r.course_id, r.lesson_id): r for r in conn.execute(sa.select(L.lessons))}
-    records = L.current_rows(conn)
     regraded = {r[0] for r in conn.execute(sa.select(L.records.c.superseded_by).where(L.records.c.superseded_by.is_not(None)))}
     rolled_at = {r.id: r.rolled_at for r in conn.execute(sa.select(L.batches.c.id, L.batches.c.rolled_at))}
-    sessions, attendance = activities.read_activities(conn)
-    tests = {key for key, row in lessons.items() if getattr(row, "kind", "lesson") == "test"}
-    data = views.LedgerData(people=people, members=members, courses=courses, lessons=lessons, records=records, regraded=regraded,
-                            rolled_at=rolled_at)
-    return data, activities.Snapshot(sessions, attendance, learner_rows, people, records, tests)
+    data = views.LedgerData(people=snap.people, members=members, courses=courses, lessons=lessons, records=snap.records,
+                            regraded=regraded, rolled_at=rolled_at)
+    return data, snap
 
 
 def read_ledger(ledger_url: str) -> views.LedgerData:

@@ -477,12 +477,17 @@ class Snapshot:
 
 def read_snapshot(ledger_url: str) -> Snapshot:
     with L.engine_for(ledger_url) as engine, engine.connect() as conn:
-        sessions, attendance = read_activities(conn)
-        learners = [dict(r) for r in conn.execute(sa.select(L.learners).order_by(L.learners.c.branch, L.learners.c.id)).mappings()]
-        people = L.load_learners(conn)
-        records = L.current_rows(conn)
-        tests = {(r.course_id, r.lesson_id) for r in conn.execute(
-            sa.select(L.lessons.c.course_id, L.lessons.c.lesson_id).where(L.lessons.c.kind == "test"))}
+        return snapshot_of(conn)
+
+
+def snapshot_of(conn: sa.Connection) -> Snapshot:
+    """The Snapshot on an open ledger connection (exports.gather reads it with the rest of the ledger)."""
+    sessions, attendance = read_activities(conn)
+    learners = [dict(r) for r in conn.execute(sa.select(L.learners).order_by(L.learners.c.branch, L.learners.c.id)).mappings()]
+    people = L.people_of(learners)
+    records = L.current_rows(conn)
+    tests = {(r.course_id, r.lesson_id) for r in conn.execute(
+        sa.select(L.lessons.c.course_id, L.lessons.c.lesson_id).where(L.lessons.c.kind == "test"))}
     return Snapshot(sessions, attendance, learners, people, records, tests)
 
 

@@ -220,6 +220,11 @@ def load_learners(conn: sa.Connection, *, members_only: bool = False) -> list[Le
     rows = conn.execute(sa.select(learners).order_by(learners.c.branch, learners.c.id)).mappings().all()
     if members_only and any(r["on_roster"] for r in rows):
         rows = [r for r in rows if r["on_roster"]]
+    return people_of(rows)
+
+
+def people_of(rows: Any) -> list[Learner]:
+    """Learners from rows of the learners table (load_learners; a snapshot that has the rows)."""
     fields = set(Learner.model_fields)  # on_roster is the ledger's own; joined_on / role once the model has them
     people = []
     for r in rows:
