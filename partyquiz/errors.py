@@ -30,3 +30,17 @@ class InputError(PartyquizError):
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = problems if isinstance(problems, list) else [problems]
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class NotFound(KeyError):
+    """Something asked for by a name that is not there: a lesson, an assignment, a question kind.
+
+    `args[0]` is the name (the CLI words it as "not found: …"); a subclass whose `args[0]` is
+    already a whole message sets `worded`. A KeyError, so `except KeyError` around a lookup still
+    catches it; the CLI catches only this class, so a KeyError or IndexError from a bug stays a
+    traceback instead of a "not found" message."""
+
+    worded = False
+
+    def __str__(self) -> str:  # the name or message as written, not KeyError's quoted repr
+        return str(self.args[0]) if self.args else ""

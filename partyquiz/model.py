@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .errors import NotFound
 from .i18n import t
 from .qtypes import QuestionKind, registry
 # The building blocks live one layer down, below the kinds, which build and read them;
@@ -221,7 +222,7 @@ class Course(_Model):
         for lesson in self.lessons:
             if lesson.id == lesson_id:
                 return lesson
-        raise KeyError(lesson_id)
+        raise NotFound(lesson_id)
 
     def assignment_name(self, lesson: Lesson) -> str:
         """nbgrader assignment name: one assignment per lesson."""
@@ -231,7 +232,7 @@ class Course(_Model):
         for lesson in self.lessons:
             if self.assignment_name(lesson) == assignment:
                 return lesson
-        raise KeyError(assignment)
+        raise NotFound(assignment)
 
     def pass_mark_for(self, lesson: Lesson) -> float:
         return lesson.pass_mark if lesson.pass_mark is not None else self.pass_mark

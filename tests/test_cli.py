@@ -147,6 +147,9 @@ def test_a_name_the_library_does_not_know_is_a_message(capsys):
         with failures():
             course.lesson("l9")
     assert no_lesson.value.exit_code == 1 and "l9" in capsys.readouterr().err
+    with pytest.raises(IndexError):  # a bug's IndexError or KeyError stays a traceback, never "not found"
+        with failures():
+            [][0]
 
 
 def test_a_broken_config_file_is_named_not_a_traceback(tmp_path, monkeypatch):

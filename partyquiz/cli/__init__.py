@@ -23,9 +23,8 @@ from typing import Iterator, NoReturn, Optional
 import typer
 from rich.console import Console
 
-from ..errors import InputError, PartyquizError
+from ..errors import InputError, NotFound, PartyquizError
 from ..i18n import LANGUAGES, set_language, t
-from ..qtypes.registry import UnknownKind
 from ..settings import SettingsError, settings
 
 app = typer.Typer(help=t("cli.help.app"), no_args_is_help=True, add_completion=False)
@@ -142,10 +141,8 @@ def failures() -> Iterator[None]:
         fail(t("cli.error.settings_toml", file=exc.path, reason=exc.reason))
     except (PartyquizError, ValueError, OSError) as exc:
         fail(str(exc))
-    except UnknownKind as exc:  # already a catalog message naming the type
-        fail(str(exc))
-    except LookupError as exc:  # a course, lesson or assignment by a name that is not there
-        fail(t("cli.error.not_found", what=exc.args[0] if exc.args else exc))
+    except NotFound as exc:  # a lesson, assignment or question kind by a name that is not there
+        fail(str(exc) if exc.worded else t("cli.error.not_found", what=exc))
     except Exception as exc:
         if not _is_database_error(exc):
             raise

@@ -19,6 +19,8 @@ from typing import Iterable
 import sqlalchemy as sa
 from nbgrader import api as nbapi
 
+from ..errors import NotFound
+
 NO_RESPONSE = "No response."  # nbgrader's auto comment for an untouched solution cell
 
 
@@ -89,14 +91,14 @@ def read_assignment(url: str, assignment: str) -> AssignmentInfo:
     """The assignment as `generate_assignment` stored it: notebooks, grade/solution/source cells."""
     T = _tables()
     if url.startswith("sqlite:///") and not os.path.exists(url.removeprefix("sqlite:///")):
-        raise LookupError(assignment)  # no gradebook yet (and do not create an empty file)
+        raise NotFound(assignment)  # no gradebook yet (and do not create an empty file)
     with engine(url).connect() as conn:
         try:
             row = conn.execute(sa.select(T.assignment.c.id, T.assignment.c.duedate).where(T.assignment.c.name == assignment)).first()
         except sa.exc.DBAPIError:  # a database without nbgrader's tables
             row = None
         if row is None:
-            raise LookupError(assignment)
+            raise NotFound(assignment)
         info = AssignmentInfo(row.id, assignment, row.duedate, {})
         for nb in conn.execute(sa.select(T.notebook.c.id, T.notebook.c.name).where(T.notebook.c.assignment_id == row.id)):
             info.notebooks[nb.name] = NotebookInfo(nb.id, nb.name)

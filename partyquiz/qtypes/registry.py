@@ -11,6 +11,7 @@ import inspect
 from typing import Iterator, TypeVar
 
 from .. import i18n
+from ..errors import NotFound
 from ..i18n import t
 from .base import Control, QuestionKind
 
@@ -23,11 +24,10 @@ class IncompleteKind(TypeError):
     """A question kind that misses a piece every layer needs."""
 
 
-class UnknownKind(KeyError):
+class UnknownKind(NotFound):
     """A type name no kind is registered under (a bank or a key naming a type this install lacks)."""
 
-    def __str__(self) -> str:  # the message as written, not KeyError's quoted repr
-        return str(self.args[0]) if self.args else ""
+    worded = True  # args[0] is the catalog message naming the type and the known ones
 
 
 def register(cls: K) -> K:
