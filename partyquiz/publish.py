@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from .exports import any_evaluation, gather, write_exports
+from .exports import gather, write_exports
 from .exports.template import load_template
 from .model import Course
 from .records.activity_exports import activity_figures, export_activities
@@ -37,7 +37,7 @@ def write_exports_and_report(
     template = load_template(settings().default_template)  # a bad template fails before any work
     got = gather(ledger_url, courses=courses)
     year = year or got.years[-1]
-    evaluated = got.has_activities or any_evaluation(ledger_url)
+    evaluated = got.evaluated
     # the year's 量化考评 before the fork: the 培训档案's 年度考评 sheet and the report both hold it
     evaluation = yearly_evaluation(ledger_url, year, snapshot=got.snapshot) if evaluated else None
 

@@ -46,6 +46,7 @@ class Gathered:
     rows: list[dict[str, Any]]
     views: views.Views
     courses: list[Course] = field(default_factory=list)
+    has_evaluations: bool = False  # any instructor's 学风 / 纪律 / 评语 stored, of any year
 
     @property
     def years(self) -> list[int]:
@@ -54,6 +55,12 @@ class Gathered:
     @property
     def has_activities(self) -> bool:
         return bool(self.snapshot.sessions)
+
+    @property
+    def evaluated(self) -> bool:
+        """Whether the 量化考评 is written (培训档案's 年度考评, the activity tables, the report):
+        the ledger holds offline sessions or any instructor's evaluation."""
+        return self.has_activities or self.has_evaluations
 
 
 def _read(conn: sa.Connection) -> tuple[views.LedgerData, activities.Snapshot]:
@@ -82,13 +89,14 @@ def gather(ledger_url: str, *, rules_path: Path | str | None = None, courses: li
     rules = load_rules(rules_path)
     with L.engine_for(ledger_url) as engine, engine.connect() as conn:
         data, snapshot = _read(conn)
+        evaluations = conn.execute(sa.select(L.evaluations.c.learner_id).limit(1)).first() is not None
     rows = views.record_dicts(data, rules)
     if snapshot.sessions:  # offline hours (issue 16): rules without an `activities` section fail here, naming the file
         activity_rules = activities.load_activity_rules(rules.path or rules_path)
         rows += activities.offline_dicts(snapshot.sessions, snapshot.attendance, data.people, rules, activity_rules)
     titles = {cid: c.title for cid, c in data.courses.items()}
     shared = views.Views(rules, data.members, rows, views.course_shapes(data, courses), titles)
-    return Gathered(ledger_url, rules, rules_path, data, snapshot, rows, shared, list(courses or []))
+    return Gathered(ledger_url, rules, rules_path, data, snapshot, rows, shared, list(courses or []), evaluations)
 
 
 def export_all(
@@ -162,15 +170,10 @@ def _evaluations(got: Gathered, years: list[int], known: dict[int, list[dict[str
     none when the ledger holds neither offline sessions nor any instructor's evaluation."""
     from ..records.evaluation import yearly_evaluation
 
-    if not got.has_activities and not any_evaluation(got.ledger_url):
+    if not got.evaluated:
         return {}
     return {y: known[y] if y in known else yearly_evaluation(got.ledger_url, y, rules_path=got.rules_path, snapshot=got.snapshot)
             for y in years}
-
-
-def any_evaluation(ledger_url: str) -> bool:
-    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
-        return conn.execute(sa.select(L.evaluations.c.learner_id).limit(1)).first() is not None
 
 
 def _per_learner(folder: Path, classes: list[dict], dates: dict, evaluations: dict[int, list[dict[str, Any]]], prefix: str) -> list[Path]:

@@ -19,12 +19,12 @@ FOLLOW_UP_LIMIT = 500  # the full list is in 量化考评.xlsx and the 培训档
 
 def activity_sections_html(ledger_url: str, year: int, *, rules_path: Path | str | None = None, lang: str | None = None,
                            snapshot: Snapshot | None = None, figures: ActivityFigures | None = None,
-                           alias: dict[str, str] | None = None, any_evaluation: bool = False) -> str:
+                           alias: dict[str, str] | None = None, evaluated: bool = False) -> str:
     """三会一课 and 积分 when the ledger holds offline sessions; the 量化考评 sections when it
-    holds sessions or any instructor's evaluation (`any_evaluation`). `alias`: learner id → code
+    holds sessions or any instructor's evaluation (`evaluated`, exports.Gathered.evaluated). `alias`: learner id → code
     for a pseudonymised report (names then left out)."""
     data = snapshot or read_snapshot(ledger_url)
-    if not data.sessions and not any_evaluation:
+    if not data.sessions and not evaluated:
         return ""
     figures = figures if figures is not None and figures.year == year else activity_figures(ledger_url, year, rules_path=rules_path, snapshot=data)
     rules = load_evaluation_rules(rules_path)

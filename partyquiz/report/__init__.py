@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..files import atomic_write_text
-from ..exports import Gathered, any_evaluation, gather
+from ..exports import Gathered, gather
 from ..i18n import language, t
 from ..exports.views import ALL_COURSES, NO_BRANCH, branch_rows, mask_id_number
 from ..model import Course
@@ -123,7 +123,7 @@ def write_report(
     summary = [r for r in branch_rows(got.views, [year]) if r["course"] == ALL_COURSES]
     parts.append(_branches(summary, year))
     parts.append(activity_sections_html(ledger_url, year, rules_path=got.rules_path, snapshot=got.snapshot, figures=figures,
-                                        alias=alias or None, any_evaluation=any_evaluation(ledger_url)))
+                                        alias=alias or None, evaluated=got.evaluated))
     parts.append(_items(_read_items(ledger_url), _question_info(ledger_url, courses or []), _lesson_titles(data), low_discrimination))
     parts.append(_shortfalls(people, in_year, got.views, year, alias, pseudonymise))
     page = (f"<!DOCTYPE html><html lang='{language()}'><head><meta charset='utf-8'><title>{_e(T('title'))}</title>"
