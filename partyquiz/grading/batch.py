@@ -235,7 +235,7 @@ def _run_local(plan: Plan, chunks: list[list[str]], workers: int) -> Iterator[li
         return (grade_chunk(plan, chunk) for chunk in chunks)
     # fork where there is fork: a spawned worker pays ≈2–5 s of imports, longer than grading a
     # thousand quiz submissions. All workers are forked here, at the first submit, before the
-    # progress bar starts its thread; database engines are not shared (gradebook.py at-fork hook).
+    # progress bar starts its thread; database engines are not shared (connections.py at-fork hook).
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
     futures = [pool.submit(grade_chunk, plan, chunk) for chunk in chunks]

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from nbgrader import api as nbapi
 
 from ..errors import NotFound
+from .connections import engine  # one engine per URL (shared with the workbench), forgotten in forked workers
 
 NO_RESPONSE = "No response."  # nbgrader's auto comment for an untouched solution cell
 
@@ -66,25 +67,6 @@ class SubmissionRows:
     student: str
     timestamp: dt.datetime | None  # naive UTC, as nbgrader stores it
     notebooks: dict[str, NotebookRows]
-
-
-def engine(url: str) -> sa.Engine:
-    if url not in _ENGINES:
-        kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-        _ENGINES[url] = sa.create_engine(url, **kwargs)
-    return _ENGINES[url]
-
-
-def _forget_engines_in_child() -> None:
-    # A forked worker must not use the parent's pooled connections (SQLAlchemy's advice).
-    for eng in list(_ENGINES.values()):
-        eng.dispose(close=False)
-    _ENGINES.clear()
-
-
-_ENGINES: dict[str, sa.Engine] = {}
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_engines_in_child)
 
 
 def read_assignment(url: str, assignment: str) -> AssignmentInfo:

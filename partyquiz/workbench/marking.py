@@ -108,7 +108,8 @@ def essay_queue(gradebook_url: str, course_root: Path, courses: list[Course], *,
                 names: dict[str, str] | None = None, with_answers: bool = True) -> list[EssayItem]:
     """Every essay (or every essay still waiting), oldest submission first, with stem and reference;
     with the learner's answer too unless `with_answers` is False (then `load_answer` when shown)."""
-    from .overview import gradebook_engine as engine, gradebook_exists
+    from ..grading.connections import engine
+    from .overview import gradebook_exists
 
     if not gradebook_exists(gradebook_url):
         return []
@@ -173,7 +174,7 @@ def save_mark(gradebook_url: str, item: EssayItem, score: float, comment: str = 
 
 def essay_marks(gradebook_url: str, student: str, assignment: str) -> dict[str, float]:
     """question id → manual score of this learner's marked essays."""
-    from .overview import gradebook_engine as engine
+    from ..grading.connections import engine
 
     with engine(gradebook_url).connect() as conn:
         rows = [r for r in conn.execute(ESSAYS) if r.student == student and r.assignment == assignment]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..grading.connections import engine as gradebook_engine
 from ..model import Course
 
 GRADEBOOK_COUNTS = sa.text("""
@@ -59,23 +60,12 @@ class LessonRow:
     pass_rate: float | None  # 0..1
 
 
-_ENGINES: dict[str, sa.Engine] = {}
-
-
-def gradebook_engine(url: str) -> sa.Engine:
-    """A plain SQLAlchemy engine on nbgrader's gradebook, kept per URL. The workbench reads the
-    gradebook's tables with SQL and does not import nbgrader for it (≈1.7 s of a cold open)."""
-    if url not in _ENGINES:
-        _ENGINES[url] = sa.create_engine(url, **({"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}))
-    return _ENGINES[url]
-
-
 def gradebook_counts(gradebook_url: str) -> dict[str, dict]:
     """assignment → {duedate, graded, late, essays_waiting}; {} when the gradebook does not exist yet."""
     if not gradebook_exists(gradebook_url):
         return {}
     try:
-        with gradebook_engine(gradebook_url).connect() as conn:
+        with gradebook_engine(gradebook_url).connect() as conn:  # grading's engine per URL, without nbgrader
             return {r.assignment: dict(r._mapping) for r in conn.execute(GRADEBOOK_COUNTS)}
     except sa.exc.OperationalError:
         return {}
