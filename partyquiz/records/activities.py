@@ -185,6 +185,31 @@ def _lookup(labels: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {_norm(alias): key for key, aliases in labels.items() for alias in aliases}
 
 
+def _header_columns(header: list[str], labels: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """A sheet's header row → {key: column index}, the first column of each key (labels: key →
+    the ways a sheet writes it; spaces and case do not matter)."""
+    names = _lookup(labels)
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        key = names.get(_norm(cell))
+        if key and key not in columns:
+            columns[key] = index
+    return columns
+
+
+def _people_index(people: list[Learner]) -> tuple[dict[str, Learner], dict[str, list[Learner]]]:
+    """(by id, by name) over the roster: a sheet names a person by 工号 or by 姓名."""
+    by_name: dict[str, list[Learner]] = {}
+    for p in people:
+        by_name.setdefault(p.name, []).append(p)
+    return {p.id: p for p in people}, by_name
+
+
+def _cell(row: list[str], columns: dict[str, int], key: str) -> str:
+    index = columns.get(key)
+    return str(row[index]).strip() if index is not None and index < len(row) else ""
+
+
 def parse_date_range(text: str) -> tuple[dt.date, dt.date | None]:
     """2026-03-15, 2026/3/15, 2026年3月15日, 2026.3.15, an Excel date, or 'start至end' / 'start—end'."""
     found = re.findall(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", text)
@@ -255,7 +280,7 @@ def read_sign_in_sheet(path: Path | str, people: list[Learner], rules: ActivityR
     except InputError as exc:
         result.problems.extend(exc.problems)
         return result
-    meta_names, col_names = _lookup(META), _lookup(COLUMNS)
+    meta_names = _lookup(META)
     meta: dict[str, tuple[str, int]] = {}
     header_at = None
     for n, row in enumerate(rows, start=1):
@@ -270,11 +295,7 @@ def read_sign_in_sheet(path: Path | str, people: list[Learner], rules: ActivityR
     if header_at is None:
         result.problems.append(Problem(str(path), t("activities.sheet.no_header")))
         return result
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(rows[header_at - 1]):
-        key = col_names.get(_norm(cell))
-        if key and key not in columns:
-            columns[key] = index
+    columns = _header_columns(rows[header_at - 1], COLUMNS)
     if "status" not in columns and "signature" not in columns:
         result.problems.append(Problem(str(path), t("activities.sheet.no_status"), header_at))
         return result
@@ -314,16 +335,12 @@ def _session_from_meta(meta: dict[str, tuple[str, int]], defaults: dict[str, Any
 
 def _attendance_rows(rows: list[list[str]], header_at: int, columns: dict[str, int], people: list[Learner],
                      session: Session | None, rules: ActivityRules, file: str, problems: list[Problem]) -> list[Attendance]:
-    by_id = {p.id: p for p in people}
-    by_name: dict[str, list[Learner]] = {}
-    for p in people:
-        by_name.setdefault(p.name, []).append(p)
+    by_id, by_name = _people_index(people)
     seen: dict[str, int] = {}
     out = []
 
     def cell(row: list[str], key: str) -> str:
-        index = columns.get(key)
-        return str(row[index]).strip() if index is not None and index < len(row) else ""
+        return _cell(row, columns, key)
 
     for n, row in enumerate(rows, start=header_at + 1):
         learner_id, name = cell(row, "learner_id"), cell(row, "name")

@@ -20,7 +20,8 @@ import yaml
 from ..errors import InputError, Problem
 from ..i18n import t
 from . import ledger as L
-from .activities import ATTENDED, Snapshot, load_activity_rules, read_snapshot, rules_yaml
+from .activities import (ATTENDED, Snapshot, _by_name, _cell, _header_columns, _people_index, load_activity_rules, read_snapshot,
+                         rules_yaml)
 from .register import attendance_rates
 
 INDICATORS = ("attendance", "quiz", "stage_tests", "study_time", "collective_study")
@@ -153,12 +154,7 @@ def import_evaluations(ledger_url: str, path: Path | str, *, year: int | None = 
     start = next((i for i, row in enumerate(rows) if any(str(c).strip() for c in row)), None)
     if start is None:
         raise InputError(Problem(str(path), t("records.evaluation.empty")))
-    wanted = {re.sub(r"\s+", "", alias).lower(): key for key, aliases in EVALUATION_COLUMNS.items() for alias in aliases}
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(rows[start]):
-        key = wanted.get(re.sub(r"\s+", "", str(cell)).lower())
-        if key and key not in columns:
-            columns[key] = index
+    columns = _header_columns(rows[start], EVALUATION_COLUMNS)
     missing = [] if ("learner_id" in columns or "name" in columns) else ["工号"]
     if "year" not in columns and year is None:
         missing.append("年度")
@@ -176,21 +172,17 @@ def import_evaluations(ledger_url: str, path: Path | str, *, year: int | None = 
 
 def _evaluation_rows(rows: list[list[str]], first: int, columns: dict[str, int], people: list[Any], rules: EvaluationRules,
                      year: int | None, evaluator: str, file: str) -> tuple[list[dict[str, Any]], list[Problem]]:
-    by_id = {p.id: p for p in people}
-    by_name: dict[str, list[Any]] = defaultdict(list)
-    for p in people:
-        by_name[p.name].append(p)
+    by_id, by_name = _people_index(people)
     out, problems, seen = [], [], {}
 
     def cell(row: list[str], key: str) -> str:
-        index = columns.get(key)
-        return str(row[index]).strip() if index is not None and index < len(row) else ""
+        return _cell(row, columns, key)
 
     for n, row in enumerate(rows, start=first):
         learner_id, name = cell(row, "learner_id"), cell(row, "name")
         if not learner_id and not name:
             continue
-        person = by_id.get(learner_id) if learner_id else (by_name[name][0] if len(by_name.get(name, [])) == 1 else None)
+        person = by_id.get(learner_id) if learner_id else _by_name(name, by_name, None)
         if person is None:
             why = "records.evaluation.name_ambiguous" if not learner_id and len(by_name.get(name, [])) > 1 else "records.evaluation.unknown_person"
             problems.append(Problem(file, t(why, who=learner_id or name), n))
