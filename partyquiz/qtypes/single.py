@@ -1,4 +1,5 @@
-"""Single choice: one right option among several; answer value `[option_id]`."""
+"""Single choice: one pick among the options; answer value `[option_id]`. Several options may be
+right (ChoiceKind checks for one at least): any one alone is full marks, as in Moodle."""
 from __future__ import annotations
 
 import random
@@ -39,19 +40,14 @@ class Single(ChoiceKind):
     position = 10
     control = SingleChoice
 
-    def check(self, q: QuestionData) -> None:
-        super().check(q)  # one right option at least; several are allowed, any one is full marks (as in Moodle)
-
     def fraction(self, q: QuestionData, value: Any, rule: ScoringRule) -> float:
         picked = set(self.picked(value) or [])
-        if not picked or not picked <= {o.id for o in q.options}:
+        if len(picked) != 1 or not picked <= {o.id for o in q.options}:
             return 0.0
         if rule == "fraction":
-            if len(picked) != 1:
-                return 0.0
             option = next(o for o in q.options if o.id in picked)
             return max(0.0, option_weight(option))
-        return 1.0 if len(picked) == 1 and picked <= set(q.correct_ids) else 0.0
+        return 1.0 if picked <= set(q.correct_ids) else 0.0
 
     def example(self) -> dict[str, Any]:
         return dict(id="ex-single", stem="支部党员大会一般多久召开一次？",
