@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
 
 from ..errors import InputError, Problem
 from ..i18n import t
+from .ledger import sqlite_file_missing
 
 TOTALS_SQL = """
 SELECT a.name AS assignment, sa.student_id AS student_id, sa.timestamp AS submitted_at,
@@ -74,8 +74,7 @@ def read_submissions(gradebook_url: str, assignments: list[str] | None = None) -
         params = {f"a{i}": name for i, name in enumerate(assignments)}
     query = sa.text(TOTALS_SQL.format(where=where)).columns(submitted_at=sa.DateTime, duedate=sa.DateTime)
     url = sa.engine.make_url(gradebook_url)
-    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
-        # SQLite would quietly create an empty file; say what is wrong instead
+    if sqlite_file_missing(gradebook_url):  # SQLite would quietly create an empty file; say what is wrong instead
         raise InputError(Problem(url.database, t("records.gradebook.not_found")))
     engine = sa.create_engine(gradebook_url)
     try:

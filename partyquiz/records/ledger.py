@@ -155,16 +155,22 @@ def _prepare_sqlite_dir(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def sqlite_file_missing(url: str) -> bool:
+    """A SQLite URL naming a file that is not there: connecting would quietly create an empty
+    database, so readers check this first (the ledger, nbgrader's gradebook)."""
+    parsed = sa.engine.make_url(url)
+    return parsed.get_backend_name() == "sqlite" and bool(parsed.database) and parsed.database != ":memory:" \
+        and not Path(parsed.database).is_file()
+
+
 def existing_ledger(url: str) -> str:
     """`url`, for a command that only reads: a SQLite ledger file that does not exist is an error
     naming it, instead of the empty ledger `engine_for` would create (and an empty export)."""
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:" \
-            and not Path(parsed.database).is_file():
+    if sqlite_file_missing(url):
         from ..errors import InputError, Problem
         from ..i18n import t
 
-        raise InputError(Problem(parsed.database, t("records.ledger.missing")))
+        raise InputError(Problem(sa.engine.make_url(url).database, t("records.ledger.missing")))
     return url
 
 

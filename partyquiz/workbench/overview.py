@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from ..grading.connections import engine as gradebook_engine
 from ..model import Course
+from ..records.ledger import sqlite_file_missing
 
 GRADEBOOK_COUNTS = sa.text("""
 SELECT a.name AS assignment, a.duedate AS duedate,
@@ -73,33 +74,38 @@ def gradebook_counts(gradebook_url: str) -> dict[str, dict]:
 
 def gradebook_exists(gradebook_url: str) -> bool:
     """False for a SQLite gradebook file that is not there (connecting would create an empty one)."""
-    url = sa.engine.make_url(gradebook_url)
-    return url.get_backend_name() != "sqlite" or bool(url.database and url.database != ":memory:" and Path(url.database).is_file())
+    return not sqlite_file_missing(gradebook_url)
+
+
+def _has_records(engine: sa.Engine) -> bool:
+    try:
+        return sa.inspect(engine).has_table("records")
+    except sa.exc.SQLAlchemyError:
+        return False
 
 
 def ledger_exists(ledger_url: str) -> bool:
     """Is there a ledger to read? Checked without creating or migrating one (engine_for would):
     a SQLite file that is not there, or a database without the `records` table, is "no ledger yet"."""
-    url = sa.engine.make_url(ledger_url)
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:" or not Path(url.database).is_file():
-            return False
-    engine = sa.create_engine(url)
-    try:
-        return sa.inspect(engine).has_table("records")
-    except sa.exc.SQLAlchemyError:
+    if sqlite_file_missing(ledger_url):
         return False
+    engine = sa.create_engine(ledger_url)
+    try:
+        return _has_records(engine)
     finally:
         engine.dispose()
 
 
-def ledger_figures(ledger_url: str) -> dict[str, dict]:
-    """assignment → {records, average (percent), pass_rate}; {} when nothing was rolled in yet.
+def ledger_figures(ledger_url: str) -> dict[str, dict] | None:
+    """assignment → {records, average (percent), pass_rate}; {} when nothing was rolled in yet,
+    None when there is no ledger (`ledger_exists`, asked on the same engine: the page says so).
     Reads the tables as they are (no migration): opening the workbench never writes."""
-    if not ledger_exists(ledger_url):
-        return {}
+    if sqlite_file_missing(ledger_url):
+        return None
     engine = sa.create_engine(ledger_url)
     try:
+        if not _has_records(engine):
+            return None
         with engine.connect() as conn:
             return {r.assignment: dict(r._mapping) for r in conn.execute(LEDGER_FIGURES)}
     except sa.exc.SQLAlchemyError:
@@ -179,10 +185,13 @@ def submitted_counts(site, assignments: list[str]) -> Counter:
 
 
 def lesson_overview(courses: list[Course], gradebook_url: str, ledger_url: str, course_root: Path,
-                    submitted: Counter | None = None) -> list[LessonRow]:
+                    submitted: Counter | None = None, *, counts: dict[str, dict] | None = None,
+                    figures: dict[str, dict] | None = None) -> list[LessonRow]:
     """`submitted`: learners who handed in per assignment (`submitted_counts`); default: the
-    collected ones only (no exchange request)."""
-    gb, ledger = gradebook_counts(gradebook_url), ledger_figures(ledger_url)
+    collected ones only (no exchange request). `counts` / `figures`: `gradebook_counts` /
+    `ledger_figures` the caller has already read (the page also needs them on their own)."""
+    gb = counts if counts is not None else gradebook_counts(gradebook_url)
+    ledger = figures if figures is not None else (ledger_figures(ledger_url) or {})
     disk = submitted if submitted is not None else collected(course_root)
     rows = []
     for course in courses:

@@ -192,8 +192,10 @@ class Workbench:
         if ask_exchange:
             names = [c.assignment_name(l) for c in courses for l in c.lessons]
             submitted = overview.submitted_counts(self.site, names)
-        rows = overview.lesson_overview(courses, self.site.gradebook_url, self.ins.ledger_url, self.site.root, submitted=submitted)
-        note = "" if overview.ledger_exists(self.ins.ledger_url) else f"<p class='pq-no-ledger'>{escape(t('workbench.no_ledger'))}</p>"
+        figures = overview.ledger_figures(self.ins.ledger_url)  # None: no ledger yet (asked once, on one engine)
+        rows = overview.lesson_overview(courses, self.site.gradebook_url, self.ins.ledger_url, self.site.root, submitted=submitted,
+                                        figures=figures or {})
+        note = "" if figures is not None else f"<p class='pq-no-ledger'>{escape(t('workbench.no_ledger'))}</p>"
         self.overview.value = f"<div class='pq-wb'>{overview_html(rows)}{note}</div>"
         return rows
 
