@@ -50,7 +50,6 @@ from .text import MOODLE_FORMAT_NAMES, html_to_text, to_markdown
 READ_AS = {"multichoice": "multichoice", "truefalse": "truefalse", "shortanswer": "shortanswer", "numerical": "numerical",
            "essay": "essay", "matching": "matching", "match": "matching", "description": "description",
            "multianswer": "multianswer", "cloze": "multianswer"}
-SUPPORTED = frozenset(READ_AS)
 LINE_ATTR = "_partyquiz_line"
 _LINE_TAGS = frozenset({"question", "answer", "questiontext", "subquestion"})
 _UNKEPT = {  # Moodle fields with no place in the model: named in a warning when they hold text
