@@ -203,7 +203,6 @@ class _Reader:
 
     def __init__(self, file: str, line: int, warnings: list[Problem]) -> None:
         self.file, self.line, self.warnings = file, line, warnings
-        self.comments_dropped = False
 
     def warn(self, message: str, column: str = "{…}") -> None:
         self.warnings.append(Problem(self.file, message, self.line, column))
@@ -233,7 +232,7 @@ class _Reader:
         return [Problem(self.file, message, self.line, "{…}")]
 
     def question(self, text: str) -> tuple[dict[str, Any], list[Problem]]:
-        name = ""
+        name, comments_dropped = "", False
         if text.startswith("::"):
             text = text[2:]
             end = text.find("::")
@@ -241,7 +240,7 @@ class _Reader:
                 name, text = escapes_out(text[:end]).strip(), text[end + 2:].strip()
                 if text.startswith("//"):  # `::title:: // comment`: a comment, not the stem's first line
                     text = text.partition("\n")[2].strip()
-                    self.comments_dropped = True
+                    comments_dropped = True
         start, finish = text.find("{"), text.find("}")
         description = start < 0 and finish < 0
         if not description and (start < 0 or finish < 0 or finish < start):
@@ -258,8 +257,8 @@ class _Reader:
         if (cut := answers.rfind("####")) >= 0:
             general, answers = answers[cut + 4:], answers[:cut].strip()
         if "//" in answers and (stripped := _INLINE_COMMENT.sub("", answers).strip()) != answers:
-            answers, self.comments_dropped = stripped, True
-        if self.comments_dropped:
+            answers, comments_dropped = stripped, True
+        if comments_dropped:
             self.warn(t("authoring.bank.gift_inline_comment"))
         stem, stem_format = _with_format(question_text.strip(), "moodle")
         data: dict[str, Any] = {"_name": name, "stem": self.md(stem, stem_format)}
