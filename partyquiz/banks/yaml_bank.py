@@ -81,11 +81,11 @@ def parse_text(text: str, file: str) -> BankResult:
 
 
 def parse(path: Path) -> BankResult:
+    raw = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return BankResult([], [Problem(str(path), t("authoring.bank.not_utf8"), line)])
+        return BankResult([], [Problem(str(path), t("authoring.bank.not_utf8"), raw[: exc.start].count(b"\n") + 1)])
     return parse_text(text, str(path))
 
 
