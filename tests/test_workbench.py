@@ -426,3 +426,22 @@ def test_this_year_is_the_year_in_the_rules_time_zone():
     assert this_year(dt.datetime(2026, 12, 31, 16, 30)) == 2027  # 00:30 on 1 January 2027 in Beijing
     assert this_year(dt.datetime(2026, 12, 31, 15, 59)) == 2026  # 23:59 on 31 December
     assert this_year(dt.datetime(2027, 6, 1, 12, 0)) == 2027
+
+
+def test_handed_in_keeps_what_waits_in_the_exchange_after_publish_and_marks(tmp_path, monkeypatch):
+    """已提交 counts a submission still in the exchange (u0004) after 发布 and after a mark is saved,
+    not only after 刷新: the page keeps the exchange's last answer."""
+    from partyquiz.workbench.pages import Workbench
+
+    course, site, assignment, key = _fresh_site(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    bench = Workbench(_instructor(tmp_path, site))
+    handed_in = "<td>4</td><td>0</td>"  # 3 collected + 1 in the exchange, none graded
+    assert handed_in in bench.overview.value.replace("\n", "")
+    bench.open_tab("publish")
+    bench.course_choice.value = course.folder  # the same course again: it stays released, u0004 still waits
+    bench.publish()
+    assert "pq-publish-ok" in bench.publish_result.value
+    assert handed_in in bench.overview.value.replace("\n", "")
+    bench.refresh_overview()  # as saving a mark does
+    assert handed_in in bench.overview.value.replace("\n", "")

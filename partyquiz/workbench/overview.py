@@ -175,10 +175,12 @@ def _collect_listing(url: str, token: str, course: str, assignment: str) -> dict
         return json.loads(response.read())["students"]
 
 
-def submitted_counts(site, assignments: list[str]) -> Counter:
-    """assignment → learners who handed in: collected or still in the exchange, each once."""
+def submitted_counts(site, assignments: list[str], waiting: dict[str, set[str]] | None = None) -> Counter:
+    """assignment → learners who handed in: collected or still in the exchange, each once.
+    `waiting`: what `in_exchange` answered already (the page keeps its last answer)."""
     counts: Counter = Counter()
-    disk, waiting = collected_students(site.root), in_exchange(site, assignments)
+    disk = collected_students(site.root)
+    waiting = in_exchange(site, assignments) if waiting is None else waiting
     for name in set(disk) | set(waiting):
         counts[name] = len(disk.get(name, set()) | waiting.get(name, set()))
     return counts

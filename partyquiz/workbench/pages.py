@@ -134,6 +134,7 @@ class Workbench:
         self.site = self.ins.site()
         self.out_dir = Path.home() / "exports"
         self._courses = None
+        self.waiting: dict[str, set[str]] = {}  # the exchange's last answer: assignment → learners whose submission waits there
         self.title = w.HTML(f"{CSS}<div class='pq-wb'><h1 class='pq-workbench-title'>{escape(t('workbench.title'))}</h1></div>")
         self.holders = {key: w.VBox() for key in TABS}
         self.built: set[str] = set()
@@ -186,15 +187,18 @@ class Workbench:
         return self._box(refresh, self.overview)
 
     def refresh_overview(self, ask_exchange: bool = False):
-        """The numbers, read live. `ask_exchange`: also count submissions still in the exchange."""
+        """The numbers, read live. `ask_exchange`: ask the exchange again who waits there (one
+        request per released lesson); otherwise its last answer is counted beside what was
+        collected since (each learner once), so 已提交 does not drop after a mark or 发布."""
         courses = self.courses()
-        submitted = None
-        if ask_exchange:
-            names = [c.assignment_name(l) for c in courses for l in c.lessons]
-            submitted = overview.submitted_counts(self.site, names)
+        counts = overview.gradebook_counts(self.site.gradebook_url)
+        if ask_exchange:  # only a released lesson (in the gradebook) can have submissions waiting
+            self.waiting = overview.in_exchange(self.site, [c.assignment_name(l) for c in courses for l in c.lessons
+                                                            if c.assignment_name(l) in counts])
+        submitted = overview.submitted_counts(self.site, [], waiting=self.waiting)
         figures = overview.ledger_figures(self.ins.ledger_url)  # None: no ledger yet (asked once, on one engine)
         rows = overview.lesson_overview(courses, self.site.gradebook_url, self.ins.ledger_url, self.site.root, submitted=submitted,
-                                        figures=figures or {})
+                                        counts=counts, figures=figures or {})
         note = "" if figures is not None else f"<p class='pq-no-ledger'>{escape(t('workbench.no_ledger'))}</p>"
         self.overview.value = f"<div class='pq-wb'>{overview_html(rows)}{note}</div>"
         return rows
@@ -244,8 +248,9 @@ class Workbench:
                 summary, _ = grade_and_roll_in(self.site, course, name, ledger_url=self.ins.ledger_url, roster=roster, progress=False,
                                                on_progress=moved)
                 moved(summary.graded + len(summary.failed), summary.graded + len(summary.failed))
-                essays = next((r.essays_waiting for r in self.refresh_overview() if r.assignment == name), 0)
+                essays = int(overview.gradebook_counts(self.site.gradebook_url).get(name, {}).get("essays_waiting") or 0)
                 cards.append(summary_card(f"{course.title} · {lesson.title}", summary, essays))
+            self.refresh_overview()  # once, after every lesson is graded
             done = w.HTML(f"<div class='pq-wb pq-grade-done'>{''.join(cards) or escape(t('workbench.grade.nothing'))}</div>")
             self.grade_area.children = [*self.grade_area.children, done]
             if "mark" in self.built:
