@@ -13,7 +13,7 @@ from .grading.batch import BatchSummary, grade_assignment
 from .grading.site import GraderSite
 from .model import Course, Learner, QuizResult
 from .publish import write_exports_and_report
-from .records.rollin import RollInSummary, roll_in, submitted_folder
+from .records.rollin import RollInSummary, roll_in
 
 
 def build_course_folder(course_folder: Path, root: Path) -> list[BuiltAssignment]:
@@ -53,6 +53,5 @@ def roll_in_and_publish(
     """Returns the roll-in summary and the files written (exports, then report.html).
     `submitted`: the collected answers files, for the study time (by default the `submitted`
     folder beside a SQLite gradebook, as nbgrader lays a course out)."""
-    summary = roll_in(ledger_url, gradebook_url, courses, results=results, roster=roster, batch_id=batch_id,
-                      submitted=submitted if submitted is not None else submitted_folder(gradebook_url))
+    summary = roll_in(ledger_url, gradebook_url, courses, results=results, roster=roster, batch_id=batch_id, submitted=submitted)
     return summary, write_exports_and_report(ledger_url, out_dir, courses=courses, pseudonymise=pseudonymise)

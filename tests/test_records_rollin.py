@@ -233,3 +233,41 @@ def test_one_attempt_lessons_take_the_newest_result(tmp_path):
     roll_in(ledger, _attempt(tmp_path, "first", 9, WHEN), [COURSE], roster=ROSTER)
     roll_in(ledger, _attempt(tmp_path, "again", 5, WHEN + dt.timedelta(days=1)), [COURSE], roster=ROSTER)
     assert [r.score for r in learner_records(ledger, "a01")] == [5]
+
+
+def _history(url: str, learner: str) -> list[tuple]:
+    """A learner's rows of c1/l1, without the row ids (they depend on what else a roll-in wrote)."""
+    rows = record_history(url, learner, "c1", "l1")
+    ids = {h["id"]: n for n, h in enumerate(rows)}
+    return [tuple(v for k, v in h.items() if k not in ("id", "superseded_by")) + (ids.get(h["superseded_by"]),) for h in rows]
+
+
+def test_one_learners_re_roll_gives_what_a_whole_lesson_re_roll_gives_them(tmp_path):
+    """A mark saved for one essay re-rolls that learner's lesson only (students=): their rows are
+    those a whole-lesson re-roll writes, study time included; nobody else's record is touched.
+    The answers files beside the gradebook are read without being named (submitted/ is nbgrader's
+    layout): a02 studied 45 min → 0.75 学时, not the lesson's 120 min → 2."""
+    from partyquiz.answers import AnswerStore
+    from partyquiz.records.rollin import study_minutes_in
+
+    gradebook = empty_gradebook(tmp_path / "course" / "gradebook.db")
+    small_gradebook(gradebook, {("a01", "c1-l1"): 9, ("a02", "c1-l1"): 8, ("a03", "c1-l1"): 6}, essay={"a01": 6.0, "a02": 3.0, "a03": 5.0})
+    submitted = tmp_path / "course" / "submitted"
+    for learner, minutes in (("a01", 30), ("a02", 45), ("a03", 100)):
+        AnswerStore(submitted / learner / "c1-l1", "quiz").update_meta(lambda m, s=60 * minutes: m.update(study={"active_seconds": s}))
+    assert study_minutes_in(submitted, ["c1-l1"], ["a02"]) == {("a02", "c1-l1"): 45.0}
+    one, whole = sqlite_url(tmp_path / "one.db"), sqlite_url(tmp_path / "whole.db")
+    for ledger in (one, whole):
+        roll_in(ledger, gradebook, [COURSE], roster=ROSTER, batch_id="b1")
+    set_manual_grade(gradebook, "a02", "c1-l1", "essay", 7)  # the mark being saved: 8 + 7 of 20 = 75 %
+    set_manual_grade(gradebook, "a03", "c1-l1", "essay", 9)  # another learner's, saved but not rolled in by a02's
+    mine = roll_in(one, gradebook, [COURSE], roster=ROSTER, assignments=["c1-l1"], students=["a02"], batch_id="b2")
+    every = roll_in(whole, gradebook, [COURSE], roster=ROSTER, assignments=["c1-l1"], batch_id="b2")
+    assert (mine.added, mine.superseded, mine.unchanged) == (1, 1, 0) and (every.added, every.superseded, every.unchanged) == (2, 2, 1)
+    assert _history(one, "a02") == _history(whole, "a02")
+    assert [(h["score"], h["passed"], h["hours"], h["current"]) for h in record_history(one, "a02", "c1", "l1")] == [
+        (11, False, 0.0, False), (15, True, 0.75, True)]
+    assert [r.score for r in learner_records(one, "a03")] == [11] and [r.score for r in learner_records(whole, "a03")] == [15]
+    assert _history(one, "a01") == _history(whole, "a01")
+    assert [r.hours for r in learner_records(one, "a01")] == [0.5]  # 30 min, rolled in with b1
+    assert roll_in(one, gradebook, [COURSE], assignments=["c1-l1"], students=[]).unchanged == 0  # nobody: nothing read

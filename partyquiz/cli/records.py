@@ -53,14 +53,14 @@ def rollin(
     rules: Optional[Path] = rules_option(),
     lang: Optional[str] = lang_option(),
 ) -> None:
-    from ..records.rollin import roll_in, submitted_folder  # the ledger's SQLAlchemy tables and the gradebook query
+    from ..records.rollin import roll_in  # the ledger's SQLAlchemy tables and the gradebook query
 
     use_language(lang)
     with failures():
         people = load_roster(roster) if roster else None
         url = gradebook_or_default(gradebook)
         s = roll_in(ledger_or_default(ledger), url, _courses(course), roster=people, assignments=assignment or None,
-                    batch_id=batch, rules_path=rules, submitted=submitted or submitted_folder(url))
+                    batch_id=batch, rules_path=rules, submitted=submitted)
     typer.echo(t("records.rollin.summary", batch=s.batch_id, added=s.added, superseded=s.superseded, unchanged=s.unchanged, pending=s.pending))
     if s.not_on_roster:
         typer.echo(t("records.rollin.not_on_roster", n=len(s.not_on_roster), ids="、".join(s.not_on_roster[:20])))

@@ -66,12 +66,16 @@ class Submission:
         return bool(self.duedate and self.submitted_at and self.submitted_at > self.duedate)
 
 
-def read_submissions(gradebook_url: str, assignments: list[str] | None = None) -> list[Submission]:
-    where, params = "", {}
+def read_submissions(gradebook_url: str, assignments: list[str] | None = None, students: list[str] | None = None) -> list[Submission]:
+    """Every submission's totals; `assignments` / `students`: only those (an empty `students`: none)."""
+    clauses, params = [], {}
     if assignments:
-        names = [f":a{i}" for i in range(len(assignments))]
-        where = f"WHERE a.name IN ({', '.join(names)})"
-        params = {f"a{i}": name for i, name in enumerate(assignments)}
+        clauses.append(f"a.name IN ({', '.join(f':a{i}' for i in range(len(assignments)))})")
+        params |= {f"a{i}": name for i, name in enumerate(assignments)}
+    if students is not None:
+        clauses.append(f"sa.student_id IN ({', '.join(f':s{i}' for i in range(len(students)))})" if students else "1 = 0")
+        params |= {f"s{i}": student for i, student in enumerate(students)}
+    where = "WHERE " + " AND ".join(clauses) if clauses else ""
     query = sa.text(TOTALS_SQL.format(where=where)).columns(submitted_at=sa.DateTime, duedate=sa.DateTime)
     url = sa.engine.make_url(gradebook_url)
     if sqlite_file_missing(gradebook_url):  # SQLite would quietly create an empty file; say what is wrong instead

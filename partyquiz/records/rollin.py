@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,7 @@ def roll_in(
     results: list[QuizResult] | None = None,
     roster: list[Learner] | None = None,
     assignments: list[str] | None = None,
+    students: list[str] | None = None,
     batch_id: str | None = None,
     rules_path: Path | str | None = None,
     study_minutes: dict[tuple[str, str], float] | None = None,
@@ -144,23 +146,27 @@ def roll_in(
 
     `study_minutes`: (learner, assignment) → active study time the learner app recorded, for
     the online crediting rule (missing entries fall back as `online.missing_study_time` says).
-    Without it, `submitted` (the folder nbgrader collected into, `<course root>/submitted`) is
-    read for it: every path that rolls a batch in (again) must pass one or the other, or a re-roll
-    credits the fallback instead of the time the learner studied.
+    Without it the collected answers files are read for it: in `submitted` (the folder nbgrader
+    collected into, `<course root>/submitted`), by default the `submitted` folder beside a SQLite
+    gradebook (`submitted_folder`), so a re-roll credits the time the learner studied, not the
+    fallback. `assignments` / `students`: only those assignments / learners are read, from the
+    gradebook, the answers files and the ledger (a mark saved for one essay re-rolls one learner's
+    lesson); their records come out as a whole-lesson roll-in would give them.
     A lesson that allows retakes (quiz.attempts > 1) keeps the attempt its `quiz.counts` names as
     the current record; the other attempts are kept as history.
     `_fail_after` raises after that many records were written: the tests use it to prove an
     interrupted roll-in leaves the previous state whole.
     """
     rules = load_rules(rules_path)
-    if study_minutes is None and submitted is not None:
-        study_minutes = study_minutes_in(submitted, assignments)
+    if study_minutes is None:
+        folder = submitted if submitted is not None else submitted_folder(gradebook_url)
+        study_minutes = study_minutes_in(folder, assignments, students) if folder is not None else {}
     batch_id = batch_id or "batch-" + dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     summary = RollInSummary(batch_id=batch_id)
     index = lesson_index(courses)
     new: list[NewRecord] = []
-    students: dict[str, Submission] = {}
-    for sub in read_submissions(gradebook_url, assignments):
+    graded: dict[str, Submission] = {}  # one submission per learner rolled in (their gradebook name)
+    for sub in read_submissions(gradebook_url, assignments, students):
         if sub.assignment not in index:
             if sub.assignment not in summary.unknown:
                 summary.unknown.append(sub.assignment)
@@ -174,14 +180,14 @@ def roll_in(
             if reason not in summary.bad_ids:
                 summary.bad_ids.append(reason)
             continue
-        students.setdefault(sub.student_id, sub)
-        new.append(to_record(sub, *index[sub.assignment], rules, (study_minutes or {}).get((sub.student_id, sub.assignment))))
+        graded.setdefault(sub.student_id, sub)
+        new.append(to_record(sub, *index[sub.assignment], rules, study_minutes.get((sub.student_id, sub.assignment))))
     with L.engine_for(ledger_url) as engine, engine.begin() as conn:
         _store_courses(conn, courses, rules)
-        summary.not_on_roster = _store_learners(conn, roster or [], students)
-        not_counting = _store_records(conn, new, batch_id, summary, _fail_after)
+        summary.not_on_roster = _store_learners(conn, roster or [], graded)
+        not_counting = _store_records(conn, new, batch_id, summary, _fail_after, students)
         if results:
-            _store_items(conn, [r for r in results if (r.learner_id, r.assignment) not in not_counting], index, summary)
+            _store_items(conn, [r for r in results if (r.learner_id, r.assignment) not in not_counting], index, summary, students)
         if summary.changed and conn.execute(sa.select(L.batches.c.id).where(L.batches.c.id == batch_id)).first() is None:
             conn.execute(L.batches.insert().values(id=batch_id, rolled_at=L.utcnow(), added=summary.added, superseded=summary.superseded))
     return summary
@@ -240,15 +246,23 @@ def _store_learners(conn: sa.Connection, roster: list[Learner], students: dict[s
     return sorted(sid for sid in students if sid in off)
 
 
+def _current(conn: sa.Connection, columns: list[Any], students: list[str] | None) -> list[Any]:
+    """The current records (`columns` of them), of `students` only when given."""
+    r = L.records
+    query = sa.select(*columns).where(r.c.current == sa.true())
+    if students is None:
+        return conn.execute(query).all()
+    who = sorted(set(students))
+    return [row for start in range(0, len(who), 500)  # SQLite caps the parameters of one statement
+            for row in conn.execute(query.where(r.c.learner_id.in_(who[start:start + 500])))]
+
+
 def _store_records(conn: sa.Connection, new: list[NewRecord], batch_id: str, summary: RollInSummary,
-                   fail_after: int | None) -> set[tuple[str, str]]:
+                   fail_after: int | None, students: list[str] | None = None) -> set[tuple[str, str]]:
     """Write the new records; returns (learner, assignment) of attempts kept as history only
     (a retake that does not count under `quiz.counts`)."""
     r = L.records
-    current = {
-        (row.learner_id, row.course_id, row.lesson_id): row
-        for row in conn.execute(sa.select(r).where(r.c.current == sa.true()))
-    }
+    current = {(row.learner_id, row.course_id, row.lesson_id): row for row in _current(conn, [r], students)}
     to_insert, to_supersede, beside = [], [], []
     for rec in new:
         old = current.get(rec.key)
@@ -331,13 +345,11 @@ def _insert_records(conn: sa.Connection, recs: list[NewRecord], batch_id: str, *
     conn.execute(L.records.insert(), [{**{f: getattr(rec, f) for f in RECORD_FIELDS}, "batch_id": batch_id, "current": current} for rec in recs])
 
 
-def _store_items(conn: sa.Connection, results: list[QuizResult], index: dict[str, tuple[Course, Lesson]], summary: RollInSummary) -> None:
+def _store_items(conn: sa.Connection, results: list[QuizResult], index: dict[str, tuple[Course, Lesson]], summary: RollInSummary,
+                 students: list[str] | None = None) -> None:
     """Per-question data for item analysis, attached to the learner's current record once."""
     r = L.records
-    current = {
-        (row.learner_id, row.assignment): row.id
-        for row in conn.execute(sa.select(r.c.id, r.c.learner_id, r.c.assignment).where(r.c.current == sa.true()))
-    }
+    current = {(row.learner_id, row.assignment): row.id for row in _current(conn, [r.c.id, r.c.learner_id, r.c.assignment], students)}
     have = {row[0] for row in conn.execute(sa.select(L.items.c.record_id).distinct())}
     rows = []
     for result in results:
@@ -357,18 +369,21 @@ def _store_items(conn: sa.Connection, results: list[QuizResult], index: dict[str
     summary.items += len(rows)
 
 
-def study_minutes_in(submitted: Path | str, assignments: list[str] | None = None) -> dict[tuple[str, str], float]:
+def study_minutes_in(submitted: Path | str, assignments: list[str] | None = None,
+                     students: list[str] | None = None) -> dict[tuple[str, str], float]:
     """(learner, assignment) → minutes of active study the learner app recorded, read from the
     answers files nbgrader collected (`<submitted>/<learner>/<assignment>/*.answers.json`, field
     `study.active_seconds`); the notebooks of one assignment add up. A file with no `study` block
     (the plain notebook widgets record none) and an unreadable file give no entry: that lesson then
-    falls back as `online.missing_study_time` says, never to 0."""
+    falls back as `online.missing_study_time` says, never to 0. `assignments` / `students`: only
+    their folders are looked in."""
     root = Path(submitted)
     out: dict[tuple[str, str], float] = {}
-    for path in sorted(root.glob("*/*/*.answers.json")):
+    learners = [glob.escape(s) for s in students] if students is not None else ["*"]
+    lessons = [glob.escape(a) for a in assignments] if assignments is not None else ["*"]
+    paths = {p for who in learners for what in lessons for p in root.glob(f"{who}/{what}/*.answers.json")}
+    for path in sorted(paths):
         learner, assignment = path.parent.parent.name, path.parent.name
-        if assignments is not None and assignment not in assignments:
-            continue
         try:
             study = json.loads(path.read_text(encoding="utf-8")).get("study")
             if not isinstance(study, dict) or "active_seconds" not in study:

@@ -212,13 +212,12 @@ def refresh_learner(site, course: Course, item: EssayItem, *, ledger_url: str | 
         except Exception as exc:  # the mark is saved; say what did not happen
             result.problems.append(t("workbench.mark.release_failed", error=str(exc)[-200:]))
     if ledger_url:
-        from ..records.rollin import roll_in, study_minutes_in
+        from ..records.rollin import roll_in
 
-        # roll_in has no per-learner filter: the lesson is read again, and every other learner's
-        # record comes out the same (unchanged, nothing written). The study time the learner app
-        # recorded goes with it, as at grading: without it the fallback would change the hours.
-        study = study_minutes_in(Path(site.root) / "submitted", [item.assignment])
-        roll_in(ledger_url, site.gradebook_url, [course], roster=roster, assignments=[item.assignment], study_minutes=study)
+        # this learner's lesson only, with the study time the learner app recorded (as at grading:
+        # without it the fallback would change the hours)
+        roll_in(ledger_url, site.gradebook_url, [course], roster=roster, assignments=[item.assignment], students=[item.student],
+                submitted=Path(site.root) / "submitted")
     return result
 
 
