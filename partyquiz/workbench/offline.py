@@ -277,8 +277,9 @@ class EvaluationPage:
         self.save_button.on_click(lambda _: self.save())
         self.message = bench.html("", "pq-ev-message")
         self.listing = bench.html("", "pq-ev-list")
+        self._filling = False  # show_people is setting the person list: it shows the person itself
         self.branch.observe(lambda _: self.show_people(), names="value")
-        self.person.observe(lambda _: self.show_person(), names="value")
+        self.person.observe(lambda _: None if self._filling else self.show_person(), names="value")
         self.year.observe(lambda _: self.show_people(), names="value")
         self.show_people()
         empty = "" if self.people else f"<p class='pq-bad'>{escape(t('workbench.se.no_roster'))}</p>"
@@ -293,17 +294,23 @@ class EvaluationPage:
         return evaluations(self.bench.ins.ledger_url, int(self.year.value))
 
     def show_people(self) -> None:
+        """The branch's people for the year: the evaluations are read once for the person and the list."""
         members = [p for p in self.people if p.branch == self.branch.value]
         keep = self.person.value
-        self.person.options = [(f"{p.name}（{p.id}）", p.id) for p in members]
-        ids = [p.id for p in members]
-        # new options leave a Dropdown with nothing chosen: keep the person, else the first one
-        self.person.value = keep if keep in ids else (ids[0] if ids else None)
-        self.show_person()
-        self.refresh_list(members)
+        stored = self.stored()
+        self._filling = True
+        try:
+            self.person.options = [(f"{p.name}（{p.id}）", p.id) for p in members]
+            ids = [p.id for p in members]
+            # new options leave a Dropdown with nothing chosen: keep the person, else the first one
+            self.person.value = keep if keep in ids else (ids[0] if ids else None)
+        finally:
+            self._filling = False
+        self.show_person(stored)
+        self.refresh_list(members, stored)
 
-    def show_person(self) -> None:
-        mine = self.stored().get(self.person.value or "", {})
+    def show_person(self, stored: dict[str, dict] | None = None) -> None:
+        mine = (self.stored() if stored is None else stored).get(self.person.value or "", {})
         self.study_style.value = mine.get("study_style") if mine.get("study_style") in self.rules.qualitative else ""
         self.discipline.value = mine.get("discipline") if mine.get("discipline") in self.rules.qualitative else ""
         self.comment.value = mine.get("comment") or ""
@@ -330,8 +337,8 @@ class EvaluationPage:
         self.message.value = f"<p class='pq-ok pq-ev-saved'>{escape(t('workbench.ev.saved', name=name, year=self.year.value))}</p>"
         self.refresh_list([p for p in self.people if p.branch == self.branch.value])
 
-    def refresh_list(self, members: list) -> None:
-        stored = self.stored()
+    def refresh_list(self, members: list, stored: dict[str, dict] | None = None) -> None:
+        stored = self.stored() if stored is None else stored
         rows = [[p.name, p.id, stored[p.id]["study_style"] or "—", stored[p.id]["discipline"] or "—", stored[p.id]["comment"] or "—"]
                 for p in members if p.id in stored]
         headers = [t(f"workbench.ev.col.{k}") for k in ("name", "id", "study_style", "discipline", "comment")]
