@@ -114,7 +114,6 @@ def zip_files(files: list[Path], target: Path) -> Path:
     return target
 
 
-ACTIVITIES = "线下活动"  # the activity tables' folder inside the export folder (as publish writes it)
 TABS = ("overview", "grade", "mark", "stats", "export", "sessions", "evaluation", "roster", "publish")
 
 
@@ -383,6 +382,7 @@ class Workbench:
         from ..report.charts import bars
 
         rows = self._branches()
+        self.refresh_stats(rows)  # the table from the same read: it and the charts agree
         if not rows:
             self.charts.value = f"<p>{escape(t('workbench.none'))}</p>"
             return
@@ -391,8 +391,8 @@ class Workbench:
         mean = bars(labels, [(r.get("mean_score") or 0) / 100 for r in rows], t("workbench.st.mean"), t("workbench.st.mean"), percent=True)
         self.charts.value = f"<div class='pq-wb pq-charts'>{completion}{mean}</div>"
 
-    def refresh_stats(self):
-        self.stats.value = f"<div class='pq-wb'>{branch_html(self._branches())}</div>"
+    def refresh_stats(self, rows: list[dict] | None = None):
+        self.stats.value = f"<div class='pq-wb'>{branch_html(self._branches() if rows is None else rows)}</div>"
 
     # --- 导出 -------------------------------------------------------------------------------
     def _export_page(self):
@@ -413,12 +413,8 @@ class Workbench:
             if not overview.ledger_exists(self.ins.ledger_url):
                 self.downloads.value = f"<p class='pq-bad pq-no-ledger'>{escape(t('workbench.no_ledger'))}</p>"
                 return []
-            files = [Path(f) for f in write_exports_and_report(self.ins.ledger_url, self.out_dir, courses=self.courses())]
-            if not any(f.name == "活动台账.xlsx" for f in files):  # publish writes them only where the ledger has sessions
-                from ..records.activity_exports import export_activities
-                from .offline import this_year
-
-                files += export_activities(self.ins.ledger_url, self.out_dir / ACTIVITIES, this_year())
+            # the activity tables even where the ledger has no sessions yet (empty registers), of the report's year
+            files = [Path(f) for f in write_exports_and_report(self.ins.ledger_url, self.out_dir, courses=self.courses(), activity_tables=True)]
             report = [f for f in files if f.suffix == ".html"]
             files = report + [f for f in files if f.suffix != ".html"]
             zipped = zip_files(files, self.out_dir / t("workbench.ex.zip_name"))
