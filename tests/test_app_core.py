@@ -274,3 +274,25 @@ def test_the_app_kernel_takes_the_configured_exchange_without_nbgraders_gradeboo
     assert served.strip() == "['partyquiz.exchange.nbgrader_exchange'] False"
     folder = subprocess.run([sys.executable, "-c", probe, str(plain)], capture_output=True, text=True, check=True).stdout
     assert "nbgrader.exchange.default" in folder
+
+
+def test_large_text_choice_kept_and_saved_only_when_changed(tmp_path):
+    """大字号: the learner's saved choice is shown on opening (nothing written for opening), a click
+    switches the page's class and is saved for the next visit."""
+    from partyquiz.app.pages import PREFS, LearnerApp, load_prefs, save_prefs
+    from partyquiz.app.records import OwnRecords
+
+    def app():
+        return LearnerApp(tmp_path, "u0001", records=lambda _learner: OwnRecords())
+
+    first = app()
+    assert first.large.value is False and "pq-large" not in first.root._dom_classes
+    assert not (tmp_path / PREFS).exists()  # opening writes nothing
+    first.large.value = True
+    assert "pq-large" in first.root._dom_classes and load_prefs(tmp_path) == {"large": True}
+    again = app()  # the next visit (or another device) opens with large text
+    assert again.large.value is True and "pq-large" in again.root._dom_classes
+    again.large.value = False
+    assert "pq-large" not in again.root._dom_classes and load_prefs(tmp_path) == {"large": False}
+    save_prefs(tmp_path, large=True, other="kept")
+    assert app().large.value is True and load_prefs(tmp_path) == {"large": True, "other": "kept"}

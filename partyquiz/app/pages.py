@@ -160,13 +160,12 @@ class LearnerApp:
         self.brand.add_class("pq-brand")
         self.to_centre = button(t("app.nav.centre"), "pq-nav-centre")
         self.to_records = button(t("app.nav.records"), "pq-nav-records")
-        self.large = w.ToggleButton(value=False, description=t("app.nav.large"), tooltip=t("app.nav.large"),
-                                    layout=w.Layout(width="auto", height="auto"))
+        # the learner's choice, kept across reloads and devices; observed from here on, so only a click saves it
+        self.large = w.ToggleButton(value=bool(load_prefs(self.home).get("large")), description=t("app.nav.large"),
+                                    tooltip=t("app.nav.large"), layout=w.Layout(width="auto", height="auto"))
         self.large.add_class("pq-large-switch")
         self.to_centre.on_click(lambda _b: self.show_centre())
         self.to_records.on_click(lambda _b: self.show_records())
-        self.large.observe(self._toggle_large, names="value")
-        self.large.value = bool(load_prefs(self.home).get("large"))  # the learner's choice, kept across reloads and devices
         bar = [self.brand, self.to_centre, self.to_records, self.large]
         logout = hub_logout_url(s.service_prefix, s.hub_user)
         if logout:  # a branch's shared terminal: the next person must not go on as this learner
@@ -180,14 +179,12 @@ class LearnerApp:
         self.root.add_class("pq-app")
         if self.large.value:
             self.root.add_class("pq-large")
+        self.large.observe(self._toggle_large, names="value")
 
     # --- plumbing --------------------------------------------------------------------------------
     def _toggle_large(self, change) -> None:
-        root = getattr(self, "root", None)
-        if root is not None:
-            (root.add_class if change["new"] else root.remove_class)("pq-large")
-        if change["new"] != bool(load_prefs(self.home).get("large")):
-            save_prefs(self.home, large=bool(change["new"]))
+        (self.root.add_class if change["new"] else self.root.remove_class)("pq-large")
+        save_prefs(self.home, large=bool(change["new"]))
 
     def show(self, page, route: str) -> None:
         old = self.page
