@@ -27,29 +27,31 @@ ACTIVITIES = "线下活动"  # the activity tables' folder inside the export fol
 
 def write_exports_and_report(
     ledger_url: str, out_dir: Path | str, *, courses: list[Course] | None = None, pseudonymise: bool = False,
-    year: int | None = None, parallel: bool = True,
+    year: int | None = None, parallel: bool = True, activity_tables: bool = False,
 ) -> list[Path]:
     """Every export, then the activity tables (in 线下活动/, when the ledger holds offline
-    sessions) and report.html last: what the demo and the instructor dashboard publish.
+    sessions, or always with `activity_tables`: the workbench offers them as empty registers)
+    and report.html last: what the demo and the instructor dashboard publish.
     `year`: the year of the report and the activity tables (the latest with records by default);
     the exports hold every year. `parallel=False` writes everything in this process."""
     out = Path(out_dir)
     template = load_template(settings().default_template)  # a bad template fails before any work
     got = gather(ledger_url, courses=courses)
     year = year or got.years[-1]
-    evaluated = got.evaluated
-    # the year's 量化考评 before the fork: the 培训档案's 年度考评 sheet and the report both hold it
-    evaluation = yearly_evaluation(ledger_url, year, snapshot=got.snapshot) if evaluated else None
+    tables = got.has_activities or activity_tables
+    # the year's 量化考评 before the fork: the 培训档案's 年度考评 sheet (when evaluated), the
+    # activity tables and the report hold it
+    evaluation = yearly_evaluation(ledger_url, year, snapshot=got.snapshot) if got.evaluated or tables else None
 
     def main_exports() -> list[Path]:
-        return write_exports(got, out, template, evaluations={year: evaluation} if evaluation is not None else None)
+        return write_exports(got, out, template, evaluations={year: evaluation} if got.evaluated else None)
 
     def tables_and_report() -> list[Path]:
         files: list[Path] = []
         figures = None
-        if evaluated:  # register, evaluation and points: shared by the tables and the report
+        if evaluation is not None:  # register, evaluation and points: shared by the tables and the report
             figures = activity_figures(ledger_url, year, snapshot=got.snapshot, evaluation=evaluation)
-        if got.has_activities:
+        if tables:
             files += export_activities(ledger_url, out / ACTIVITIES, year, snapshot=got.snapshot, figures=figures)
         files.append(write_report(ledger_url, out / "report.html", pseudonymise=pseudonymise, courses=courses, year=year,
                                   gathered=got, figures=figures))

@@ -135,6 +135,26 @@ def test_publish_in_two_processes_writes_what_one_process_writes(ledger, tmp_pat
             assert a.read_bytes() == b.read_bytes(), a.name
 
 
+def test_activity_tables_on_request_are_of_the_reports_year(ledger, tmp_path):
+    """The ledger has no sessions: publish writes no activity tables, unless asked (the workbench
+    offers them as registers to fill); then of the report's year (2026, the latest with records)
+    from the same read."""
+    from partyquiz.publish import write_exports_and_report
+
+    plain = write_exports_and_report(ledger, tmp_path / "plain", courses=[C2], parallel=False)
+    assert not any(p.parent.name == "线下活动" for p in plain)
+    asked = write_exports_and_report(ledger, tmp_path / "asked", courses=[C2], parallel=False, activity_tables=True)
+    tables = {p.name for p in asked if p.parent.name == "线下活动"}
+    assert {"活动台账.xlsx", "出勤明细.csv", "三会一课.xlsx", "出勤率.csv", "量化考评.csv", "积分.csv"} <= tables
+    evaluation = _csv(tmp_path / "asked" / "线下活动" / "量化考评.csv")
+    assert {r["年度"] for r in evaluation} == {"2026"} and [r["工号"] for r in evaluation] == ["a01", "a02", "a03", "a04"]
+    assert _csv(tmp_path / "asked" / "线下活动" / "活动台账.csv") == []  # no sessions: the header only
+    # the main exports are those of a publish without the tables
+    assert [p.name for p in asked if p.parent.name != "线下活动"] == [p.name for p in plain]
+    for name in ("培训档案.csv", "支部汇总.csv", "培训档案-年度考评.csv"):
+        assert (tmp_path / "asked" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
+
+
 def test_an_error_in_the_export_process_is_raised(ledger, tmp_path):
     from partyquiz.publish import write_exports_and_report
 
