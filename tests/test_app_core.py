@@ -296,3 +296,22 @@ def test_large_text_choice_kept_and_saved_only_when_changed(tmp_path):
     assert "pq-large" not in again.root._dom_classes and load_prefs(tmp_path) == {"large": False}
     save_prefs(tmp_path, large=True, other="kept")
     assert app().large.value is True and load_prefs(tmp_path) == {"large": True, "other": "kept"}
+
+
+def test_records_table_keeps_two_courses_of_the_same_title_apart():
+    """Two courses may share a title (the same 党章 course given by two organisers): each has its own
+    table and its own credited hours, not one heading with the last course's total."""
+    from partyquiz.app.pages import RecordsPage
+
+    when = "2026-03-02T01:30:00"
+    records = [{"course_id": "c1", "lesson_id": "l1", "passed": True, "hours": 2, "score": 9, "max_score": 10, "completed_at": when},
+               {"course_id": "c2", "lesson_id": "l1", "passed": True, "hours": 1, "score": 8, "max_score": 10, "completed_at": when}]
+    course_hours = {"c1": {"title": "党章学习", "hours": 2.0}, "c2": {"title": "党章学习", "hours": 1.0}}
+    # c2's second lesson is released but not done yet: listed under c2, not c1
+    waiting = entry(course_id="c2", course_title="党章学习", assignment="c2-l2", notebook="l2", title="党员的义务")
+    html = RecordsPage.table(None, [waiting], records, "Asia/Shanghai", course_hours)
+    assert html.count("<h2>党章学习</h2>") == 2
+    first, second = html.split("<h2>党章学习</h2>")[1:]
+    assert "本课程已获 2 学时" in first and "党员的义务" not in first
+    assert "本课程已获 1 学时" in second and "党员的义务" in second
+    assert "<td data-label='课时'>l1</td>" in first and "<td data-label='得分'>" in second

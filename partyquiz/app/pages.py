@@ -355,11 +355,17 @@ def offline_html(standing: dict | None) -> str:
     if not rows:
         return ""
     labels = [t(k) for k in ("app.offline.date", "app.offline.title", "app.offline.kind", "app.records.hours")]
+    lines = [(core.chinese_date(r.get("date")), r.get("title", ""), r.get("kind", ""), fmt(r.get("hours", 0))) for r in rows]
+    return f"<h2>{esc(t('app.offline.title_section'))}</h2>{table_html(labels, lines, 'pq-offline')}"
+
+
+def table_html(labels: list[str], lines: list[tuple], css: str) -> str:
+    """A table whose cells carry their column's label (`data-label`: on a phone each row is shown
+    as a card of label: value)."""
     head = "".join(f"<th scope='col'>{esc(label)}</th>" for label in labels)
-    body = "".join("<tr>" + "".join(f"<td data-label='{esc(labels[i])}'>{esc(v)}</td>" for i, v in enumerate(
-        (core.chinese_date(r.get("date")), r.get("title", ""), r.get("kind", ""), fmt(r.get("hours", 0))))) + "</tr>" for r in rows)
-    return (f"<h2>{esc(t('app.offline.title_section'))}</h2>"
-            f"<table class='pq-table pq-offline'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    body = "".join("<tr>" + "".join(f"<td data-label='{esc(labels[i])}'>{esc(v)}</td>" for i, v in enumerate(line)) + "</tr>"
+                   for line in lines)
+    return f"<table class='pq-table {css}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def lesson_facts(entry: core.LessonEntry, zone: str) -> str:
@@ -812,36 +818,34 @@ class RecordsPage:
         self.widget.add_class("pq-page-records")
 
     def table(self, entries: list[core.LessonEntry], records: list[dict], zone: str, course_hours: dict[str, dict]) -> str:
-        titles = {(e.course_id, e.notebook): e for e in entries}
-        courses: dict[str, list[tuple[str, str, str, str, str]]] = {}
-        per_course_hours: dict[str, float] = {}
-        ids: dict[str, str] = {}
+        """One table per course (by id: two courses may share a title), with the hours it credits."""
+        titles = {(str(e.course_id), e.notebook): e for e in entries}
+        courses: dict[str, dict[str, Any]] = {}  # course id → title, lines, hours of the passed lessons
         seen = set()
         for r in records:
-            key = (r.get("course_id"), r.get("lesson_id"))
+            cid = str(r.get("course_id"))
+            key = (cid, r.get("lesson_id"))
             seen.add(key)
             e = titles.get(key)
-            course = e.course_title if e else str((course_hours.get(str(r.get("course_id"))) or {}).get("title") or r.get("course_id"))
-            ids[course] = str(r.get("course_id"))
+            title = e.course_title if e else str((course_hours.get(cid) or {}).get("title") or cid)
+            course = courses.setdefault(cid, {"title": title, "lines": [], "hours": 0.0})
             lesson = e.title if e else str(r.get("lesson_id"))
             result = t("app.state.passed") if r.get("passed") else t("app.state.failed")
             score = t("app.result.score_short", score=fmt(round(float(r.get("score") or 0), 2)), max=fmt(float(r.get("max_score") or 0)))
             hours = fmt(float(r.get("hours") or 0)) if r.get("passed") else "0"
             when = core.chinese_date(str(r.get("completed_at") or ""), zone)
-            courses.setdefault(course, []).append((lesson, result, score, hours, when))
-            per_course_hours[course] = per_course_hours.get(course, 0.0) + (float(r.get("hours") or 0) if r.get("passed") else 0.0)
+            course["lines"].append((lesson, result, score, hours, when))
+            course["hours"] += float(r.get("hours") or 0) if r.get("passed") else 0.0
         for e in entries:  # lessons with no record yet, so the learner sees what is missing
-            if (e.course_id, e.notebook) not in seen:
-                courses.setdefault(e.course_title, []).append((e.title, t_of("app.state.", core.lesson_state(e)), "", "0", ""))
+            if (str(e.course_id), e.notebook) not in seen:
+                course = courses.setdefault(str(e.course_id), {"title": e.course_title, "lines": [], "hours": 0.0})
+                course["lines"].append((e.title, t_of("app.state.", core.lesson_state(e)), "", "0", ""))
         if not courses:
             return f"<p class='pq-card'>{esc(t('app.records.none'))}</p>"
         labels = [t(k) for k in ("app.records.lesson", "app.records.result", "app.records.score", "app.records.hours", "app.records.date")]
-        head = "".join(f"<th scope='col'>{esc(label)}</th>" for label in labels)
         parts = []
-        for course, lines in courses.items():
-            body = "".join("<tr>" + "".join(f"<td data-label='{esc(labels[i])}'>{esc(v)}</td>" for i, v in enumerate(line)) + "</tr>" for line in lines)
-            hours = per_course_hours.get(course, 0.0)
-            credited = course_hours.get(ids.get(course, ""))  # as the exports credit it (material learnt twice counts once)
-            total = t("app.records.course_hours", hours=fmt(round(float(credited["hours"]) if credited else hours, 2)))
-            parts.append(f"<h2>{esc(course)}</h2><table class='pq-table pq-records'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><p>{esc(total)}</p>")
+        for cid, course in courses.items():
+            credited = course_hours.get(cid)  # as the exports credit it (material learnt twice counts once)
+            total = t("app.records.course_hours", hours=fmt(round(float(credited["hours"]) if credited else course["hours"], 2)))
+            parts.append(f"<h2>{esc(course['title'])}</h2>{table_html(labels, course['lines'], 'pq-records')}<p>{esc(total)}</p>")
         return "".join(parts)
