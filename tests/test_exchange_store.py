@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
 import threading
 import zipfile
 
@@ -215,6 +216,28 @@ def test_a_learners_storage_is_capped_over_all_attempts(tmp_path):
     assert _leftovers(store) == []
 
 
+def test_a_submit_racing_a_cold_quota_count_is_not_lost(tmp_path, monkeypatch):
+    """After a restart the first quota check counts from disk outside the learner's lock; a submit
+    finishing between that count and its caching must stay counted."""
+    import partyquiz.exchange.store as store_module
+
+    first = _store(tmp_path)
+    first.release("c", "a0", _zip({"l0.ipynb": b"{}"}))
+    first.submit("c", "a0", "u0002", _zip({"l0.ipynb": b"x" * 700}))
+    store = Store(first.root, first.limits)  # restarted: nothing cached
+    read_json, raced = store_module._read_json, []
+
+    def submit_meanwhile(path):
+        if not raced:  # the cold count has read the a0 attempt; another request submits a1 now
+            raced.append(path)
+            store.submit("c", "a1", "u0002", _zip({"l1.ipynb": b"y" * 300}))
+        return read_json(path)
+
+    monkeypatch.setattr(store_module, "_read_json", submit_meanwhile)
+    store.check_may_submit("c", "a1", "u0002")
+    assert raced and store._usage("c", "u0002") == 1000
+
+
 # --- H4: the learner's "skipped" list ---------------------------------------------------------
 
 def test_a_forged_skipped_list_is_stored_on_one_line_per_entry_and_bounded(tmp_path):
@@ -266,6 +289,33 @@ def test_the_release_archive_is_made_once_per_release(tmp_path):
     assert store.released("c") == [{"assignment_id": "a1", "notebooks": ["l1"]}]
     store.release("c", "a2", _zip({"l2.ipynb": b"{}"}))
     assert [a["assignment_id"] for a in store.released("c")] == ["a1", "a2"]
+
+
+def test_a_listing_made_during_a_re_release_is_not_kept(tmp_path, monkeypatch):
+    """A learner lists while a1 is swapped out for its new release. With coarse file times (one
+    kernel tick for the whole swap: the folder's stat is the same before and after), that listing,
+    missing a1, must not be served to every later learner."""
+    import os
+
+    import partyquiz.exchange.store as store_module
+
+    store = _store(tmp_path)
+    assert [a["assignment_id"] for a in store.released("c")] == ["a1"]
+    # the coarse clock: every change in this test falls in one tick
+    monkeypatch.setattr(store_module, "_version", lambda path: (path.stat().st_ino, 0, 0) if path.exists() else None)
+    seen_mid_swap = []
+
+    def swap_with_a_reader(staged, final):
+        old = final.with_name(f".{final.name}.old")
+        os.rename(final, old)
+        seen_mid_swap.append([a["assignment_id"] for a in store.released("c")])  # between the renames
+        os.rename(staged, final)
+        shutil.rmtree(old)
+
+    monkeypatch.setattr(store_module, "swap_in_folder", swap_with_a_reader)
+    store.release("c", "a1", _zip({"l1.ipynb": b'{"v": 2}'}))
+    assert seen_mid_swap == [[]]
+    assert store.released("c") == [{"assignment_id": "a1", "notebooks": ["l1"]}]
 
 
 # --- no world-writable exchange folder when the service is used (audit D1 leftover) -------------

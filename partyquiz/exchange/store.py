@@ -191,7 +191,10 @@ class _Caches:
     """What the service would otherwise recompute on every call; checked against the folders' stat."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    listing: dict[str, tuple[tuple | None, list[dict]]] = field(default_factory=dict)
+    # bumped once a release or unrelease is done: with coarse file times a whole swap can fall in
+    # one tick, so the folder's stat alone would keep a listing made half way through it
+    gen: int = 0
+    listing: dict[str, tuple[tuple | None, int, list[dict]]] = field(default_factory=dict)
     releases: dict[tuple[str, str], _Release] = field(default_factory=dict)
     usage: dict[tuple[str, str], int] = field(default_factory=dict)  # (course, student folder) → bytes stored
     learner_locks: dict[tuple[str, str], threading.Lock] = field(default_factory=dict)
@@ -242,28 +245,36 @@ class Store:
             swap_in_folder(staged, self._course(course) / "released" / assignment)
         finally:
             shutil.rmtree(staged, ignore_errors=True)
+            self._released_changed()  # also after a failed swap: it may have moved the old release away
         return files
 
     def unrelease(self, course: str, assignment: str) -> bool:
         folder = self._course(course) / "released" / check_id("assignment id", assignment)
         if not folder.exists():
             return False
-        shutil.rmtree(folder)
+        try:
+            shutil.rmtree(folder)
+        finally:
+            self._released_changed()
         return True
+
+    def _released_changed(self) -> None:
+        with self._caches.lock:
+            self._caches.gen += 1
 
     def released(self, course: str) -> list[dict]:
         base = self._course(course) / "released"
-        version = _version(base)
         with self._caches.lock:
-            hit = self._caches.listing.get(course)
-        if hit and hit[0] == version and version is not None:
-            return hit[1]
+            gen, hit = self._caches.gen, self._caches.listing.get(course)  # read before listing
+        version = _version(base)
+        if hit and hit[0] == version and hit[1] == gen and version is not None:
+            return hit[2]
         out = []
         if base.is_dir():
             for folder in sorted(p for p in base.iterdir() if p.is_dir() and ID_PATTERN.match(p.name)):
                 out.append({"assignment_id": folder.name, "notebooks": self._release(course, folder.name).notebooks})
         with self._caches.lock:
-            self._caches.listing[course] = (version, out)
+            self._caches.listing[course] = (version, gen, out)
         return out
 
     def _release(self, course: str, assignment: str) -> _Release:
@@ -308,9 +319,8 @@ class Store:
         base = self._course(course) / "attempts" / key[1]
         for meta in base.glob("*/*/meta.json") if base.is_dir() else []:
             total += int((_read_json(meta) or {}).get("bytes", 0) or 0)
-        with self._caches.lock:
-            self._caches.usage[key] = total
-        return total
+        with self._caches.lock:  # a submit that finished meanwhile has stored and added to the right count
+            return self._caches.usage.setdefault(key, total)
 
     def check_may_submit(self, course: str, assignment: str, student: str, when: dt.datetime | None = None) -> Policy:
         """StoreError (403 / 404 / 413) when `student` may not submit `assignment` now; else its rules."""
