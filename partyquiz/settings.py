@@ -95,7 +95,7 @@ class Settings(BaseModel):
     exchange_max_bytes: int | None = None  # largest upload the exchange accepts; unset: its own default
     instructors_group: str | None = None  # hub group whose members are instructors; unset: "instructors"
     debug: bool = False  # keep full tracebacks of grading failures
-    study_report_seconds: float | None = None  # the learner app reports study time this often; unset: 15 s
+    study_report_seconds: float | None = None  # the learner app reports study time this often; unset: app.agent.STUDY_SECONDS
     hub_user: str | None = None
     hub_api_token: str | None = Field(None, repr=False)  # a secret: never printed
     service_prefix: str | None = None

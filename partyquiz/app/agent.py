@@ -8,8 +8,9 @@ the questions whose answer was lost. A save is confirmed only by the kernel: the
 `pq-saved` label changes (with a new `data-seq`) after the file is on disk.
 
 It also measures active study time (page visible and the learner active in the last minute) and
-the lesson sections scrolled into view, and reports them to the kernel every 15 s (`settings().study_report_seconds`); and keeps the
-page the learner is on in the address (`#…`) so a reload comes back to it.
+the lesson sections scrolled into view, and reports them to the kernel every `STUDY_SECONDS` (or
+`settings().study_report_seconds`); and keeps the page the learner is on in the address (`#…`) so
+a reload comes back to it.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ function render({ model, el }) {
   banner.hidden = true;
   el.appendChild(banner);
   const text = model.get('texts');
-  const STUDY_MS = Math.max(1000, 1000 * (model.get('study_seconds') || 15));
+  const STUDY_MS = Math.max(1000, 1000 * model.get('study_seconds'));  // always set: STUDY_SECONDS or the setting
   let lastPong = Date.now(), downSince = null, seq = 0, reloading = false;
   const pending = {};          // qid -> time of the last change not yet confirmed
   let lastActive = Date.now(), activeMs = 0, lastTick = Date.now();

@@ -66,6 +66,13 @@ LEARNER_LAB_ASSIGNMENTS_UI = ["@jupyter/nbgrader:assignment-list", "@jupyter/nbg
 
 def learner_disabled_lab(lab_assignments: bool = False) -> list[str]:
     return LEARNER_DISABLED_LAB + ([] if lab_assignments else LEARNER_LAB_ASSIGNMENTS_UI)
+
+
+def page_config(lab_assignments: bool = False) -> dict:
+    """A learner's JupyterLab `labconfig/page_config.json`: no menus for the tools that are off."""
+    return {"disabledExtensions": {k: True for k in learner_disabled_lab(lab_assignments)}}
+
+
 # Lesson media a Voilà page may load from the learner's folder (Voilà's default is images only).
 MEDIA_ALLOWLIST = [r".*\.(png|jpe?g|gif|svg|webp|mp4|webm|ogg|ogv|mp3|m4a|wav|pdf|vtt)"]
 
@@ -176,8 +183,7 @@ def write_role_configs(folder: Path, lang: str | None = None) -> dict[str, Path]
         atomic_write_text(target / "jupyter_server_config.json", json.dumps(server_config(role, lang), ensure_ascii=False, indent=1))
         (target / "jupyter_server_config.json").chmod(0o644)
         if role == "learner":  # JupyterLab reads labconfig/ on the config path too: no menus for tools that are off
-            page_config = {"disabledExtensions": {k: True for k in learner_disabled_lab()}}
-            atomic_write_text(target / "labconfig" / "page_config.json", json.dumps(page_config))
+            atomic_write_text(target / "labconfig" / "page_config.json", json.dumps(page_config()))
             (target / "labconfig" / "page_config.json").chmod(0o644)
             (target / "labconfig").chmod(0o755)
         target.chmod(0o755)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..files import atomic_write_text
 from ..settings import settings
-from .frame import APP_NOTEBOOK, APP_NOTEBOOKS, WORKBENCH_NOTEBOOK, lab_settings_files, learner_disabled_lab, server_config
+from .frame import APP_NOTEBOOK, APP_NOTEBOOKS, WORKBENCH_NOTEBOOK, lab_settings_files, page_config, server_config
 
 LEARNER_NOTEBOOKS = (APP_NOTEBOOK, "start.ipynb", "my_records.ipynb")
 INSTRUCTOR_NOTEBOOKS = (WORKBENCH_NOTEBOOK, "instructor.ipynb")
@@ -80,7 +80,7 @@ def files_for(spec: HomeSpec) -> dict[str, str]:
         files[".jupyter/nbgrader_config.py"] = instructor_nbgrader_config(spec)
     else:
         files[".jupyter/nbgrader_config.py"] = learner_nbgrader_config(spec)
-        files[".jupyter/labconfig/page_config.json"] = json.dumps({"disabledExtensions": {k: True for k in learner_disabled_lab(spec.lab_assignments)}})
+        files[".jupyter/labconfig/page_config.json"] = json.dumps(page_config(spec.lab_assignments))
     return files
 
 
