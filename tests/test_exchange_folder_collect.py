@@ -90,3 +90,19 @@ def test_collect_again_takes_nothing_new_and_a_resubmission_replaces(demo):
     site.submit(assignment, "honest", site.root.parent / "home" / "honest")
     site.collect(assignment)
     assert (folder / "timestamp.txt").read_text() > first
+
+
+@pytest.mark.parametrize("due,expect", [
+    (None, "12:00"),  # no due date: the newest
+    ("11:30", "11:00"),  # the newest made by the due date
+    ("11:00", "11:00"),  # made at the due date is on time
+    ("09:00", "12:00"),  # none on time: the newest all the same
+])
+def test_both_collects_take_the_newest_submission_made_on_time(due, expect):
+    from partyquiz.exchange.nbgrader_exchange import latest_on_time
+
+    def at(hhmm):
+        return dt.datetime.combine(dt.date(2026, 5, 1), dt.time.fromisoformat(hhmm))
+
+    records = [{"t": at(h)} for h in ("10:00", "11:00", "12:00")]
+    assert latest_on_time(records, at(due) if due else None, lambda r: r["t"])["t"] == at(expect)

@@ -32,16 +32,20 @@ from traitlets import Int, default
 from ..files import swap_in_folder
 from ..settings import settings
 from .archive import DEFAULT_MAX_BYTES, SKIPPED, ArchiveError, pack, printable, unpack
-from .nbgrader_exchange import assignment_duedate
+from .nbgrader_exchange import assignment_duedate, latest_on_time
+from .store import TIMESTAMP_FORMAT
 
-# nbgrader's Exchange.timestamp_format, which autograde reads back
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
 _EPOCH = dt.datetime(1970, 1, 1)
 
 
-def received_at(folder: Path | str, now: dt.datetime | None = None) -> dt.datetime:
+def _utc(ns: int) -> dt.datetime:
+    """A file-system time in ns as naive UTC to the microsecond (nbgrader's form), never later than now."""
+    return min(_EPOCH + dt.timedelta(microseconds=ns // 1000), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+
+
+def received_at(folder: Path | str) -> dt.datetime:
     """When the folder's contents last changed (newest ctime of it, its folders and files; links
-    not followed), as naive UTC to the microsecond, at most `now`."""
+    not followed), as naive UTC to the microsecond, at most now."""
     newest, stack = 0, [str(folder)]
     while stack:
         path = stack.pop()
@@ -52,9 +56,7 @@ def received_at(folder: Path | str, now: dt.datetime | None = None) -> dt.dateti
                 newest = max(newest, st.st_ctime_ns)
                 if stat.S_ISDIR(st.st_mode):
                     stack.append(entry.path)
-    when = _EPOCH + dt.timedelta(microseconds=newest // 1000)
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    return min(when, now)
+    return _utc(newest)
 
 
 class SafeFolderCollect(ExchangeCollect):
@@ -79,12 +81,11 @@ class SafeFolderCollect(ExchangeCollect):
             record = self._record(Path(path))
             if record is not None:
                 by_student[record["username"]].append(record)
-        self.duedate = self._duedate()
+        self.duedate = assignment_duedate(self.coursedir) if self.before_duedate else None
         self.src_records = []
         for records in by_student.values():
-            records.sort(key=lambda r: r["timestamp"], reverse=True)
-            on_time = [r for r in records if r["timestamp"] <= self.duedate] if self.before_duedate and self.duedate else []
-            self.src_records.append((on_time or records)[0])
+            records.sort(key=lambda r: r["timestamp"])
+            self.src_records.append(latest_on_time(records, self.duedate, lambda r: r["timestamp"]))
 
     def _record(self, path: Path) -> dict | None:
         parts = path.name.rsplit("+", 3)
@@ -96,9 +97,6 @@ class SafeFolderCollect(ExchangeCollect):
         except OSError as exc:
             self.log.warning("%s %s: %s (%s)", SKIPPED, printable(parts[0]), printable(path.name), exc.strerror)
             return None
-
-    def _duedate(self) -> dt.datetime | None:
-        return assignment_duedate(self.coursedir)
 
     def copy_files(self):
         if not self.src_records:
@@ -129,8 +127,7 @@ class SafeFolderCollect(ExchangeCollect):
         try:
             unpack(packed.data, staged, max_bytes=self.max_bytes, drop_server_files=False)
             # the exchange's clock, not the learner's timestamp.txt: a change during the copy only moves it later
-            changed = _EPOCH + dt.timedelta(microseconds=packed.changed // 1000)
-            stamp = max(received, min(changed, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)))
+            stamp = max(received, _utc(packed.changed))
             (staged / "timestamp.txt").write_text(stamp.strftime(TIMESTAMP_FORMAT), encoding="utf-8")
             swap_in_folder(staged, dest)
         finally:

@@ -46,6 +46,14 @@ def assignment_duedate(coursedir) -> dt.datetime | None:
         except MissingEntry:
             return None
 
+
+def latest_on_time(records_oldest_first: list, duedate: dt.datetime | None, when) -> object:
+    """The newest record made by `duedate` (`when(record)`: its naive-UTC time), else the newest:
+    nbgrader's choice with `before_duedate`, the same in both collects."""
+    on_time = [r for r in records_oldest_first if duedate and when(r) <= duedate]
+    return (on_time or records_oldest_first)[-1]
+
+
 class ServiceExchange(Exchange):
     url = Unicode("", help="The exchange service, e.g. http://127.0.0.1:8081/services/exchange/").tag(config=True)
     token = Unicode("", help="The caller's hub token; default $JUPYTERHUB_API_TOKEN").tag(config=True)
@@ -297,19 +305,13 @@ class ServiceCollect(ServiceExchange, ExchangeCollect):
     def init_src(self):
         every = self.client.json("GET", self.course_id, self.coursedir.assignment_id, "collect")["students"]
         wanted = self.coursedir.student_id if self.coursedir.student_id not in ("", "*") else None
-        duedate = self._duedate() if self.before_duedate else None
+        duedate = assignment_duedate(self.coursedir) if self.before_duedate else None
         self.records, self.skipped, self.failed = [], [], []
         for student, attempts in sorted(every.items()):
             if not attempts or (wanted and student != wanted):
                 continue
             attempts = sorted(attempts, key=lambda a: a["attempt"])
-            if duedate is not None:
-                on_time = [a for a in attempts if parse_utc(a["timestamp"]) <= duedate]
-                attempts = on_time or attempts
-            self.records.append(attempts[-1])
-
-    def _duedate(self) -> dt.datetime | None:
-        return assignment_duedate(self.coursedir)
+            self.records.append(latest_on_time(attempts, duedate, lambda a: parse_utc(a["timestamp"])))
 
     def copy_files(self):
         if not self.records:
