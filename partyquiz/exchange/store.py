@@ -39,7 +39,8 @@ from pathlib import Path
 
 from ..files import swap_in_folder
 from ..i18n import t
-from .archive import DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, ArchiveError, ArchiveTooBig, pack, printable, unpack_counted
+from .archive import (DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, ArchiveError, ArchiveTooBig, pack, printable, skipped_list,
+                      unpack_counted)
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 # nbgrader's own timestamp format (Exchange.timestamp_format), so collect writes what autograde reads.
@@ -354,7 +355,7 @@ class Store:
                 files, size = self._unpack(data, staged / "files", max_bytes=cap, limit_message=message)
                 meta = {"student": student, "assignment": assignment, "course": course, "attempt": attempt,
                         "timestamp": when.strftime(TIMESTAMP_FORMAT), "files": files, "bytes": size,
-                        "skipped": [[printable(a, 200), printable(b, 50)] for a, b in (skipped or [])][:100]}
+                        "skipped": skipped_list(skipped or [])}
                 folder.parent.mkdir(parents=True, exist_ok=True)
                 os.rename(staged, folder)
                 _write_json(folder / "meta.json", meta)  # last: the attempt exists from here on
