@@ -41,7 +41,7 @@ def write_exports_and_report(
     tables = got.has_activities or activity_tables
     # the year's 量化考评 before the fork: the 培训档案's 年度考评 sheet (when evaluated), the
     # activity tables and the report hold it
-    evaluation = yearly_evaluation(ledger_url, year, snapshot=got.snapshot) if got.evaluated or tables else None
+    evaluation = yearly_evaluation(ledger_url, year, snapshot=got.snapshot, hours_in=got.views.hours_in) if got.evaluated or tables else None
 
     def main_exports() -> list[Path]:
         return write_exports(got, out, template, evaluations={year: evaluation} if got.evaluated else None)

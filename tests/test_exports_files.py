@@ -190,7 +190,9 @@ def test_all_passed_is_per_assigned_course(tmp_path):
     assert counted == {"x1": 0, "y1": 4}
 
 
-def test_the_same_material_is_credited_once(tmp_path):
+def _same_material_ledger(tmp_path, category: str = "干部") -> str:
+    """x1 passed two lessons of one same_material group (shipped rules.yml): the full course's
+    unit (1 学时, 60 min) and the demo's (0.75 学时, 45 min), which repeats it."""
     full = Course(id="changxiao-jizhi", title="四个长效机制专题", year=2026,
                   lessons=[Lesson(id="l2", title="建立四个长效机制", file="l.md", hours=1, minutes=60)])
     demo = Course(id="jiaoyu-guanli", title="党员教育管理的四个长效机制", year=2026,
@@ -200,7 +202,12 @@ def test_the_same_material_is_credited_once(tmp_path):
     build_gradebook(gradebook, {"changxiao-jizhi-l2": 10.0, "jiaoyu-guanli-l1": 10.0},
                     [Sub("x1", "changxiao-jizhi-l2", 9, when), Sub("x1", "jiaoyu-guanli-l1", 9, when)])
     url = sqlite_url(tmp_path / "ledger.db")
-    roll_in(url, gradebook, [full, demo], roster=[Learner(id="x1", name="甲", branch="一支部", category="干部")])
+    roll_in(url, gradebook, [full, demo], roster=[Learner(id="x1", name="甲", branch="一支部", category=category)])
+    return url
+
+
+def test_the_same_material_is_credited_once(tmp_path):
+    url = _same_material_ledger(tmp_path)
     export_all(url, tmp_path / "out")
     _, lessons = _sheet(tmp_path / "out" / "培训档案.xlsx", "课时明细")
     got = {d["培训名称"]: (d["学时"], d["备注"]) for d in _dicts(lessons)}
@@ -209,6 +216,22 @@ def test_the_same_material_is_credited_once(tmp_path):
     assert got["党员教育管理的四个长效机制"][0] == 0 and "学时只计一次" in got["党员教育管理的四个长效机制"][1]
     _, yearly = _sheet(tmp_path / "out" / "年度学时汇总.xlsx")
     assert _dicts(yearly)[0]["本年度学时"] == 1
+
+
+def test_the_evaluations_study_time_credits_the_same_material_once(tmp_path):
+    """量化考评's 学时完成率 counts x1's 1 学时 of the year (年度学时汇总's 本年度学时), not 1.75:
+    1 of a 党员's 32 学时 = 3.125 %, in the function and in the 培训档案's 年度考评 sheet."""
+    from partyquiz.records.evaluation import record_evaluation, yearly_evaluation
+
+    url = _same_material_ledger(tmp_path, category="党员")
+    record_evaluation(url, "x1", 2026, study_style="良")  # an instructor's evaluation: the 年度考评 sheet is written
+    [x1] = yearly_evaluation(url, 2026)
+    assert x1["indicators"]["study_time"] == pytest.approx(100 / 32, abs=0.005)
+    export_all(url, tmp_path / "out")
+    _, yearly = _sheet(tmp_path / "out" / "培训档案.xlsx", "年度考评")
+    assert _dicts(yearly)[0]["综合得分"] == x1["score"]
+    _, hours = _sheet(tmp_path / "out" / "年度学时汇总.xlsx")
+    assert _dicts(hours)[0]["本年度学时"] == 1
 
 
 def test_template_sets_columns_names_and_order(ledger, tmp_path):

@@ -172,7 +172,8 @@ def _evaluations(got: Gathered, years: list[int], known: dict[int, list[dict[str
 
     if not got.evaluated:
         return {}
-    return {y: known[y] if y in known else yearly_evaluation(got.ledger_url, y, rules_path=got.rules_path, snapshot=got.snapshot)
+    return {y: known[y] if y in known else yearly_evaluation(got.ledger_url, y, rules_path=got.rules_path, snapshot=got.snapshot,
+                                                             hours_in=got.views.hours_in)
             for y in years}
 
 

@@ -63,23 +63,12 @@ def _lesson_fields(data: LedgerData, rules: Rules, course_id: str, lesson_id: st
 
 def _shared_material(data: LedgerData, rules: Rules) -> dict[int, str]:
     """Record id → the lesson it repeats, for records of `same_material` that earn nothing:
-    per learner and group only the record with the most hours (the earliest on a tie) counts."""
-    if not rules.same_material:
-        return {}
-    group_of = {member: n for n, group in enumerate(rules.same_material) for member in group}
-    mine = [(r, group_of[(r.course_id, r.lesson_id)]) for r in data.records if (r.course_id, r.lesson_id) in group_of]
-    best: dict[tuple[str, int], Any] = {}
-    for r, n in mine:
-        key = (r.learner_id, n)
-        held = best.get(key)
-        if held is None or (r.hours, -(r.completed_at or dt.datetime.max).timestamp()) > (held.hours, -(held.completed_at or dt.datetime.max).timestamp()):
-            best[key] = r
+    per learner and group only the record with the most hours (the earliest on a tie) counts
+    (`Rules.repeated`); the value is the title of the course that counts."""
     out = {}
-    for r, n in mine:
-        kept = best[(r.learner_id, n)]
-        if kept is not r and r.hours > 0:
-            kept_course = data.courses.get(kept.course_id)
-            out[r.id] = kept_course.title if kept_course else kept.course_id
+    for record_id, kept in rules.repeated(data.records).items():
+        kept_course = data.courses.get(kept.course_id)
+        out[record_id] = kept_course.title if kept_course else kept.course_id
     return out
 
 

@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 import yaml
@@ -217,10 +217,13 @@ def evaluations(ledger_url: str, year: int) -> dict[str, dict[str, Any]]:
 
 # ------------------------------------------------------------------ the yearly composite
 
-def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | None = None,
-                      snapshot: Snapshot | None = None) -> list[dict[str, Any]]:
+def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | None = None, snapshot: Snapshot | None = None,
+                      hours_in: Callable[[str, int], float] | None = None) -> list[dict[str, Any]]:
     """Per roster member: the five indicators (0–100 or None), composite score, grade, and the
-    qualitative fields, for `year` (counting years and time zone of the hour rules)."""
+    qualitative fields, for `year` (counting years and time zone of the hour rules).
+    `hours_in(learner_id, year)`: the hours credited in the year as the exports count them
+    (exports.Views.hours_in; publish passes it, so 学时完成率 is 年度学时汇总's 本年度学时); without
+    it they are summed here by the same rules (same_material, offline shares split by year)."""
     from .rules import load_rules
 
     hour_rules = load_rules(rules_path)
@@ -230,16 +233,14 @@ def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | No
     people_list, records, sessions, attendance, tests = data.people, data.records, data.sessions, data.attendance, data.tests
     members = data.members
     years = {when: hour_rules.year_of(hour_rules.local(when)) for when in {r.completed_at for r in records}}
-    rows = [{"learner_id": r.learner_id, "course_id": r.course_id, "lesson_id": r.lesson_id, "hours": r.hours,
-             "year": years[r.completed_at], "percent": 100.0 * r.score / r.max_score if r.max_score else 0.0} for r in records]
-    # offline hours of the year: the same split by year as the exports (activities.offline_dicts)
-    shares = {}
-    for s in sessions:
-        end = s.end_date or s.date
-        hours = activity_rules.hours_for(s)
-        shares[s.id] = (hour_rules.split_hours(s.date, end, hours) if end != s.date else {hour_rules.year_of(s.date): hours}).get(year, 0.0)
-    rows += [{"learner_id": a.learner_id, "course_id": "", "lesson_id": a.session_id, "hours": shares[a.session_id], "year": year,
-              "offline": True} for a in attendance if a.status == ATTENDED and shares.get(a.session_id)]
+    repeated = hour_rules.repeated(records) if hours_in is None else {}
+    by_learner: dict[str, list[dict[str, Any]]] = defaultdict(list)  # grouped once: 5,000 people × 200,000 records
+    for r in records:
+        if years[r.completed_at] == year:
+            by_learner[r.learner_id].append({"course_id": r.course_id, "lesson_id": r.lesson_id, "hours": 0.0 if r.id in repeated else r.hours,
+                                             "percent": 100.0 * r.score / r.max_score if r.max_score else 0.0})
+    if hours_in is None:
+        hours_in = _hours_here(by_learner, sessions, attendance, year, hour_rules, activity_rules)
     qualitative = evaluations(ledger_url, year)
     rates = {p["learner_id"]: p["rate"] for p in attendance_rates(sessions, attendance, members, year, activity_rules)}
     # which kinds count as 集体学习 is data (evaluation.collective_study_kinds); the year is the counting year
@@ -249,24 +250,38 @@ def yearly_evaluation(ledger_url: str, year: int, *, rules_path: Path | str | No
         if a.session_id in study_kind and a.status == ATTENDED:
             collective[a.learner_id] += 1
     people = {p.id: p for p in people_list}
-    by_learner: dict[str, list[dict[str, Any]]] = defaultdict(list)  # grouped once: 5,000 people × 400,000 rows
-    for d in rows:
-        if d["year"] == year:
-            by_learner[d["learner_id"]].append(d)
-    return [_person_evaluation(m, people.get(m["id"]), year, by_learner.get(m["id"], []), tests, rates, collective,
-                               qualitative.get(m["id"], {}), hour_rules, rules)
+    return [_person_evaluation(m, people.get(m["id"]), year, by_learner.get(m["id"], []), hours_in(m["id"], year), tests, rates,
+                               collective, qualitative.get(m["id"], {}), hour_rules, rules)
             for m in sorted(members, key=lambda m: (m["branch"], m["id"]))]
 
 
-def _person_evaluation(member: dict[str, Any], learner: Any, year: int, mine: list[dict[str, Any]], tests: set,
+def _hours_here(online: dict[str, list[dict[str, Any]]], sessions: list[Any], attendance: list[Any], year: int, hour_rules: Any,
+                activity_rules: Any) -> Callable[[str, int], float]:
+    """The year's credited hours per learner when the exports' are not given: the online records
+    of the year (same_material already applied) plus each attended session's share of the year,
+    split by year as the exports split it (activities.offline_dicts)."""
+    earned: dict[str, float] = defaultdict(float)
+    for learner_id, mine in online.items():
+        earned[learner_id] += sum(d["hours"] for d in mine)
+    shares = {}
+    for s in sessions:
+        end = s.end_date or s.date
+        hours = activity_rules.hours_for(s)
+        shares[s.id] = (hour_rules.split_hours(s.date, end, hours) if end != s.date else {hour_rules.year_of(s.date): hours}).get(year, 0.0)
+    for a in attendance:
+        if a.status == ATTENDED and shares.get(a.session_id):
+            earned[a.learner_id] += shares[a.session_id]
+    return lambda learner_id, _year: earned.get(learner_id, 0.0)
+
+
+def _person_evaluation(member: dict[str, Any], learner: Any, year: int, online: list[dict[str, Any]], earned: float, tests: set,
                        rates: dict[str, float | None], collective: dict[str, int], qualitative: dict[str, Any],
                        hour_rules: Any, rules: EvaluationRules) -> dict[str, Any]:
-    """One member's indicators from `mine`, their rows of the year."""
-    online = [d for d in mine if not d.get("offline")]
+    """One member's indicators from `online`, their records of the year, and `earned`, the
+    hours credited to them in the year (all forms)."""
     quiz = [d["percent"] for d in online if (d["course_id"], d["lesson_id"]) not in tests]
     stage = [d["percent"] for d in online if (d["course_id"], d["lesson_id"]) in tests]
     requirement = hour_rules.requirement_for(learner) if learner is not None else None
-    earned = sum(d["hours"] for d in mine)
     rate = rates.get(member["id"])
     indicators = {
         "attendance": None if rate is None else round(100 * rate, 2),

@@ -162,6 +162,27 @@ class Rules:
         return is_committee(role, self.committee_roles)
 
     # --- hours ---------------------------------------------------------------------------
+    def repeated(self, records: list[Any]) -> dict[int, Any]:
+        """Records of a `same_material` group that earn nothing: record id → the record that
+        counts instead. Per learner and group only the record with the most hours counts (the
+        earliest on a tie). The exports (views.record_dicts) and the 量化考评 both apply it."""
+        if not self.same_material:
+            return {}
+        group_of = {member: n for n, group in enumerate(self.same_material) for member in group}
+        mine = [(r, group_of[(r.course_id, r.lesson_id)]) for r in records if (r.course_id, r.lesson_id) in group_of]
+        best: dict[tuple[str, int], Any] = {}
+        for r, n in mine:
+            key = (r.learner_id, n)
+            held = best.get(key)
+            if held is None or (r.hours, -(r.completed_at or dt.datetime.max).timestamp()) > (held.hours, -(held.completed_at or dt.datetime.max).timestamp()):
+                best[key] = r
+        out = {}
+        for r, n in mine:
+            kept = best[(r.learner_id, n)]
+            if kept is not r and r.hours > 0:
+                out[r.id] = kept
+        return out
+
     def lesson_hours(self, lesson: Lesson, passed: bool, *, form: str | None = None, studied_minutes: float | None = None) -> float:
         """Hours one lesson earns, never more than its own `hours`.
 
