@@ -24,6 +24,7 @@ from pathlib import Path
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # a quiz notebook and its answers are a few hundred KB
 DEFAULT_MAX_FILES = 500
+RELEASE_FACTOR = 5  # a release (lesson notebook, quiz file, media) may be this many uploads' bytes
 CHUNK = 1 << 16
 MAX_NAME_BYTES = 255  # one path component, as every common Linux file system allows
 MAX_PATH_BYTES = 1024  # a whole relative path: far from PATH_MAX (4096) wherever the folder is

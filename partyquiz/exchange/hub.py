@@ -79,4 +79,4 @@ def publish_releases(site, data_dir: Path | str, assignments: list[str]) -> None
 
     store = Store(data_dir)
     for assignment in assignments:
-        store.release(site.course_id, assignment, pack(site.release_dir(assignment), max_bytes=store.limits.max_bytes * 5).data)
+        store.release(site.course_id, assignment, pack(site.release_dir(assignment), max_bytes=store.limits.release_bytes).data)

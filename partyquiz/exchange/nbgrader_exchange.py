@@ -28,7 +28,7 @@ from traitlets import Bool, Int, Unicode, default
 
 from ..files import swap_in_folder
 from ..settings import settings
-from .archive import DEFAULT_MAX_BYTES, SKIPPED, ArchiveError, pack, printable, skipped_list, unpack
+from .archive import DEFAULT_MAX_BYTES, RELEASE_FACTOR, SKIPPED, ArchiveError, pack, printable, skipped_list, unpack
 from .client import ExchangeClient
 from .store import StoreError, check_id, check_student
 
@@ -125,7 +125,7 @@ class ServiceFetchAssignment(ServiceExchange, ExchangeFetchAssignment):
         data = self.client.request("GET", self.course_id, self.coursedir.assignment_id)
         staged = _staging(self.dest_path)
         try:
-            files = unpack(data, staged, max_bytes=self.max_bytes * 5)
+            files = unpack(data, staged, max_bytes=self.max_bytes * RELEASE_FACTOR)
             if not self.dest_path.exists():
                 os.rename(staged, self.dest_path)
             else:  # replace_missing_files: only what the learner deleted comes back
@@ -288,7 +288,7 @@ class ServiceReleaseAssignment(ServiceExchange, ExchangeReleaseAssignment):
     def copy_files(self):
         if not self.force and any(a["assignment_id"] == self.coursedir.assignment_id for a in self.released_assignments()):
             self.fail(f"Destination already exists, add --force to overwrite: {self.course_id} {self.coursedir.assignment_id}")
-        packed = pack(self.src_path, ignore=tuple(self.coursedir.ignore), max_bytes=self.max_bytes * 5)
+        packed = pack(self.src_path, ignore=tuple(self.coursedir.ignore), max_bytes=self.max_bytes * RELEASE_FACTOR)
         self.client.request("PUT", self.course_id, self.coursedir.assignment_id, body=packed.data)
         self.log.info("Released as: %s %s", self.course_id, self.coursedir.assignment_id)
 

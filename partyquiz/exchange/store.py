@@ -39,8 +39,8 @@ from pathlib import Path
 
 from ..files import swap_in_folder
 from ..i18n import t
-from .archive import (DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, ArchiveError, ArchiveTooBig, pack, printable, skipped_list,
-                      unpack_counted)
+from .archive import (DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, RELEASE_FACTOR, ArchiveError, ArchiveTooBig, pack, printable,
+                      skipped_list, unpack_counted)
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 # nbgrader's own timestamp format (Exchange.timestamp_format), so collect writes what autograde reads.
@@ -109,6 +109,11 @@ class Limits:
     @property
     def quota(self) -> int:
         return self.quota_bytes if self.quota_bytes is not None else 10 * self.max_bytes
+
+    @property
+    def release_bytes(self) -> int:
+        """One release, unpacked."""
+        return self.max_bytes * RELEASE_FACTOR
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,7 @@ class Store:
         check_id("assignment id", assignment)
         staged = self._staging(course)
         try:
-            files, _ = self._unpack(data, staged, max_bytes=self.limits.max_bytes * 5)
+            files, _ = self._unpack(data, staged, max_bytes=self.limits.release_bytes)
             swap_in_folder(staged, self._course(course) / "released" / assignment)
         finally:
             shutil.rmtree(staged, ignore_errors=True)
@@ -300,7 +305,7 @@ class Store:
         release = self._release(course, assignment)
         if release.zip is None:  # packed once per release, not once per fetch
             folder = self._course(course) / "released" / assignment
-            release.zip = pack(folder, max_bytes=self.limits.max_bytes * 5, drop_server_files=False).data
+            release.zip = pack(folder, max_bytes=self.limits.release_bytes, drop_server_files=False).data
         return release.zip
 
     # --- attempts --------------------------------------------------------------------------
