@@ -107,3 +107,38 @@ def test_sessions_across_the_year_end_and_collective_study_kinds_from_the_rules(
         "collective_study_kinds: [集体学习, 党课, 站点集中收看]", "collective_study_kinds: [集体学习]"), encoding="utf-8")
     one = {r["learner_id"]: r for r in E.yearly_evaluation(ledger, 2026, rules_path=own)}["a01"]
     assert one["indicators"]["collective_study"] == 25.0
+
+
+def _rules_with(tmp_path, line: str):
+    from partyquiz.records.rules import DEFAULT_RULES
+
+    own = tmp_path / "rules.yml"
+    text = DEFAULT_RULES.read_text(encoding="utf-8")
+    assert "  follow_up: [基本合格, 不合格]\n" in text
+    own.write_text(text.replace("  follow_up: [基本合格, 不合格]\n", line), encoding="utf-8")
+    return own
+
+
+def test_follow_up_written_as_one_grade_lists_that_grade(ledger, tmp_path):
+    """`follow_up: 不合格` (a scalar) is that grade, not the characters 不, 合 and 格: the report
+    lists 张三 (59.56) and the two members of 二支部 with nothing this year (0) — all 不合格."""
+    from partyquiz.records.activity_report import activity_sections_html
+
+    own = _rules_with(tmp_path, "  follow_up: 不合格\n")
+    assert E.load_evaluation_rules(own).follow_up == ("不合格",)
+    page = activity_sections_html(ledger, 2026, rules_path=own)
+    section = page.split('class="follow-up"')[1]
+    assert "2026 年度需关注人员（3 人）" in section
+    assert [name in section for name in ("张三", "李四", "欧阳娜", "王五")] == [True, False, True, True]
+    assert E.load_evaluation_rules().follow_up == ("基本合格", "不合格")
+    unset = _rules_with(tmp_path, "")
+    assert E.load_evaluation_rules(unset).follow_up == ("不合格",)  # the lowest grade
+
+
+def test_a_follow_up_grade_that_does_not_exist_names_the_file(tmp_path):
+    from partyquiz.errors import InputError
+
+    own = _rules_with(tmp_path, "  follow_up: [很差]\n")
+    with pytest.raises(InputError) as err:
+        E.load_evaluation_rules(own)
+    assert str(own) in str(err.value) and "follow_up" in str(err.value)

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..i18n import t
-from .activities import Snapshot, read_snapshot, rules_yaml
+from .activities import Snapshot, read_snapshot
 from .activity_exports import ActivityFigures, activity_figures
 from .evaluation import branch_ranking, load_evaluation_rules
 from .register import register_section_html
@@ -29,7 +29,7 @@ def activity_sections_html(ledger_url: str, year: int, *, rules_path: Path | str
     figures = figures if figures is not None and figures.year == year else activity_figures(ledger_url, year, rules_path=rules_path, snapshot=data)
     rules = load_evaluation_rules(rules_path)
     labels = [g for _, g in rules.grades]
-    follow = {str(g) for g in (rules_yaml(Path(rules.path)).get("evaluation") or {}).get("follow_up") or labels[-1:]}
+    follow = set(rules.follow_up)
     parts = []
     if data.sessions:
         parts += [register_section_html(figures.register, lang), _ranking_html(branch_ranking(figures.points), lang)]

@@ -38,6 +38,7 @@ class EvaluationRules:
     qualitative: list[str]
     caps: dict[str, str]  # qualitative grade → best composite grade allowed
     points: dict[str, Any] = field(default_factory=dict)
+    follow_up: tuple[str, ...] = ()  # grades the report lists as needing follow-up (the lowest when unset)
     path: str = ""
 
     def grade(self, score: float | None, *qualitative: str) -> str:
@@ -76,9 +77,14 @@ def load_evaluation_rules(path: Path | str | None = None) -> EvaluationRules:
         caps = {str(k): str(v) for k, v in (spec.get("caps") or {}).items()}
         if any(v not in {g for _, g in grades} for v in caps.values()):
             raise ValueError("evaluation.caps must name one of evaluation.grades")
+        follow = spec.get("follow_up")
+        follow_up = (follow,) if isinstance(follow, str) else tuple(str(g) for g in follow or ())  # `follow_up: 不合格` is one grade
+        follow_up = follow_up or tuple(g for _, g in grades[-1:])  # unset: the lowest grade
+        if any(g not in {label for _, label in grades} for g in follow_up):
+            raise ValueError(f"evaluation.follow_up {list(follow_up)} must name grades of evaluation.grades")
         return EvaluationRules(weights=weights, collective_study_per_year=int(per_year),
                                collective_study_kinds=tuple(str(k) for k in kinds or ()), grades=grades, qualitative=[str(q) for q in spec.get("qualitative") or []], caps=caps,
-                               points=points, path=str(path))
+                               points=points, follow_up=follow_up, path=str(path))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(Problem(str(path), t("records.evaluation.bad_rules", error=exc))) from exc
 
