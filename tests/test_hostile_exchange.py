@@ -198,6 +198,27 @@ def test_a_body_over_the_cap_is_cut_off_and_stores_nothing(world, played):
     assert len(hub.get(f"api/courses/{COURSE}/assignments/{a}/submissions", t["u0002"]).json()["attempts"]) == 2
 
 
+def test_a_chunked_body_over_the_cap_is_cut_off_and_stores_nothing(world, played):
+    """No Content-Length to refuse up front: the connection stops the body at the call's cap."""
+    import httpx
+
+    hub, t, a = world["hub"], world["tokens"], world["assignment"]
+    # 4 MB of junk before a small zip: over the call's cap (1 MB + the zip allowance), yet it would
+    # unpack to a valid attempt of two bytes if the service ever read it whole
+    valid = os.urandom(4_000_000) + _zip({"l1.ipynb": b"{}"})
+
+    def chunks():
+        for at in range(0, len(valid), 64 * 1024):
+            yield valid[at:at + 64 * 1024]
+
+    try:
+        r = hub.send("POST", f"api/courses/{COURSE}/assignments/{a}/submissions", t["u0002"], content=chunks())
+        assert r.status_code >= 400
+    except httpx.TransportError:
+        pass  # tornado closes the connection once the body passes the cap
+    assert len(hub.get(f"api/courses/{COURSE}/assignments/{a}/submissions", t["u0002"]).json()["attempts"]) == 2
+
+
 @pytest.fixture(scope="module")
 def graded(world, played):
     site = world["sites"]["instructor"]
