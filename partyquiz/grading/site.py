@@ -126,7 +126,7 @@ class GraderSite:
 
     def collect(self, assignment: str) -> list[str]:
         """Collect; returns what was skipped (links, devices, oversized submissions), one line each."""
-        from ..exchange.folder import SKIPPED
+        from ..exchange.archive import SKIPPED  # the log prefix only: no folder collect, no gradebook
 
         result = self.api().collect(assignment)
         _check(result, f"collect {assignment}")
