@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from partyquiz.exports import branch_summary
 from partyquiz.records import ledger as L
 from partyquiz.records import migrate
 
@@ -62,7 +63,7 @@ def _upgrades_in_place(url: str, before: dict[str, list[tuple]]) -> None:
     assert [(h["score"], h["passed"], h["current"], h["batch_id"]) for h in history] == [(7, False, False, "b1"), (13, True, True, "b2")]
     assert history[0]["superseded_by"] == history[1]["id"]
     assert {r.lesson_id: r.hours for r in L.learner_records(url, "a03")} == {"l1": 2.0, "l2": 1.0}
-    assert [b["branch"] for b in L.branch_summary(url)] == ["一支部", "二支部"]
+    assert [b["branch"] for b in branch_summary(url)] == ["一支部", "二支部"]
     assert _schema_differences(url) == []
 
 

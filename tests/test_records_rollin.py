@@ -10,7 +10,8 @@ from helpers_records import COURSE, ROSTER, WHEN, empty_gradebook, small_gradebo
 from partyquiz.model import QuestionScore, QuizResult
 from partyquiz.records import ledger as L
 from bulk_gradebook import set_manual_grade
-from partyquiz.records.ledger import branch_summary, learner_records, record_history
+from partyquiz.exports import branch_summary
+from partyquiz.records.ledger import learner_records, record_history
 from partyquiz.records.rollin import roll_in
 from partyquiz.records.rules import load_rules
 
@@ -99,7 +100,8 @@ def test_branch_summary_counts_members_and_completion(urls):
     roll_in(ledger, gradebook, [COURSE], roster=ROSTER)
     by_branch = {b["branch"]: b for b in branch_summary(ledger)}
     one, two = by_branch["一支部"], by_branch["二支部"]
-    assert (one["learners"], one["submitted"], one["passed"]) == (2, 2, 1)  # a01 passed both lessons
+    assert (one["learners"], one["submitted"], one["passed"]) == (2, 2, 1)  # a01 passed the course: (90 + 70) / 2 ≥ 60
+    assert one["completion"] == 50.0  # per cent, as 支部汇总 writes it
     assert one["mean_score"] == pytest.approx((90 + 70 + 50) / 3)
     assert (two["learners"], two["submitted"], two["passed"], two["hours"]) == (2, 1, 1, 3)
     assert branch_summary(ledger, "c1")[0]["branch"] == "一支部"

@@ -15,7 +15,7 @@ so one publish run reads 200,000 records one time.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -45,7 +45,6 @@ class Gathered:
     snapshot: activities.Snapshot  # what the activity views (register, evaluation, points) read
     rows: list[dict[str, Any]]
     views: views.Views
-    courses: list[Course] = field(default_factory=list)
     has_evaluations: bool = False  # any instructor's 学风 / 纪律 / 评语 stored, of any year
 
     @property
@@ -78,11 +77,6 @@ def _read(conn: sa.Connection) -> tuple[views.LedgerData, activities.Snapshot]:
     return data, snap
 
 
-def read_ledger(ledger_url: str) -> views.LedgerData:
-    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
-        return _read(conn)[0]
-
-
 def gather(ledger_url: str, *, rules_path: Path | str | None = None, courses: list[Course] | None = None) -> Gathered:
     """Read the ledger once and build the shared rows. `courses` (optional) give each course's
     result rule (course.yml `result`); without them the ledger's lessons and the default rule."""
@@ -96,7 +90,7 @@ def gather(ledger_url: str, *, rules_path: Path | str | None = None, courses: li
         rows += activities.offline_dicts(snapshot.sessions, snapshot.attendance, data.people, rules, activity_rules)
     titles = {cid: c.title for cid, c in data.courses.items()}
     shared = views.Views(rules, data.members, rows, views.course_shapes(data, courses), titles)
-    return Gathered(ledger_url, rules, rules_path, data, snapshot, rows, shared, list(courses or []), evaluations)
+    return Gathered(ledger_url, rules, rules_path, data, snapshot, rows, shared, evaluations)
 
 
 def export_all(
@@ -110,12 +104,11 @@ def export_all(
     per_learner: bool = False,
     progress: Callable[[str], None] | None = None,
     courses: list[Course] | None = None,
-    gathered: Gathered | None = None,
 ) -> list[Path]:
     """Write every export into `out_dir`; returns the files written (xlsx and csv pairs, then the
-    template CSV). `gathered`: the ledger already read by `gather` (publish shares it)."""
+    template CSV). Publish, which shares the ledger read with the report, calls write_exports."""
     tmpl = load_template(template or settings().default_template)  # checked before any work, so a bad template fails fast
-    got = gathered or gather(ledger_url, rules_path=rules_path, courses=courses)
+    got = gather(ledger_url, rules_path=rules_path, courses=courses)
     return write_exports(got, out_dir, tmpl, year=year, reveal_id_numbers=reveal_id_numbers, per_learner=per_learner, progress=progress)
 
 
@@ -199,14 +192,14 @@ def _per_learner(folder: Path, classes: list[dict], dates: dict, evaluations: di
 
 
 def branch_summary(ledger_url: str, course_id: str | None = None, *, year: int | None = None, rules_path: Path | str | None = None,
-                   courses: list[Course] | None = None, gathered: Gathered | None = None) -> list[dict[str, Any]]:
+                   courses: list[Course] | None = None) -> list[dict[str, Any]]:
     """The branch figures of 支部汇总 for one counting year (the latest with records by default):
     the （全部课程） row of each branch, or with `course_id` that course's row (a branch that did
     not take it that year gets a row of its members and nothing taken). `courses`: each course's
     result rule (course.yml `result`), as publish gives them, so the figures on screen are the
     file's. Keys: branch, year, course, learners (在册人数), party_members (其中党员), submitted,
     passed, completion (per cent, 0–100, as in 支部汇总), mean_score, hours, short (学时未达标人数)."""
-    got = gathered or gather(ledger_url, rules_path=rules_path, courses=courses)
+    got = gather(ledger_url, rules_path=rules_path, courses=courses)
     year = year if year is not None else got.years[-1]
     rows = views.branch_rows(got.views, [year])
     totals = [r for r in rows if r["course"] == views.ALL_COURSES]

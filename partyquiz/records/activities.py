@@ -3,7 +3,7 @@
 A session is one meeting or training of a branch; attendance says who was there (attended),
 excused (leave) or absent. Hours are credited by the `activities` section of the rules file
 (a day = 8 学时, half a day = 4, branch study 1 an hour, with their sources there) and reach the
-same 培训档案, 年度学时汇总 and 支部汇总 as the online records (`training_dicts`).
+same 培训档案, 年度学时汇总 and 支部汇总 as the online records (`offline_dicts`, which exports.gather calls).
 
 Sign-in sheets (签到表, .xlsx or .csv in UTF-8 or GBK) are the ones branches already keep: a few
 "名称：值" lines about the session above a table with 工号 and/or 姓名 and a 签到 column. A bad
@@ -510,27 +510,12 @@ def snapshot_of(conn: sa.Connection) -> Snapshot:
 
 # ------------------------------------------------------------------ into the exports
 
-def training_dicts(ledger_url: str, rules: Any, people: list[Learner] | None = None, *,
-                   like: dict[str, Any] | None = None, activity_rules: ActivityRules | None = None) -> list[dict[str, Any]]:
-    """One dict per attended session, with the keys of exports.views.record_dicts, so the 培训档案,
-    年度学时汇总 and 支部汇总 count offline hours beside the online ones. `rules` is the hour
-    Rules (year of a date, year-end split, kind of a form); only attendees earn hours. `like`: an
-    online row; keys it has that these rows do not know are added as None, so the views can grow."""
-    activity_rules = activity_rules or load_activity_rules(getattr(rules, "path", None) or None)
-    with L.engine_for(ledger_url) as engine, engine.connect() as conn:
-        people = people if people is not None else L.load_learners(conn)
-        sessions, attendance = read_activities(conn)
-    rows = offline_dicts(sessions, attendance, people, rules, activity_rules)
-    if like:
-        missing = [k for k in like if k not in rows[0]] if rows else []
-        for d in rows:
-            d.update(dict.fromkeys(missing))
-    return rows
-
-
 def offline_dicts(sessions: list[Session], attendance: list[Any], people: list[Learner], rules: Any,
                   activity_rules: ActivityRules) -> list[dict[str, Any]]:
-    """Pure core of training_dicts. A session spanning a year end is split by its days (rules).
+    """One dict per attended session, with the keys of exports.views.record_dicts, so the 培训档案,
+    年度学时汇总 and 支部汇总 count offline hours beside the online ones; `rules` is the hour Rules
+    (year of a date, year-end split, kind of a form); only attendees earn hours. A session spanning
+    a year end is split by its days (rules).
 
     Each kind of activity is one training class per person and year in the 培训档案 (course id
     "线下:党课" …, the sessions as its lessons); an attended session counts as passed. Offline

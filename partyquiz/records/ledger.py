@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -246,56 +245,6 @@ def current_rows(conn: sa.Connection, course_id: str | None = None) -> list[Any]
     if course_id:
         query = query.where(records.c.course_id == course_id)
     return conn.execute(query.order_by(records.c.learner_id, records.c.course_id, records.c.lesson_id)).all()
-
-
-def branch_summary(ledger_url: str, course_id: str | None = None) -> list[dict[str, Any]]:
-    """Per branch: members, who submitted, who passed every lesson, mean score (percent), hours.
-
-    `passed` counts members who passed every lesson of the course (of every course in the
-    ledger when `course_id` is None); `completion` is passed / learners.
-    """
-    with engine_for(ledger_url) as engine, engine.connect() as conn:
-        people = load_learners(conn, members_only=True)
-        rows = current_rows(conn, course_id)
-        lesson_query = sa.select(lessons.c.course_id, lessons.c.lesson_id)
-        if course_id:
-            lesson_query = lesson_query.where(lessons.c.course_id == course_id)
-        all_lessons = {(r.course_id, r.lesson_id) for r in conn.execute(lesson_query)}
-    return summarise_branches(people, rows, all_lessons)
-
-
-def summarise_branches(people: list[Learner], rows: list[Any], all_lessons: set[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Pure core of branch_summary."""
-    branch_of = {p.id: p.branch for p in people}
-    passed_lessons: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    stats: dict[str, dict[str, Any]] = defaultdict(lambda: {"learners": 0, "submitted": set(), "percents": [], "hours": 0.0})
-    for person in people:
-        stats[person.branch]["learners"] += 1
-    for row in rows:
-        branch = branch_of.get(row.learner_id)
-        if branch is None:
-            continue
-        entry = stats[branch]
-        entry["submitted"].add(row.learner_id)
-        entry["percents"].append(100.0 * row.score / row.max_score if row.max_score else 0.0)
-        entry["hours"] += row.hours
-        if row.passed:
-            passed_lessons[row.learner_id].add((row.course_id, row.lesson_id))
-    out = []
-    for branch in sorted(stats):
-        entry = stats[branch]
-        passed = sum(1 for p in people if p.branch == branch and all_lessons and all_lessons <= passed_lessons[p.id])
-        percents = entry["percents"]
-        out.append({
-            "branch": branch,
-            "learners": entry["learners"],
-            "submitted": len(entry["submitted"]),
-            "passed": passed,
-            "completion": passed / entry["learners"] if entry["learners"] else 0.0,
-            "mean_score": round(sum(percents) / len(percents), 2) if percents else None,
-            "hours": round(entry["hours"], 2),
-        })
-    return out
 
 
 def utcnow() -> dt.datetime:
