@@ -93,7 +93,6 @@ def test_the_instructors_essay_comment_reaches_the_learners_page_escaped(tmp_pat
 
     from helpers_grading import essay_course
     from partyquiz.draw import drawn_questions, seed_for
-    from partyquiz.grading.gradebook import essay_comments
     from partyquiz.grading.site import GraderSite
     from partyquiz.workbench import marking
 
@@ -116,5 +115,5 @@ def test_the_instructors_essay_comment_reaches_the_learners_page_escaped(tmp_pat
     with Gradebook(site.gradebook_url) as gb:
         gb.find_comment(queue["u0002"].grade_id, key.notebook, assignment, "u0002").manual_comment = "Good, 很好"
         gb.db.commit()
-    assert essay_comments(site.gradebook_url, "u0002", assignment) == {"es-xinde": "Good, 很好"}
-    assert essay_comments(site.gradebook_url, "u0001", assignment) == {"es-xinde": comment}
+    assert marking.essay_marks(site.gradebook_url, "u0002", assignment)[1] == {"es-xinde": "Good, 很好"}
+    assert marking.essay_marks(site.gradebook_url, "u0001", assignment) == ({"es-xinde": 4.0}, {"es-xinde": comment})

@@ -4,7 +4,7 @@ nbgrader's feedback prints the hidden test cell, which holds the key of the whol
 page shows, per question the learner was DRAWN, their answer, the score and the explanation;
 the right answer only when the quiz allows it (`reveal_answers`). It is built from the
 QuizResult, which lists drawn questions only, so an undrawn question cannot appear. An essay
-shows the instructor's comment (`comments`, from the gradebook: see gradebook.essay_comments)
+shows the instructor's comment (`comments`, from the gradebook: see workbench/marking.essay_marks)
 under its mark. Every string from a course, a learner or an instructor is HTML-escaped.
 
 It is written where nbgrader's `release_feedback` looks for it

@@ -272,24 +272,3 @@ def submitted_students(url: str, assignment: str) -> set[str]:
     q = sa.select(sa_t.c.student_id).join(a, a.c.id == sa_t.c.assignment_id).where(a.c.name == assignment)
     with engine(url).connect() as conn:
         return {r[0] for r in conn.execute(q)}
-
-
-def essay_comments(url: str, student: str, assignment: str) -> dict[str, str]:
-    """Essay question id → the instructor's comment on this learner's essay (workbench or
-    formgrader: both write nbgrader's `comment.manual_comment`); only non-empty comments."""
-    from ..testcell import essay_question_id
-
-    T = _tables()
-    query = (sa.select(T.base_cell.c.name, T.comment.c.manual_comment)
-             .select_from(T.comment.join(T.base_cell, T.base_cell.c.id == T.comment.c.cell_id)
-                          .join(T.submitted_notebook, T.submitted_notebook.c.id == T.comment.c.notebook_id)
-                          .join(T.submitted_assignment, T.submitted_assignment.c.id == T.submitted_notebook.c.assignment_id)
-                          .join(T.assignment, T.assignment.c.id == T.submitted_assignment.c.assignment_id))
-             .where(T.submitted_assignment.c.student_id == student, T.assignment.c.name == assignment))
-    out = {}
-    with engine(url).connect() as conn:
-        for name, text in conn.execute(query):
-            qid = essay_question_id(name)
-            if qid is not None and text and text.strip():
-                out[qid] = text.strip()
-    return out

@@ -28,7 +28,7 @@ from ..testcell import ESSAY_PREFIX, essay_question_id
 ESSAYS = sa.text(f"""
 SELECT s.student_id AS student, a.name AS assignment, nb.name AS notebook, bc.name AS grade_id,
        gc.max_score AS max_score, g.manual_score AS manual_score, g.needs_manual_grade AS waiting,
-       s.timestamp AS submitted_at, a.duedate AS duedate
+       s.timestamp AS submitted_at, a.duedate AS duedate, c.manual_comment AS comment
 FROM grade g
 JOIN grade_cells gc ON gc.id = g.cell_id
 JOIN base_cell bc ON bc.id = g.cell_id
@@ -36,6 +36,9 @@ JOIN submitted_notebook sn ON sn.id = g.notebook_id
 JOIN notebook nb ON nb.id = sn.notebook_id
 JOIN submitted_assignment s ON s.id = sn.assignment_id
 JOIN assignment a ON a.id = s.assignment_id
+-- the comment hangs on the essay's solution cell: nbgrader's other base_cell row of the same name
+LEFT JOIN base_cell sc ON sc.notebook_id = bc.notebook_id AND sc.name = bc.name AND sc.type = 'SolutionCell'
+LEFT JOIN comment c ON c.notebook_id = g.notebook_id AND c.cell_id = sc.id
 WHERE bc.name LIKE '{ESSAY_PREFIX}%'
 ORDER BY a.name, s.timestamp, s.student_id, bc.name
 """)
@@ -172,13 +175,17 @@ def save_mark(gradebook_url: str, item: EssayItem, score: float, comment: str = 
     return MarkResult(saved=True, current=score)
 
 
-def essay_marks(gradebook_url: str, student: str, assignment: str) -> dict[str, float]:
-    """question id → manual score of this learner's marked essays."""
+def essay_marks(gradebook_url: str, student: str, assignment: str) -> tuple[dict[str, float], dict[str, str]]:
+    """This learner's marked essays: question id → manual score, and question id → the
+    instructor's comment (workbench or formgrader: both write nbgrader's `comment.manual_comment`;
+    only non-empty comments)."""
     from ..grading.connections import engine
 
     with engine(gradebook_url).connect() as conn:
         rows = [r for r in conn.execute(ESSAYS) if r.student == student and r.assignment == assignment]
-    return {essay_question_id(r.grade_id): float(r.manual_score) for r in rows if r.manual_score is not None}
+    marks = {essay_question_id(r.grade_id): float(r.manual_score) for r in rows if r.manual_score is not None}
+    comments = {essay_question_id(r.grade_id): r.comment.strip() for r in rows if r.comment and r.comment.strip()}
+    return marks, comments
 
 
 def refresh_learner(site, course: Course, item: EssayItem, *, ledger_url: str | None, roster=None, lang: str | None = None) -> MarkResult:
@@ -196,13 +203,10 @@ def refresh_learner(site, course: Course, item: EssayItem, *, ledger_url: str | 
     submitted = Path(site.root) / "submitted" / item.student / item.assignment
     answers = load_answers(answers_path(submitted, key.notebook)).answers
     quiz = grade_quiz(key, item.student, answers)
-    marks = essay_marks(site.gradebook_url, item.student, item.assignment)
+    marks, comments = essay_marks(site.gradebook_url, item.student, item.assignment)  # comments reach the learner
     scores = [s.model_copy(update={"score": marks[s.question_id], "needs_manual": False}) if s.needs_manual and s.question_id in marks else s
               for s in quiz.scores]
     quiz = quiz.model_copy(update={"scores": scores, "late": item.late})
-    from ..grading.gradebook import essay_comments  # the comment saved with the mark reaches the learner
-
-    comments = essay_comments(site.gradebook_url, item.student, item.assignment)
     if write_feedback(Path(site.root), item.student, item.assignment, {key.notebook: render_feedback(key, quiz, lang, comments)}, submitted):
         try:
             released = site.api().release_feedback(item.assignment, student_id=item.student)
