@@ -103,7 +103,7 @@ def _sheet_xml(header: Sequence[str], rows: Sequence[Sequence[Any]], styles: lis
            '<sheetFormatPr defaultRowHeight="15"/><cols>')
     yield "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(_widths(header, rows), start=1))
     yield '</cols><sheetData>'
-    head = "".join(f'<c r="{cols[i]}1"{HEAD} t="s"><v>{seen.get(str(h)) if str(h) in seen else index(str(h))}</v></c>'
+    head = "".join(f'<c r="{cols[i]}1"{HEAD} t="s"><v>{index(str(h))}</v></c>'
                    for i, h in enumerate(header) if h is not None and h != "")
     chunk: list[str] = [f'<row r="1">{head}</row>']
     seen_get = seen.get

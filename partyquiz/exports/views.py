@@ -176,7 +176,8 @@ def earned_by_learner(rows: list[dict[str, Any]], rules: Rules) -> dict[str, Ear
     """Per learner: hours and training classes per (year, kind of training). Each row already
     holds one year's hours (see the module docstring): nothing is split here."""
     classes = class_activities(rules)
-    earned: dict[str, Earned] = defaultdict(Earned)
+    dates = rules.counts_from_joining  # the dated list of 200,000 rows only where a requirement reads it
+    earned: dict[str, Earned] = defaultdict(lambda: Earned(keep_dates=dates))
     for d in rows:
         if d["year"] is not None:
             earned[d["learner_id"]].add(d["year"], d["kind"], d["hours"], training_of(d, classes), on=d.get("end_date"))
@@ -194,15 +195,20 @@ def course_shapes(data: LedgerData, courses: list[Course] | None = None) -> dict
     for (course_id, lesson_id), row in sorted(data.lessons.items()):
         by_course[course_id].append(SimpleNamespace(id=lesson_id, title=row.title, kind=getattr(row, "kind", None) or "lesson",
                                                     weight=getattr(row, "weight", None), pass_mark=row.pass_mark))
-    default_mark = Course.model_fields["pass_mark"].default
     out: dict[str, Any] = {}
     for course_id, lessons in by_course.items():
         marks = {l.pass_mark for l in lessons if l.kind == "lesson"}
-        out[course_id] = SimpleNamespace(id=course_id, lessons=lessons, result=CourseResult(),
-                                         pass_mark=marks.pop() if len(marks) == 1 else default_mark)
+        out[course_id] = default_shape(course_id, lessons, marks.pop() if len(marks) == 1 else None)
     for course in courses or []:
         out[course.id] = course
     return out
+
+
+def default_shape(course_id: str, lessons: list[Any], pass_mark: float | None = None) -> Any:
+    """A course known only from the ledger: its lessons, course.yml's default result rule and
+    pass mark (unless its lessons share one)."""
+    mark = pass_mark if pass_mark is not None else Course.model_fields["pass_mark"].default
+    return SimpleNamespace(id=course_id, lessons=lessons, result=CourseResult(), pass_mark=mark)
 
 
 class CourseResults:
@@ -218,9 +224,8 @@ class CourseResults:
                 self.taken[(d["learner_id"], d["course_id"])].append((d["year"], d["lesson_id"], d["percent"], d["passed"] == PASSED))
         for (_, course_id), taken in self.taken.items():  # a course the ledger has no lessons of: the lessons taken
             if course_id not in self.shapes:
-                self.shapes[course_id] = SimpleNamespace(
-                    id=course_id, result=CourseResult(), pass_mark=Course.model_fields["pass_mark"].default,
-                    lessons=[SimpleNamespace(id=lesson, title=lesson, kind="lesson", weight=None) for lesson in sorted({t[1] for t in taken})])
+                self.shapes[course_id] = default_shape(
+                    course_id, [SimpleNamespace(id=lesson, title=lesson, kind="lesson", weight=None) for lesson in sorted({t[1] for t in taken})])
         self._cache: dict[tuple[str, str, int], dict[str, Any] | None] = {}
 
     def of(self, learner_id: str, course_id: str, year: int) -> dict[str, Any] | None:

@@ -42,6 +42,10 @@ class RollInSummary:
         return bool(self.added or self.items or self.history)
 
 
+def percent_of(score: float, max_score: float) -> float:
+    return 100.0 * score / max_score if max_score else 0.0
+
+
 @dataclass(slots=True)
 class NewRecord:
     """`model.TrainingRecord` before it has a batch: a plain slots dataclass, not a pydantic
@@ -64,7 +68,7 @@ class NewRecord:
 
     @property
     def percent(self) -> float:
-        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+        return percent_of(self.score, self.max_score)
 
     def counts_over(self, row: Any) -> bool:
         """Whether this record, rather than the current `row`, is the result of the lesson.
@@ -73,8 +77,7 @@ class NewRecord:
         if not self.counting or row.completed_at == self.completed_at:
             return True
         if self.counting == "highest":
-            old = 100.0 * row.score / row.max_score if row.max_score else 0.0
-            return self.percent > old + 1e-9
+            return self.percent > percent_of(row.score, row.max_score) + 1e-9
         return row.completed_at is None or (self.completed_at is not None and self.completed_at > row.completed_at)
 
     @property
@@ -116,8 +119,7 @@ def to_record(sub: Submission, course: Course, lesson: Lesson, rules: Rules, stu
     """Pure: one graded submission → the record it earns under the rules. `studied_minutes`:
     the active study time the learner app recorded (None when it recorded none); online lessons
     are credited from it, never above the lesson's hours."""
-    percent = 100.0 * sub.score / sub.max_score if sub.max_score else 0.0
-    passed = percent + 1e-9 >= rules.pass_mark_for(course, lesson)
+    passed = percent_of(sub.score, sub.max_score) + 1e-9 >= rules.pass_mark_for(course, lesson)
     completed = sub.submitted_at.replace(microsecond=0) if sub.submitted_at else None
     retakes = lesson.quiz is not None and lesson.quiz.attempts > 1
     return NewRecord(

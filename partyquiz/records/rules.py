@@ -65,6 +65,7 @@ class Earned:
     hours: dict[tuple[int, str], float] = field(default_factory=dict)
     trainings: dict[tuple[int, str], set[str]] = field(default_factory=dict)
     dated: list[tuple[dt.date, str, str]] = field(default_factory=list)  # (date, kind, training) when known
+    keep_dates: bool = True  # fill `dated` (only parts counted from 入党日期 read it: Rules.counts_from_joining)
 
     def add(self, year: int, kind: str, hours: float, training: str, *, on: dt.date | dt.datetime | None = None) -> None:
         """`on`: the date of the training (its last day), for rules that count from a date of the
@@ -72,7 +73,7 @@ class Earned:
         self.hours[(year, kind)] = self.hours.get((year, kind), 0.0) + hours
         if hours > 0:
             self.trainings.setdefault((year, kind), set()).add(training)
-            if on is not None:
+            if on is not None and self.keep_dates:
                 self.dated.append((on.date() if isinstance(on, dt.datetime) else on, kind, training))
 
     def times_between(self, first: dt.date, last: dt.date, counts: tuple[str, ...] | None) -> int:
@@ -156,6 +157,11 @@ class Rules:
     @property
     def party_member_categories(self) -> set[str]:
         return set(self.training_file.get("party_member_categories") or shipped("training_file", "party_member_categories"))
+
+    @property
+    def counts_from_joining(self) -> bool:
+        """Whether some requirement has a part counted from 入党日期 (the only reader of Earned.dated)."""
+        return any(p.from_joining_years for r in self.requirements.values() for p in r.includes)
 
     def is_committee(self, role: str) -> bool:
         """A branch secretary or committee member by the roster's 党内职务 (支部书记, 组织委员 …)."""
