@@ -281,3 +281,19 @@ def test_a_rules_file_without_a_key_takes_the_shipped_value(tmp_path):
     assert rules.party_member_categories == {"党员", "预备党员", "书记和班子成员"}
     own.write_text("online:\n  method: tiers\n  pass_bonus: 0\nrequirements:\n  党员: {hours: 20}\n", encoding="utf-8")
     assert load_rules(own).lesson_hours(LESSON_45, True, form="在线", studied_minutes=20) == 0.5
+
+
+def test_local_time_on_a_daylight_saving_day_changes_within_the_day():
+    """Rules.local looks the offset up once per UTC day, and hour by hour on a day the offset
+    changes: Berlin goes from +1 to +2 at 01:00 UTC on 29 March 2026 and back at 01:00 UTC on
+    25 October."""
+    rules = load_rules()
+    rules.timezone = "Europe/Berlin"
+    utc = dt.datetime
+    assert rules.local(utc(2026, 3, 28, 23, 30)) == utc(2026, 3, 29, 0, 30)
+    assert rules.local(utc(2026, 3, 29, 0, 30)) == utc(2026, 3, 29, 1, 30)
+    assert rules.local(utc(2026, 3, 29, 1, 30)) == utc(2026, 3, 29, 3, 30)
+    assert rules.local(utc(2026, 3, 29, 22, 30)) == utc(2026, 3, 30, 0, 30)
+    assert rules.local(utc(2026, 10, 25, 0, 30)) == utc(2026, 10, 25, 2, 30)
+    assert rules.local(utc(2026, 10, 25, 1, 30)) == utc(2026, 10, 25, 2, 30)
+    assert rules.local(utc(2026, 7, 1, 12, 0)) == utc(2026, 7, 1, 14, 0) and rules.local(None) is None

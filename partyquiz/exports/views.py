@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 from ..model import Course, CourseResult, Learner
 from ..records.course_result import course_result
@@ -72,27 +72,6 @@ def _shared_material(data: LedgerData, rules: Rules) -> dict[int, str]:
     return out
 
 
-def localiser(rules: Rules) -> Callable[[dt.datetime | None], dt.datetime | None]:
-    """`rules.local` (UTC → the rules' time zone) with the offset looked up once per UTC day:
-    a 200,000-record ledger has a few hundred days. A day whose offset changes (daylight
-    saving, in a zone that has it) is converted time by time."""
-    offsets: dict[dt.date, dt.timedelta | None] = {}
-    one_day = dt.timedelta(days=1)
-
-    def local(when: dt.datetime | None) -> dt.datetime | None:
-        if when is None:
-            return None
-        day = when.date()
-        offset = offsets.get(day, False)
-        if offset is False:
-            midnight = dt.datetime(day.year, day.month, day.day)
-            first, last = rules.local(midnight) - midnight, rules.local(midnight + one_day) - (midnight + one_day)
-            offset = offsets[day] = first if first == last else None
-        return when + offset if offset is not None else rules.local(when)
-
-    return local
-
-
 def record_dicts(data: LedgerData, rules: Rules) -> list[dict[str, Any]]:
     """One flat dict per current record, the fields every export and template draws from.
 
@@ -105,7 +84,7 @@ def record_dicts(data: LedgerData, rules: Rules) -> list[dict[str, Any]]:
         for p in data.people
     }
     repeated = _shared_material(data, rules)
-    local_time = localiser(rules)
+    local_time = rules.local  # the offset once per UTC day
     lessons: dict[tuple[str, str], dict[str, Any]] = {}
     days: dict[dt.date, dict[str, Any]] = {}
     labels: dict[tuple[float, bool], str] = {}  # a few hundred (percent, passed) pairs among 200,000 records

@@ -123,7 +123,8 @@ class Rules:
     role_requirement: str = ""  # the requirement a committee member has (书记和班子成员)
     role_categories: tuple[str, ...] = ()  # 人员类别 a 党内职务 overrides (党员, not 干部)
     path: str = ""
-    _offsets: dict = field(default_factory=dict, repr=False)
+    _offsets: dict = field(default_factory=dict, repr=False)  # UTC hour → offset, on a day the offset changes
+    _day_offsets: dict = field(default_factory=dict, repr=False)  # UTC day → offset (None: it changes that day)
     _kinds: dict = field(default_factory=dict, repr=False)
 
     # --- pass / grade --------------------------------------------------------------------
@@ -222,14 +223,25 @@ class Rules:
         """A naive UTC time from the gradebook → naive local time in the rules' time zone."""
         if when is None:
             return None
-        # the offset is looked up once per hour of UTC time: 200,000 records, a few thousand lookups
-        hour = when.replace(minute=0, second=0, microsecond=0)
-        offset = self._offsets.get(hour)
+        # the offset is looked up once per UTC day: 200,000 records span a few hundred days; a day
+        # whose offset changes (daylight saving, in a zone that has it) hour by hour
+        day = when.date()
+        offset = self._day_offsets.get(day, False)
+        if offset is False:
+            midnight = dt.datetime(day.year, day.month, day.day)
+            first, last = self._offset_at(midnight), self._offset_at(midnight + dt.timedelta(days=1))
+            offset = self._day_offsets[day] = first if first == last else None
         if offset is None:
-            from zoneinfo import ZoneInfo
-
-            offset = self._offsets[hour] = hour.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(self.timezone)).utcoffset()
+            hour = when.replace(minute=0, second=0, microsecond=0)
+            offset = self._offsets.get(hour)
+            if offset is None:
+                offset = self._offsets[hour] = self._offset_at(hour)
         return when + offset
+
+    def _offset_at(self, utc: dt.datetime) -> dt.timedelta:
+        from zoneinfo import ZoneInfo
+
+        return utc.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(self.timezone)).utcoffset()
 
     def year_of(self, when: dt.date | dt.datetime | None) -> int | None:
         """The counting year a date falls in, named after the year it starts in."""
