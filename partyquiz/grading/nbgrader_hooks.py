@@ -19,10 +19,12 @@ instructor's hub token, API tokens and database URLs never reach learner code (H
 """
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -38,6 +40,40 @@ from ..testcell import essay_question_id, parse_key
 from .essays import fill_essay_cells
 
 
+@dataclass
+class _InstructorView:
+    """What the instructor made of one notebook, read once for every preprocessor here: nbgrader's
+    `Gradebook()` inspects and creates its tables on each open, and the released notebook is
+    the same file each time."""
+
+    key: tuple[str, str, str]  # (gradebook, assignment, notebook)
+    course_root: str
+    sources: dict[str, tuple[str, str]]  # source cell name → (cell type, source)
+    solutions: frozenset[str]  # solution cell names
+    released: list | None  # the released notebook's cells (None: no course root or no file)
+    released_texts: frozenset[str]  # sources of its Markdown and raw cells
+
+
+def _instructor_view(resources, course_root: str | None) -> _InstructorView:
+    """The view of this notebook, made on first use and kept in `resources` (one per notebook).
+    `course_root` None: the released notebook is not needed, any view of the notebook will do."""
+    info = resources["nbgrader"]
+    key = (info["db_url"], info["assignment"], info["notebook"])
+    ours = resources.setdefault("partyquiz", {})
+    view = ours.get("instructor")
+    if view is not None and view.key == key and course_root in (None, view.course_root):
+        return view
+    with Gradebook(info["db_url"]) as gb:
+        source_nb = gb.find_notebook(info["notebook"], info["assignment"])
+        sources = {c.name: (c.cell_type, c.source) for c in source_nb.source_cells}
+        solutions = frozenset(c.name for c in source_nb.solution_cells)
+    path = Path(course_root) / "release" / info["assignment"] / f"{info['notebook']}.ipynb" if course_root else None
+    released = nbformat.read(path, as_version=4).cells if path is not None and path.is_file() else None
+    texts = frozenset(c.source for c in released or [] if c.cell_type in ("markdown", "raw"))
+    ours["instructor"] = view = _InstructorView(key, course_root or "", sources, solutions, released, texts)
+    return view
+
+
 class DropLearnerAddedCells(NbGraderPreprocessor):
     """A quiz notebook is graded as the instructor released it: every cell the learner added,
     copied or edited (code, Markdown, raw) is gone before anything runs or reaches formgrader.
@@ -51,22 +87,16 @@ class DropLearnerAddedCells(NbGraderPreprocessor):
     course_root = Unicode("", help="The nbgrader course root (release/ lives there)").tag(config=True)
 
     def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gb:
-            source_nb = gb.find_notebook(info["notebook"], info["assignment"])
-            instructor_cells = {c.name for c in source_nb.source_cells}
-            code_cells = {c.name for c in source_nb.source_cells if c.cell_type == "code"}
-            writable_code = {c.name for c in source_nb.solution_cells} & code_cells
-        if writable_code:
+        view = _instructor_view(resources, self.course_root)
+        if any(view.sources[name][0] == "code" for name in view.solutions & view.sources.keys()):
             return nb, resources  # code exercises: learner code is the point
-        released = Path(self.course_root) / "release" / info["assignment"] / f"{info['notebook']}.ipynb"
-        if self.course_root and released.is_file():
-            nb.cells = nbformat.read(released, as_version=4).cells
+        if view.released is not None:
+            nb.cells = copy.deepcopy(view.released)  # later preprocessors edit these cells
             return nb, resources
         kept, seen = [], set()
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if grade_id not in instructor_cells or grade_id in seen:
+            if grade_id not in view.sources or grade_id in seen:
                 self.log.warning("Dropped a %s cell the learner added (grade_id=%s)", cell.cell_type, grade_id)
                 continue
             seen.add(grade_id)
@@ -160,9 +190,7 @@ class FillEssayCells(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gb:
-            source_nb = gb.find_notebook(info["notebook"], info["assignment"])
-            sources = {c.name: c.source for c in source_nb.source_cells}
+        sources = {name: source for name, (_type, source) in _instructor_view(resources, None).sources.items()}
         keys = [QuizKey.model_validate_json(k) for k in (parse_key(s) for s in sources.values()) if k]
         if not keys:
             return nb, resources
@@ -202,14 +230,9 @@ class LearnerTextAsText(NbGraderPreprocessor):
     course_root = Unicode("", help="The nbgrader course root (release/ lives there)").tag(config=True)
 
     def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gb:
-            source_nb = gb.find_notebook(info["notebook"], info["assignment"])
-            graded = {c.name: c.source for c in source_nb.source_cells}
-        released = Path(self.course_root) / "release" / info["assignment"] / f"{info['notebook']}.ipynb" if self.course_root else None
-        known = set()
-        if released is not None and released.is_file():
-            known = {c.source for c in nbformat.read(released, as_version=4).cells if c.cell_type in ("markdown", "raw")}
+        view = _instructor_view(resources, self.course_root)
+        graded = {name: source for name, (_type, source) in view.sources.items()}
+        known = view.released_texts
         for cell in nb.cells:
             if cell.cell_type not in ("markdown", "raw"):
                 continue
