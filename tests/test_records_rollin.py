@@ -263,7 +263,8 @@ def test_one_learners_re_roll_gives_what_a_whole_lesson_re_roll_gives_them(tmp_p
         roll_in(ledger, gradebook, [COURSE], roster=ROSTER, batch_id="b1")
     set_manual_grade(gradebook, "a02", "c1-l1", "essay", 7)  # the mark being saved: 8 + 7 of 20 = 75 %
     set_manual_grade(gradebook, "a03", "c1-l1", "essay", 9)  # another learner's, saved but not rolled in by a02's
-    mine = roll_in(one, gradebook, [COURSE], roster=ROSTER, assignments=["c1-l1"], students=["a02"], batch_id="b2")
+    renamed = [p.model_copy(update={"name": "改名"}) if p.id == "a01" else p for p in ROSTER]  # only a02's roster row is written
+    mine = roll_in(one, gradebook, [COURSE], roster=renamed, assignments=["c1-l1"], students=["a02"], batch_id="b2")
     every = roll_in(whole, gradebook, [COURSE], roster=ROSTER, assignments=["c1-l1"], batch_id="b2")
     assert (mine.added, mine.superseded, mine.unchanged) == (1, 1, 0) and (every.added, every.superseded, every.unchanged) == (2, 2, 1)
     assert _history(one, "a02") == _history(whole, "a02")
@@ -273,3 +274,5 @@ def test_one_learners_re_roll_gives_what_a_whole_lesson_re_roll_gives_them(tmp_p
     assert _history(one, "a01") == _history(whole, "a01")
     assert [r.hours for r in learner_records(one, "a01")] == [0.5]  # 30 min, rolled in with b1
     assert roll_in(one, gradebook, [COURSE], assignments=["c1-l1"], students=[]).unchanged == 0  # nobody: nothing read
+    with L.engine_for(one) as engine, engine.connect() as conn:
+        assert conn.execute(sa.select(L.learners.c.name).where(L.learners.c.id == "a01")).scalar() == "张三"

@@ -152,8 +152,9 @@ def roll_in(
     collected into, `<course root>/submitted`), by default the `submitted` folder beside a SQLite
     gradebook (`submitted_folder`), so a re-roll credits the time the learner studied, not the
     fallback. `assignments` / `students`: only those assignments / learners are read, from the
-    gradebook, the answers files and the ledger (a mark saved for one essay re-rolls one learner's
-    lesson); their records come out as a whole-lesson roll-in would give them.
+    gradebook, the answers files and the ledger, and only those learners' roster rows written (a
+    mark saved for one essay re-rolls one learner's lesson); their records come out as a
+    whole-lesson roll-in would give them.
     A lesson that allows retakes (quiz.attempts > 1) keeps the attempt its `quiz.counts` names as
     the current record; the other attempts are kept as history.
     `_fail_after` raises after that many records were written: the tests use it to prove an
@@ -186,13 +187,21 @@ def roll_in(
         new.append(to_record(sub, *index[sub.assignment], rules, study_minutes.get((sub.student_id, sub.assignment))))
     with L.engine_for(ledger_url) as engine, engine.begin() as conn:
         _store_courses(conn, courses, rules)
-        summary.not_on_roster = _store_learners(conn, roster or [], graded)
+        summary.not_on_roster = _store_learners(conn, _of(roster or [], students), graded)
         not_counting = _store_records(conn, new, batch_id, summary, _fail_after, students)
         if results:
             _store_items(conn, [r for r in results if (r.learner_id, r.assignment) not in not_counting], index, summary, students)
         if summary.changed and conn.execute(sa.select(L.batches.c.id).where(L.batches.c.id == batch_id)).first() is None:
             conn.execute(L.batches.insert().values(id=batch_id, rolled_at=L.utcnow(), added=summary.added, superseded=summary.superseded))
     return summary
+
+
+def _of(roster: list[Learner], students: list[str] | None) -> list[Learner]:
+    """The roster rows of `students` (all of them when None)."""
+    if students is None:
+        return roster
+    wanted = set(students)
+    return [p for p in roster if p.id in wanted]
 
 
 def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
