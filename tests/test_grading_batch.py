@@ -204,3 +204,66 @@ def test_auto_engine_is_fast_only_when_every_graded_cell_is_a_quiz_cell(released
     quiz.grade_cells["test_sum"] = CellInfo("3", "test_sum", 2.0, "code", False)
     quiz.source_cells["test_sum"] = CellInfo("", "test_sum", None, "code", False, "assert add(1, 2) == 3")
     assert not _is_quiz_only(quiz)  # a code exercise: nbgrader must run it
+
+
+# --- a lesson's deadline is nbgrader's due date -------------------------------------------------
+
+def _deadline_course(deadline):
+    from helpers_grading import SAMPLE
+    from partyquiz.authoring import load_course
+
+    course = load_course(SAMPLE)
+    course.lessons[0].deadline = deadline
+    return course
+
+
+def test_the_lessons_deadline_marks_work_after_it_late(tmp_path):
+    """The deadline 2026-05-01 ends at midnight in Beijing, 16:00 UTC: a submission one second
+    before is on time, one second after is late, counted by the fast engine and recorded 逾期 by
+    roll-in, each with the full marks its answers earn (no late penalty is configured)."""
+    import datetime as dt
+
+    from partyquiz.pipeline import grade_and_roll_in
+    from partyquiz.records.ledger import learner_records
+    from partyquiz.simulate import make_roster
+
+    course = _deadline_course(dt.date(2026, 5, 1))
+    site = GraderSite(root=tmp_path / "grader", exchange=tmp_path / "exchange")
+    assignment, key = release(site, course)
+    assert gbk.read_assignment(site.gradebook_url, assignment).duedate == dt.datetime(2026, 5, 1, 16, 0)
+    on_time, late = make_roster(2)
+    for person, stamp in ((on_time, "2026-05-01 15:59:59.000000 UTC"), (late, "2026-05-01 16:00:01.000000 UTC")):
+        drawn = grade_quiz(key, person.id, {}).drawn
+        submit_direct(site, key, person.id, {q: right_answer(key.questions[q]) for q in drawn}, timestamp=stamp)
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+    summary, _ = grade_and_roll_in(site, course, assignment, engine="fast", collect=False, release_feedback=False,
+                                   progress=False, ledger_url=ledger, roster=[on_time, late])
+    assert summary.graded == 2 and summary.late == 1
+    [kept], [marked] = learner_records(ledger, on_time.id), learner_records(ledger, late.id)
+    assert (kept.late, marked.late) == (False, True)
+    assert kept.score == marked.score == kept.max_score == 20.0
+
+
+def test_a_changed_deadline_is_followed_and_an_instructors_due_date_kept(tmp_path):
+    import datetime as dt
+
+    course = _deadline_course(dt.date(2026, 5, 1))
+    site = GraderSite(root=tmp_path / "grader", exchange=tmp_path / "exchange")
+    assignment, _ = release(site, course)
+
+    def due():
+        return gbk.read_assignment(site.gradebook_url, assignment).duedate
+
+    assert due() == dt.datetime(2026, 5, 1, 16, 0)
+    course.lessons[0].deadline = dt.date(2026, 6, 30)  # moved in course.yml, released again
+    release(site, course)
+    assert due() == dt.datetime(2026, 6, 30, 16, 0)
+    course.lessons[0].deadline = None  # removed: no due date any more
+    release(site, course)
+    assert due() is None
+    # a due date the instructor set in formgrader (as nbgrader's own API writes it) is never replaced
+    course.lessons[0].deadline = dt.date(2026, 7, 1)
+    release(site, course, duedate="2026-07-15 09:30:00")
+    assert due() == dt.datetime(2026, 7, 15, 9, 30)
+    release(site, course)
+    assert due() == dt.datetime(2026, 7, 15, 9, 30)

@@ -7,6 +7,8 @@ simulated cohort does not pay nbgrader's ≈3.5 s start-up per command.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 import logging
 import os
 import warnings
@@ -120,9 +122,50 @@ class GraderSite:
     def generate_and_release(self, assignment: str) -> None:
         api = self.api()
         _check(api.generate_assignment(assignment, force=True), f"generate_assignment {assignment}")
+        self.apply_lesson_deadline(assignment)
         with contextlib.suppress(NbgraderError):
             _check(api.unrelease(assignment), f"unrelease {assignment}")
         _check(api.release_assignment(assignment), f"release_assignment {assignment}")
+
+    def apply_lesson_deadline(self, assignment: str) -> dt.datetime | None:
+        """Make the lesson's `deadline` nbgrader's due date of `assignment`; returns the due date now set.
+
+        The deadline comes from the generated quiz files (`<notebook>.quiz.json`), read as the
+        exchange service reads them: the end of that day in Asia/Shanghai, stored as naive UTC as
+        nbgrader stores due dates. Everything that marks work late reads that due date: both
+        grading engines, the workbench and roll-in. A due date set some other way (formgrader,
+        `nbgrader db assignment add --duedate`) is kept: the one written here last is remembered
+        in `.partyquiz/duedates.json`, and only an empty due date or that one is replaced (so a
+        changed or removed deadline is followed on the next release).
+        """
+        from nbgrader.api import Gradebook, MissingEntry
+
+        from ..exchange.store import policy_of
+        from ..files import atomic_write_text
+
+        closes = policy_of(self.release_dir(assignment)).closes_at
+        wanted = closes.astimezone(dt.timezone.utc).replace(tzinfo=None) if closes else None
+        record_path = self.root / ".partyquiz" / "duedates.json"
+        try:
+            written = json.loads(record_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            written = {}
+        with Gradebook(self.gradebook_url, self.course_id) as gb:
+            try:
+                row = gb.find_assignment(assignment)
+            except MissingEntry:
+                return None
+            ours = written.get(assignment)
+            if row.duedate is not None and (ours is None or row.duedate != dt.datetime.fromisoformat(ours)):
+                log.info("%s keeps its due date %s (not set from the lesson's deadline)", assignment, row.duedate)
+                return row.duedate
+            if row.duedate != wanted:
+                row.duedate = wanted
+                gb.db.commit()
+        if written.get(assignment) != (wanted.isoformat() if wanted else None):
+            written[assignment] = wanted.isoformat() if wanted else None
+            atomic_write_text(record_path, json.dumps(written, indent=0, sort_keys=True))
+        return wanted
 
     def collect(self, assignment: str) -> list[str]:
         """Collect; returns what was skipped (links, devices, oversized submissions), one line each."""
