@@ -26,6 +26,11 @@ LEARNER = "u0001"
 COURSE_ID = "partyquiz"
 
 
+# a deadline that is always ahead: releases set it as nbgrader's due date, so a fixed date would
+# turn every submission of these tests late once the calendar passed it
+DEADLINE = dt.date.today() + dt.timedelta(days=60)
+
+
 def app_course() -> Course:
     """l1: every question type (an essay too), 40 min, a link and media in its text; l2: two
     questions, two attempts (补考), elective; l3: one question and a 6-second limit that submits
@@ -42,7 +47,7 @@ def app_course() -> Course:
     timed = Quiz(id="quiz3", title="限时测验", time_limit_minutes=0.1, time_up="submit", sections=[Section(pool=["k1"])])
     late = Quiz(id="quiz4", title="限时测验（可逾期）", time_limit_minutes=0.1, time_up="late", sections=[Section(pool=["k2", "k3"])])
     course = Course(id="app", title="党员教育示例课程", year=2026, pass_mark=60, lessons=[
-        Lesson(id="l1", title="三会一课", file="lessons/l1.md", hours=2, quiz=all_types, deadline=dt.date(2026, 12, 31)),
+        Lesson(id="l1", title="三会一课", file="lessons/l1.md", hours=2, quiz=all_types, deadline=DEADLINE),
         Lesson(id="l2", title="党课的要求", file="lessons/l2.md", hours=1, quiz=two, required=False),
         Lesson(id="l3", title="主题党日", file="lessons/l3.md", hours=0.5, quiz=timed),
         Lesson(id="l4", title="党小组会", file="lessons/l4.md", hours=0.5, quiz=late, required=False),

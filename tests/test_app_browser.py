@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CHROMIUM_ARGS, require
-from helpers_app import (DESKTOP, PHONE, Actions, answer_every_type, app_course, assert_no_english, assert_phone_layout, axe_scan,
+from helpers_app import (DEADLINE, DESKTOP, PHONE, Actions, answer_every_type, app_course, assert_no_english, assert_phone_layout, axe_scan,
                          card, font_size, grade, inbound, learner_home, open_app, q, release, running_voila, stored, wait_saved)
 from partyquiz.grading.site import GraderSite
 
@@ -56,7 +56,7 @@ def test_desktop_learner_course_centre_to_records(world, tmp_path):
         open_app(page, world["server"])
         l1 = card(page, "app-l1", "l1")
         assert "三会一课" in l1.inner_text() and "必修" in l1.inner_text() and "2 学时" in l1.inner_text()
-        assert "截止：2026年12月31日" in l1.inner_text() and "未开始" in l1.inner_text()
+        assert f"截止：{DEADLINE.year}年{DEADLINE.month}月{DEADLINE.day}日" in l1.inner_text() and "未开始" in l1.inner_text()
         assert "选修" in card(page, "app-l2", "l2").inner_text()
         assert not (home / "app-l1").exists()  # fetching happens behind the button
         assert_no_english(page)
