@@ -12,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers_grading import essay_course, release, submit_direct  # noqa: E402
+from helpers_records import EXPORT_HEADERS  # noqa: E402
 
 from partyquiz.grading.site import GraderSite
 from partyquiz.pipeline import grade_and_roll_in
@@ -129,17 +130,6 @@ def test_after_a_mark_feedback_and_ledger_follow(graded):
 
 
 ROSTER = "工号,姓名,支部,人员类别\nu0001,张三,第一支部,党员\nu0002,李四,第一支部,党员\nu0003,王五,第一支部,党员\nu0004,赵六,第二支部,党员\n"
-# the header rows as the training office reads them (exports/views.py, records/activity_exports.py)
-EXPECTED_HEADERS = {
-    "年度学时汇总": ["工号", "姓名", "支部", "人员类别", "职级", "年度", "要求类别", "统计区间", "要求学时", "计入要求学时", "差额", "状态", "说明", "本年度学时"],
-    "支部汇总": ["支部", "年度", "课程（班次）", "在册人数", "其中党员", "已参学人数", "全部合格人数", "完成率（%）", "平均成绩", "学时合计", "学时未达标人数"],
-    "活动台账": ["编号", "日期", "结束日期", "支部", "活动类型", "名称", "组织者", "形式", "时长（天）", "时长（小时）", "学时", "出席", "请假", "缺席", "来源"],
-    "出勤明细": ["日期", "支部", "活动类型", "名称", "工号", "姓名", "出勤", "学时", "备注"],
-    "三会一课": ["支部", "会议", "期间", "应开次数", "已开次数", "状态"],
-    "出勤率": ["工号", "姓名", "支部", "党内职务", "应出席", "出席", "请假", "缺席", "出勤率"],
-    "量化考评": ["工号", "姓名", "支部", "年度", "出勤率", "测验成绩", "阶段测试", "学时完成率", "集体学习", "综合得分", "等次", "学风", "纪律", "评语"],
-    "积分": ["工号", "姓名", "支部", "积分"],
-}
 
 
 def _answers(key, student: str, n: int) -> dict:
@@ -260,7 +250,7 @@ def test_workbench_pages_grade_mark_export_roster_publish(tmp_path, monkeypatch)
     assert "党员教育培训分析报告" in _href_file(home, report[0]).read_text(encoding="utf-8")
     links = dict((name, href) for href, name in re.findall(r"href='([^']+\?download=1)' download='([^']+)'", html))
     assert {f.name for f in files if f.suffix != ".html"} <= set(links) and t_zip() in links
-    for title, header in EXPECTED_HEADERS.items():
+    for title, header in EXPORT_HEADERS.items():
         sheet = openpyxl.load_workbook(_href_file(home, links[f"{title}.xlsx"]), read_only=True).worksheets[0]
         assert list(next(sheet.iter_rows(max_row=1, values_only=True))) == header, title
         text = _href_file(home, links[f"{title}.csv"]).read_bytes()

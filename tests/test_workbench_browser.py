@@ -31,20 +31,15 @@ from conftest import CHROMIUM_ARGS, REPO, require
 
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers_grading import essay_course  # noqa: E402
+from helpers_records import EXPORT_HEADERS  # noqa: E402
 from helpers_hub import HubUser, browser_login, english_strings_in, exchange_submit, start_app_hub  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ACTIONS: list[str] = []  # what the instructor did, counted for the benchmark figure
 LEARNERS = 6
 SECOND = "instructor2"
-# Header rows as the training office reads them (exports/views.py, records/activity_exports.py).
-HEADERS = {
-    "年度学时汇总": ["工号", "姓名", "支部", "人员类别", "职级", "年度", "要求类别", "统计区间", "要求学时", "计入要求学时", "差额", "状态", "说明", "本年度学时"],
-    "支部汇总": ["支部", "年度", "课程（班次）", "在册人数", "其中党员", "已参学人数", "全部合格人数", "完成率（%）", "平均成绩", "学时合计", "学时未达标人数"],
-    "活动台账": ["编号", "日期", "结束日期", "支部", "活动类型", "名称", "组织者", "形式", "时长（天）", "时长（小时）", "学时", "出席", "请假", "缺席", "来源"],
-    "出勤明细": ["日期", "支部", "活动类型", "名称", "工号", "姓名", "出勤", "学时", "备注"],
-    "量化考评": ["工号", "姓名", "支部", "年度", "出勤率", "测验成绩", "阶段测试", "学时完成率", "集体学习", "综合得分", "等次", "学风", "纪律", "评语"],
-}
+# the files the browser test opens, with the header rows the training office reads
+HEADERS = {name: EXPORT_HEADERS[name] for name in ("年度学时汇总", "支部汇总", "活动台账", "出勤明细", "量化考评")}
 # records the progress label's text and the bar's width every time the page changes them
 WATCH_BAR = """() => {
   window.__pqBar = [];
