@@ -142,7 +142,9 @@ def _learner_server(mode: str, folder: Path, notebooks: Path):
         env.update({"PARTYQUIZ_EXCHANGE_URL": dead + "exchange/", "PARTYQUIZ_RECORDS_URL": dead + "records/me",
                     "JUPYTERHUB_API_TOKEN": "bench-memory-no-hub"})
     port, token = free_port(), "bench-memory-token"
-    argv = [str(Path(sys.executable).parent / "jupyter-server"), "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+    # after: started as the hub's spawner starts it (partyquiz/launch.py); before: plain jupyter-server
+    launcher = [sys.executable, "-P", "-m", "partyquiz.launch", "server"] if mode == "after" else [str(Path(sys.executable).parent / "jupyter-server")]
+    argv = [*launcher, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home}"]
     if os.geteuid() == 0:
         argv.append("--allow-root")

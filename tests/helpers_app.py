@@ -139,10 +139,10 @@ def server_env(home: Path, learner: str, ledger_url: str, extra: dict | None = N
 
 @contextlib.contextmanager
 def running_voila(home: Path, ledger_url: str, learner: str = LEARNER, timeout: float = 90, extra_env: dict | None = None) -> Iterator[Server]:
-    """A Jupyter server with Voilà's server extension, rooted at the learner's home."""
+    """A Jupyter server with Voilà's server extension, rooted at the learner's home, started as the
+    hub starts one (partyquiz/launch.py), so the app page runs in the `partyquiz-page` kernel."""
     port, token = free_port(), secrets.token_hex(16)
-    bin_dir = Path(sys.executable).parent
-    cmd = [str(bin_dir / "jupyter"), "server", "--allow-root", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+    cmd = [sys.executable, "-P", "-m", "partyquiz.launch", "server", "--allow-root", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
            f"--ServerApp.token={token}", f"--ServerApp.root_dir={home}", "--ServerApp.port_retries=0"]
     log_path = home.parent / f".server-{learner}-{secrets.token_hex(3)}.log"
     url = f"http://127.0.0.1:{port}"

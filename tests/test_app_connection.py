@@ -37,7 +37,7 @@ def kernel_pids(server, kernel_id: str) -> list[int]:
             cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if f"kernel-{kernel_id}.json" in cmdline and "ipykernel" in cmdline:
+        if f"kernel-{kernel_id}.json" in cmdline and ("ipykernel" in cmdline or "partyquiz.launch" in cmdline):
             pids.append(int(proc.name))
     return pids
 

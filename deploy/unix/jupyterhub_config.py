@@ -46,7 +46,8 @@ c.JupyterHub.load_roles = [
 
 # --- single-user servers -----------------------------------------------------------------------
 c.JupyterHub.spawner_class = "localprocess"
-c.Spawner.cmd = ["/opt/partyquiz/.venv/bin/jupyterhub-singleuser"]
+# jupyterhub-singleuser without optional imports nothing in a user's server uses (partyquiz/launch.py)
+c.Spawner.cmd = ["/opt/partyquiz/.venv/bin/python", "-P", "-m", "partyquiz.launch", "singleuser"]
 # Learners land on the learner app, instructors on the workbench: Voilà pages, no code
 # (partyquiz/hub/frame.py). JupyterLab stays at /user/<name>/lab, in Chinese.
 c.Spawner.default_url = frame.landing_path("learner")

@@ -1,9 +1,10 @@
 """The learner app: what a learner sees in Voilà instead of JupyterLab (no code, no menus).
 
 `notebooks/app.ipynb` holds one cell, `from partyquiz.app import main; main()`. Pure parts in
-`lessons.py` (states, hours, receipt, next steps); the exchange through nbgrader's interface in
-`exchange.py`; the learner's own ledger rows in `records.py`; the pages in `pages.py`; the page
-agent that watches the kernel in `agent.py`. See docs/learner-app.md.
+`lessons.py` (states, hours, receipt, next steps); the exchange the learner's nbgrader config
+selects in `exchange.py` (under the hub: the exchange service, without importing nbgrader); the
+learner's own ledger rows in `records.py`; the pages in `pages.py`; the page agent that watches
+the kernel in `agent.py`. See docs/learner-app.md.
 """
 from __future__ import annotations
 

@@ -1,12 +1,17 @@
-"""The learner's side of the exchange, only through nbgrader's exchange interface.
+"""The learner's side of the exchange: the one nbgrader's configuration selects.
 
 Configuration is loaded the way nbgrader's own Assignment List does it (the learner's
-`~/.jupyter/nbgrader_config.py` and one in the home folder), and every class is the one
+`~/.jupyter/nbgrader_config.py` and one in the home folder), and the exchange is the one
 `ExchangeFactory` names, so a deployment that swaps the filesystem exchange for another
-implementation (config `ExchangeFactory.fetch_assignment = …`, as the hub's exchange service does)
-changes nothing here. A class the config names is imported by its name, without the factory: the
-factory module imports nbgrader's folder exchange and with it the gradebook (SQLAlchemy's ORM),
-≈ 30 MB of every learner's kernel that the service's classes never use (measured).
+implementation (config `ExchangeFactory.fetch_assignment = …`) changes nothing here.
+
+- The hub's exchange service (its classes named, as `use_service_from_env` does): the app calls
+  `exchange.learner.ServiceLearner` itself, the code nbgrader's classes for the service wrap,
+  with the settings those classes would take from the same config. nbgrader's exchange interface
+  is never imported: ≈ 11 MB of every learner's kernel (measured; tests compare both paths).
+- Any other exchange: through nbgrader's classes. A class the config names is imported by its
+  name, without the factory: the factory module imports nbgrader's folder exchange and with it
+  the gradebook (SQLAlchemy's ORM, ≈ 30 MB, measured).
 """
 from __future__ import annotations
 
@@ -51,6 +56,45 @@ def load_learner_config(home: Path):
 FACTORY_TRAIT = {"List": "list", "FetchAssignment": "fetch_assignment", "Submit": "submit", "FetchFeedback": "fetch_feedback"}
 
 
+def names_service_classes(config) -> bool:
+    """Whether the config gives every learner operation to the exchange service's classes."""
+    from ..exchange import CLASSES, MODULE
+
+    named = config.ExchangeFactory if "ExchangeFactory" in config else {}
+    return all(named.get(trait) == f"{MODULE}.{CLASSES[trait]}" for trait in FACTORY_TRAIT.values())
+
+
+def _trait(config, name: str, sections: tuple[str, ...], default: Any = None) -> Any:
+    """A trait's configured value as traitlets resolves it for a class whose MRO is `sections`
+    (most specific first): the most specific section that sets it."""
+    for section in sections:
+        if section in config and name in config[section]:
+            return config[section][name]
+    return default
+
+
+# The service classes' MROs (nbgrader_exchange): where their traits may be configured
+_SERVICE = ("ServiceExchange", "Exchange")
+_SUBMIT = ("ServiceSubmit", "ServiceExchange", "ExchangeSubmit", "Exchange")
+
+
+def service_learner(config, home: Path):
+    """`ServiceLearner` with what nbgrader's service classes would take from `config`."""
+    from ..exchange.archive import DEFAULT_MAX_BYTES
+    from ..exchange.client import ExchangeClient
+    from ..exchange.learner import NBGRADER_IGNORE, ServiceLearner
+    from ..settings import settings
+
+    s = settings()
+    client = ExchangeClient(_trait(config, "url", _SERVICE) or s.exchange_url or "",
+                            _trait(config, "token", _SERVICE) or s.hub_api_token or "")
+    return ServiceLearner(
+        client, str(_trait(config, "course_id", ("CourseDirectory",), "") or ""), home,
+        path_includes_course=bool(_trait(config, "path_includes_course", _SERVICE, False)),
+        max_bytes=int(_trait(config, "max_bytes", _SERVICE) or s.exchange_max_bytes or DEFAULT_MAX_BYTES),
+        ignore=tuple(_trait(config, "ignore", ("CourseDirectory",), NBGRADER_IGNORE)))
+
+
 def exchange_class(config, kind: str):
     """The class `ExchangeFactory` would give for `kind` ("List", "FetchAssignment", …)."""
     named = config.ExchangeFactory.get(FACTORY_TRAIT[kind]) if "ExchangeFactory" in config else None
@@ -70,6 +114,8 @@ class LearnerExchange:
     def __post_init__(self) -> None:
         self.home = Path(self.home).resolve()
         self.config = load_learner_config(self.home)
+        # the hub's exchange service, without nbgrader's interface; None: through nbgrader's classes
+        self.service = service_learner(self.config, self.home) if names_service_classes(self.config) else None
 
     @property
     def student_id(self) -> str:
@@ -91,6 +137,15 @@ class LearnerExchange:
         app.log.setLevel(logging.ERROR)
         return app
 
+    def _direct(self, what: str, call):
+        from ..exchange.archive import ArchiveError
+
+        with _cwd(self.home):
+            try:
+                return call()
+            except (OSError, RuntimeError, ArchiveError) as exc:  # ServiceError is a RuntimeError
+                raise ExchangeProblem(f"{what}: {exc}") from exc
+
     def _run(self, app, what: str):
         from nbgrader.exchange import ExchangeError
 
@@ -105,27 +160,44 @@ class LearnerExchange:
     # --- what is there ---------------------------------------------------------------------
     def released(self) -> list[dict]:
         """Every released assignment, `status` released / fetched (nbgrader's list)."""
+        if self.service:
+            return self._direct("list", self.service.listing_released)
         return self._run(self._app("List"), "list") or []
 
     def submitted(self) -> list[dict]:
         """This learner's submissions, each assignment with its `submissions` (oldest first)."""
+        if self.service:
+            return self._direct("list submitted", self.service.listing_submitted)
         return self._run(self._app("List", ExchangeList__cached=True), "list submitted") or []
 
     # --- doing -------------------------------------------------------------------------------
     def fetch(self, assignment: str) -> Path:
-        app = self._app("FetchAssignment", assignment)
-        app.replace_missing_files = True
-        self._run(app, f"fetch {assignment}")
+        """The assignment into the learner's folder; a file the learner deleted comes back."""
+        if self.service:
+            self._direct(f"fetch {assignment}", lambda: self.service.fetch(assignment, replace_missing_files=True))
+        else:
+            app = self._app("FetchAssignment", assignment)
+            app.replace_missing_files = True
+            self._run(app, f"fetch {assignment}")
         return self.assignment_folder(assignment)
 
     def submit(self, assignment: str) -> None:
-        self._run(self._app("Submit", assignment), f"submit {assignment}")
+        if self.service:
+            strict = bool(_trait(self.config, "strict", _SUBMIT, False))
+            self._direct(f"submit {assignment}", lambda: self.service.submit(assignment, strict=strict))
+        else:
+            self._run(self._app("Submit", assignment), f"submit {assignment}")
 
     def fetch_feedback(self, assignment: str) -> Path:
-        self._run(self._app("FetchFeedback", assignment), f"fetch feedback {assignment}")
+        if self.service:
+            self._direct(f"fetch feedback {assignment}", lambda: self.service.fetch_feedback(assignment))
+        else:
+            self._run(self._app("FetchFeedback", assignment), f"fetch feedback {assignment}")
         return self.assignment_folder(assignment) / "feedback"
 
     def assignment_folder(self, assignment: str) -> Path:
+        if self.service:
+            return self.service.local_assignment(assignment)
         course = str(self.config.CourseDirectory.get("course_id", "") or "")
         if self.config.Exchange.get("path_includes_course", False) and course:
             return self.home / course / assignment

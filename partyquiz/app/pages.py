@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import bleach
 import ipywidgets as w
-import nbformat
 
 from .. import i18n
 from ..answers import AnswerStore
@@ -93,9 +91,21 @@ def files_url(path: Path, home: Path, base_url: str) -> str:
 
 
 def lesson_sections(notebook: Path) -> list[str]:
-    """The lesson's Markdown cells (essay prompts for the grader are not lesson text)."""
-    nb = nbformat.read(notebook, as_version=4)
-    return [c.source for c in nb.cells if c.cell_type == "markdown" and not c.metadata.get("nbgrader", {}).get("grade")]
+    """The lesson's Markdown cells (essay prompts for the grader are not lesson text). Our build
+    writes format 4, read here as JSON: nbformat's reader would load jsonschema into every learner's
+    kernel (≈ 4 MB, measured); an older format goes through nbformat's converter."""
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4:
+        import nbformat
+
+        nb = nbformat.read(notebook, as_version=4)
+    sections = []
+    for cell in nb.get("cells") or []:
+        if cell.get("cell_type") != "markdown" or (cell.get("metadata") or {}).get("nbgrader", {}).get("grade"):
+            continue
+        source = cell.get("source", "")
+        sections.append("".join(source) if isinstance(source, list) else str(source))
+    return sections
 
 
 def render_lesson(sections: list[str], folder: Path, home: Path, base_url: str) -> str:
@@ -129,6 +139,8 @@ def feedback_body(page: str) -> str:
     body = re.search(r"<body[^>]*>(.*)</body>", page, re.S)
     text = body.group(1) if body else page
     text = re.sub(r"<h1>.*?</h1>", "", text, count=1, flags=re.S)
+    import bleach  # here, not at the top: the course centre a learner lands on never needs it (≈ 3 MB a kernel)
+
     return bleach.clean(text, tags=FEEDBACK_TAGS, attributes={"*": ["class"]}, strip=True)
 
 

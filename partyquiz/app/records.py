@@ -47,14 +47,22 @@ def own_records(learner: str) -> OwnRecords:
 
 
 def _from_service(url: str, token: str) -> OwnRecords:
-    import httpx
+    # urllib, not httpx: httpx's package imports its command line (click, rich, pygments' lexers),
+    # ≈ 6 MB of every learner's kernel for one GET (measured)
+    import json
+    import urllib.error
+    import urllib.request
 
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
     try:
-        response = httpx.get(url, headers={"Authorization": f"token {token}"}, timeout=15)
-        response.raise_for_status()
-        data = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        return OwnRecords(problem=str(exc))
+        with urllib.request.urlopen(request, timeout=15) as response:
+            data = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return OwnRecords(problem=f"{exc.code} {exc.reason} ({url})")
+    except (OSError, ValueError) as exc:  # URLError, timeouts and refused connections are OSErrors
+        return OwnRecords(problem=f"{exc} ({url})")
+    if not isinstance(data, dict):
+        return OwnRecords(problem=f"not a records answer ({url})")
     return OwnRecords(list(data.get("records") or []), learner_from(data.get("person")),
                       standing=data.get("standing"), points=data.get("points"))
 

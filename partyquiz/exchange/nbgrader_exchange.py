@@ -12,10 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
-import hashlib
-import json
-import os
-import secrets
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,7 +26,12 @@ from ..files import swap_in_folder
 from ..settings import settings
 from .archive import DEFAULT_MAX_BYTES, RELEASE_FACTOR, SKIPPED, ArchiveError, pack, printable, skipped_list, unpack
 from .client import ExchangeClient
+from .learner import ServiceLearner, staging_next_to
 from .store import StoreError, check_id, check_student
+
+
+class NbgraderClient(ExchangeClient):
+    error = ExchangeError  # nbgrader's commands, its Assignment List and our callers catch nbgrader's own
 
 
 
@@ -81,8 +82,14 @@ class ServiceExchange(Exchange):
     @property
     def client(self) -> ExchangeClient:
         if self._client is None:
-            self._client = ExchangeClient(self.url, self.token)
+            self._client = NbgraderClient(self.url, self.token)
         return self._client
+
+    @property
+    def learner(self) -> ServiceLearner:
+        """The learner's operations (learner.py), with this class's settings."""
+        return ServiceLearner(self.client, self.course_id, Path(self.assignment_dir), self.path_includes_course,
+                              self.max_bytes, tuple(self.coursedir.ignore), self.log)
 
     @property
     def course_id(self) -> str:
@@ -90,13 +97,8 @@ class ServiceExchange(Exchange):
             self.fail("No course id specified. Re-run with --course flag.")
         return self.coursedir.course_id
 
-    def local_assignment(self, assignment_id: str | None = None) -> Path:
-        assignment_id = assignment_id or self.coursedir.assignment_id
-        parts = [self.coursedir.course_id, assignment_id] if self.path_includes_course else [assignment_id]
-        return Path(self.assignment_dir, *parts).absolute()
-
     def released_assignments(self) -> list[dict]:
-        return self.client.json("GET", self.course_id)["assignments"]
+        return self.learner.released_assignments()
 
     def init_src(self):
         pass
@@ -108,83 +110,21 @@ class ServiceExchange(Exchange):
         pass
 
 
-def _staging(next_to: Path) -> Path:
-    next_to.parent.mkdir(parents=True, exist_ok=True)
-    return next_to.with_name(f".{next_to.name}.new-{secrets.token_hex(4)}")
-
-
-# --- learner side ------------------------------------------------------------------------------
+# --- learner side: adapters over learner.ServiceLearner --------------------------------------------
 
 class ServiceFetchAssignment(ServiceExchange, ExchangeFetchAssignment):
-    def init_dest(self):
-        self.dest_path = self.local_assignment()
-        if self.dest_path.exists() and not self.replace_missing_files:
-            self.fail(f"You already have a copy of the assignment in {self.dest_path}")
-
     def copy_files(self):
-        data = self.client.request("GET", self.course_id, self.coursedir.assignment_id)
-        staged = _staging(self.dest_path)
-        try:
-            files = unpack(data, staged, max_bytes=self.max_bytes * RELEASE_FACTOR)
-            if not self.dest_path.exists():
-                os.rename(staged, self.dest_path)
-            else:  # replace_missing_files: only what the learner deleted comes back
-                for rel in files:
-                    target = self.dest_path / rel
-                    if not target.exists():
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        shutil.copyfile(staged / rel, target)
-        finally:
-            shutil.rmtree(staged, ignore_errors=True)
-        self.log.info("Fetched as: %s %s", self.course_id, self.coursedir.assignment_id)
+        self.learner.fetch(self.coursedir.assignment_id, self.replace_missing_files)
 
 
 class ServiceSubmit(ServiceExchange, ExchangeSubmit):
-    def init_src(self):
-        self.src_path = self.local_assignment()
-        if not self.src_path.is_dir():
-            self.fail(f"Assignment not found: {self.src_path}")
-
     def copy_files(self):
-        try:
-            packed = pack(self.src_path, ignore=tuple(self.coursedir.ignore), max_bytes=self.max_bytes, compress=False)
-        except ArchiveError as exc:
-            self.fail(f"Submission not sent: {exc}")
-        for rel, why in packed.skipped:
-            self.log.warning("Not submitted (%s): %s", why, rel)
-        if self.strict:  # refuse before sending; otherwise one request, and a warning after
-            released = next((a for a in self.released_assignments() if a["assignment_id"] == self.coursedir.assignment_id), None)
-            if released is None:
-                self.fail(f"Assignment not released: {self.coursedir.assignment_id}")
-            if missing := _missing(released["notebooks"], packed.files):
-                self.fail(f"Assignment {self.coursedir.assignment_id} not submitted. Missing notebooks: {', '.join(missing)}")
-        meta = self.client.json("POST", self.course_id, self.coursedir.assignment_id, "submissions", body=packed.data,
-                                headers={"X-Partyquiz-Skipped": json.dumps(packed.skipped, ensure_ascii=True)})
-        if missing := _missing(meta.get("released_notebooks", []), packed.files):
-            self.log.warning("Possible missing notebooks for assignment %s: %s", self.coursedir.assignment_id, ", ".join(missing))
-        self.timestamp = meta["timestamp"]
-        self.log.info("Submitted as: %s %s %s", self.course_id, self.coursedir.assignment_id, self.timestamp)
-
-
-def _missing(released: list[str], files: list[str]) -> list[str]:
-    sent = {f[:-6] for f in files if f.endswith(".ipynb") and "/" not in f}
-    return sorted(set(released) - sent)
+        self.timestamp = self.learner.submit(self.coursedir.assignment_id, strict=self.strict)
 
 
 class ServiceFetchFeedback(ServiceExchange, ExchangeFetchFeedback):
     def copy_files(self):
-        assignment = self.coursedir.assignment_id
-        mine = self.client.json("GET", self.course_id, assignment, "submissions")
-        dest = self.local_assignment() / "feedback"
-        for attempt in mine["attempts"]:
-            if not attempt.get("feedback"):
-                continue
-            data = self.client.request("GET", self.course_id, assignment, "feedback", mine["student"], attempt["attempt"])
-            target = dest / attempt["timestamp"]
-            staged = _staging(target)
-            unpack(data, staged, max_bytes=self.max_bytes)
-            swap_in_folder(staged, target)
-            self.log.info("Fetched feedback: %s", target)
+        self.learner.fetch_feedback(self.coursedir.assignment_id)
 
 
 class ServiceList(ServiceExchange, ExchangeList):
@@ -193,86 +133,31 @@ class ServiceList(ServiceExchange, ExchangeList):
         """The assignment asked for, or None for all ('' and '*' mean all)."""
         return self.coursedir.assignment_id if self.coursedir.assignment_id not in ("", "*") else None
 
-    def _assignment_ids(self) -> list[str]:
-        if self._one:
-            return [self._one]
-        return [a["assignment_id"] for a in self.released_assignments()]
-
     def list_files(self):
         if self.inbound:
             return self._inbound()
         if self.cached:
-            return self._mine()
-        return self._released()
+            return self.learner.listing_submitted(self._one)
+        return self.learner.listing_released(self._one)
 
     def remove_files(self):
         if self.inbound or self.cached:
             self.fail("Removing submissions is not possible: the exchange keeps every attempt.")
-        listed = self._released()
+        listed = self.learner.listing_released(self._one)
         for info in listed:
             self.client.request("DELETE", self.course_id, info["assignment_id"])
             info["status"] = "removed"
         return listed
 
-    def _released(self) -> list[dict]:
-        out = []
-        for a in self.released_assignments():
-            if self._one and a["assignment_id"] != self._one:
-                continue
-            local = self.local_assignment(a["assignment_id"])
-            info = {"course_id": self.course_id, "assignment_id": a["assignment_id"]}
-            if local.exists():
-                info.update(status="fetched", path=str(local),
-                            notebooks=[{"notebook_id": Path(p).stem, "path": p} for p in sorted(glob.glob(str(local / "*.ipynb")))])
-            else:
-                info.update(status="released", path=a["assignment_id"],
-                            notebooks=[{"notebook_id": n, "path": f"{n}.ipynb"} for n in a["notebooks"]])
-            out.append(info)
-        return out
-
-    def _mine(self) -> list[dict]:
-        out = []
-        for assignment in self._assignment_ids():
-            mine = self.client.json("GET", self.course_id, assignment, "submissions")
-            if mine["attempts"]:
-                out.append(self._group(mine["student"], assignment, [self._submission(a) for a in mine["attempts"]]))
-        return out
-
     def _inbound(self) -> list[dict]:
-        out = []
-        for assignment in self._assignment_ids():
+        learner, out = self.learner, []
+        ids = [self._one] if self._one else [a["assignment_id"] for a in self.released_assignments()]
+        for assignment in ids:
             every = self.client.json("GET", self.course_id, assignment, "collect")["students"]
             for student, attempts in sorted(every.items()):
                 if attempts:
-                    out.append(self._group(student, assignment, [self._submission(a) for a in attempts]))
+                    out.append(learner.group(student, assignment, [learner.submission(a) for a in attempts]))
         return out
-
-    def _group(self, student: str, assignment: str, submissions: list[dict]) -> dict:
-        return {"course_id": self.course_id, "student_id": student, "assignment_id": assignment,
-                "status": "submitted", "submissions": sorted(submissions, key=lambda s: s["timestamp"])}
-
-    def _submission(self, attempt: dict) -> dict:
-        local_dir = self.local_assignment(attempt["assignment"]) / "feedback" / attempt["timestamp"]
-        notebooks = []
-        for rel in attempt["files"]:
-            if not rel.endswith(".ipynb") or "/" in rel:
-                continue
-            nb = rel[:-6]
-            local = local_dir / f"{nb}.html"
-            exchange_sha = attempt.get("feedback", {}).get(nb)
-            local_sha = hashlib.sha256(local.read_bytes()).hexdigest() if local.is_file() else None
-            notebooks.append({"notebook_id": nb, "path": rel, "has_local_feedback": local_sha is not None,
-                              "has_exchange_feedback": exchange_sha is not None,
-                              "local_feedback_path": str(local) if local_sha else None,
-                              "feedback_updated": bool(local_sha and exchange_sha and local_sha != exchange_sha)})
-        has_local = bool(notebooks) and all(n["has_local_feedback"] for n in notebooks)
-        return {"course_id": attempt["course"], "student_id": attempt["student"], "assignment_id": attempt["assignment"],
-                "timestamp": attempt["timestamp"], "attempt": attempt["attempt"], "status": "submitted",
-                "path": str(self.local_assignment(attempt["assignment"])), "notebooks": notebooks,
-                "has_local_feedback": has_local,
-                "has_exchange_feedback": bool(notebooks) and all(n["has_exchange_feedback"] for n in notebooks),
-                "feedback_updated": any(n["feedback_updated"] for n in notebooks),
-                "local_feedback_path": str(local_dir) if has_local else None}
 
 
 # --- instructor side ---------------------------------------------------------------------------
@@ -340,7 +225,7 @@ class ServiceCollect(ServiceExchange, ExchangeCollect):
             self.log.info("Submission already exists, use --update to update: %s %s", student, assignment)
             return
         data = self.client.request("GET", self.course_id, assignment, "submissions", student, record["attempt"])
-        staged = _staging(dest)
+        staged = staging_next_to(dest)
         try:
             unpack(data, staged, max_bytes=self.max_bytes)
             # the service's clock and attempt id; nothing the learner wrote decides either

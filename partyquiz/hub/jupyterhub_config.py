@@ -37,7 +37,8 @@ c.JupyterHub.load_groups = {
 c.JupyterHub.spawner_class = "partyquiz.hub.spawner.PartyquizSpawner"
 c.PartyquizSpawner.settings_file = str(partyquiz_settings().hub_settings)
 c.PartyquizSpawner.home_dir_template = str(hub_dir / "home" / "{username}")
-c.Spawner.cmd = [str(bindir / "jupyterhub-singleuser")]
+# jupyterhub-singleuser without optional imports nothing in a user's server uses (partyquiz/launch.py: ≈ 16 MB each)
+c.Spawner.cmd = [sys.executable, "-P", "-m", "partyquiz.launch", "singleuser"]
 # As root a Jupyter server refuses to start without --allow-root, and the spawn dies quietly.
 c.Spawner.args = ["--allow-root"] if os.geteuid() == 0 else []
 c.Spawner.http_timeout = settings.get("http_timeout", 120)
