@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import pytest
+
 from helpers_widgets import every_type_questions, free_port, jupyter_process
 
 from partyquiz.build import build_course
@@ -31,10 +33,15 @@ COURSE_ID = "partyquiz"
 DEADLINE = dt.date.today() + dt.timedelta(days=60)
 
 
+TIMED_MINUTES = 0.3  # the timed quizzes l3 and l4: 18 s
+
+
 def app_course() -> Course:
     """l1: every question type (an essay too), 40 min, a link and media in its text; l2: two
-    questions, two attempts (补考), elective; l3: one question and a 6-second limit that submits
-    itself; l4: two questions and a 6-second limit after which the learner goes on, marked late."""
+    questions, two attempts (补考), elective; l3: one question and an 18-second limit that submits
+    itself; l4: two questions and an 18-second limit after which the learner goes on, marked late.
+    (The clock starts when the kernel builds the quiz: the limit must leave the browser time to show
+    it on a loaded CI machine; 6 s did not, once.)"""
     questions = every_type_questions()
     retake = [Question(id=f"r{i}", type="single", stem=f"第 {i} 题：“三会一课”中的“一课”指什么？",
                        options=[Option(id="dangke", text="党课", correct=True), Option(id="huiyi", text="党员大会")])
@@ -44,8 +51,8 @@ def app_course() -> Course:
              Question(id="k3", type="truefalse", stem="党课每年至少一次。", answer=False)]
     all_types = Quiz(id="quiz1", title="随堂测验", time_limit_minutes=40, sections=[Section(pool=[q.id for q in questions])])
     two = Quiz(id="quiz2", title="补考测验", attempts=2, counts="highest", sections=[Section(pool=["r1", "r2"])])
-    timed = Quiz(id="quiz3", title="限时测验", time_limit_minutes=0.1, time_up="submit", sections=[Section(pool=["k1"])])
-    late = Quiz(id="quiz4", title="限时测验（可逾期）", time_limit_minutes=0.1, time_up="late", sections=[Section(pool=["k2", "k3"])])
+    timed = Quiz(id="quiz3", title="限时测验", time_limit_minutes=TIMED_MINUTES, time_up="submit", sections=[Section(pool=["k1"])])
+    late = Quiz(id="quiz4", title="限时测验（可逾期）", time_limit_minutes=TIMED_MINUTES, time_up="late", sections=[Section(pool=["k2", "k3"])])
     course = Course(id="app", title="党员教育示例课程", year=2026, pass_mark=60, lessons=[
         Lesson(id="l1", title="三会一课", file="lessons/l1.md", hours=2, quiz=all_types, deadline=DEADLINE),
         Lesson(id="l2", title="党课的要求", file="lessons/l2.md", hours=1, quiz=two, required=False),
@@ -237,6 +244,16 @@ def wait_saved(page, n: int, timeout_ms: float = 20_000) -> None:
 
 def inbound(site: GraderSite, assignment: str) -> list[Path]:
     return sorted((site.exchange / site.course_id / "inbound").glob(f"*+{assignment}+*"))
+
+
+def wait_shown(page, selector: str, timeout_ms: float, what: str) -> None:
+    """Wait for `selector`; if it never shows, fail saying what the page showed instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.locator(selector).first.wait_for(timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pytest.fail(f"{what}: {selector} not shown within {timeout_ms / 1000:.0f} s; the page showed: {visible_text(page)[:1500]!r}")
 
 
 def visible_text(page) -> str:

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import CHROMIUM_ARGS, require
 from helpers_app import (DEADLINE, DESKTOP, PHONE, Actions, answer_every_type, app_course, assert_no_english, assert_phone_layout, axe_scan,
-                         card, font_size, grade, inbound, learner_home, open_app, q, release, running_voila, stored, wait_saved)
+                         card, font_size, grade, inbound, learner_home, open_app, q, release, running_voila, stored, wait_saved, wait_shown)
 from partyquiz.grading.site import GraderSite
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -237,10 +237,10 @@ def test_countdown_reaching_zero_submits(world):
         page.locator(".pq-page-lesson").wait_for(timeout=60_000)
         assert "时间到自动交卷" in page.locator(".pq-quiz-intro").inner_text()
         page.locator(".pq-start-quiz").tap()
-        page.locator(".pq-time-left").wait_for(timeout=30_000)
+        wait_shown(page, ".pq-time-left", 30_000, "the countdown after 开始答题")
         q(page, "k1").locator("label", has_text="正确").tap()
         receipt = page.locator(".pq-receipt")
-        receipt.wait_for(timeout=40_000)  # 6 s limit: nobody pressed 交卷
+        receipt.wait_for(timeout=60_000)  # an 18 s limit: nobody pressed 交卷
         assert "自动交卷" in page.locator(".pq-page-result").inner_text()
         assert len(inbound(site, "app-l3")) == 1
         submitted = json.loads(next(inbound(site, "app-l3")[0].glob("l3.answers.json")).read_text(encoding="utf-8"))
@@ -345,11 +345,11 @@ def test_time_up_late_lets_the_learner_go_on_and_marks_later_answers_late(world)
         page.locator(".pq-page-lesson").wait_for(timeout=60_000)
         assert "超时后仍可作答但记为逾期" in page.locator(".pq-quiz-intro").inner_text()
         page.locator(".pq-start-quiz").tap()
-        page.locator(".pq-time-left").wait_for(timeout=30_000)
+        wait_shown(page, ".pq-time-left", 30_000, "the countdown after 开始答题")
         q(page, "k2").locator("label", has_text="正确").tap()
         q(page, "k2").locator(".pq-saved-ok").wait_for(timeout=20_000)
         # the countdown passes zero: the page says so, the quiz stays open, nothing is submitted
-        page.locator(".pq-time-up").wait_for(timeout=40_000)
+        page.locator(".pq-time-up").wait_for(timeout=60_000)
         assert "仍可作答" in page.locator(".pq-time-up").inner_text()
         page.wait_for_timeout(3000)
         assert page.locator(".pq-receipt").count() == 0 and inbound(site, "app-l4") == []
