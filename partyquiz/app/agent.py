@@ -127,7 +127,10 @@ function render({ model, el }) {
     } else if (msg.type === 'route') {
       if (location.hash !== msg.hash) history.replaceState(null, '', msg.hash || location.pathname + location.search);
     } else if (msg.type === 'scroll') {
-      setTimeout(() => { const t = document.querySelector(msg.selector); if (t) t.scrollIntoView({ behavior: 'auto', block: 'start' }); }, 50);
+      // at once when the target is on the page: a later scroll would move a button under the finger
+      // that is about to tap it; otherwise once the views have drawn
+      const go = () => { const t = document.querySelector(msg.selector); if (t) t.scrollIntoView({ behavior: 'auto', block: 'start' }); return !!t; };
+      if (!go()) setTimeout(go, 50);
     } else if (msg.type === 'reload') {
       location.reload();
     }

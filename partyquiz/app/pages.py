@@ -203,9 +203,11 @@ class LearnerApp:
         if old is not None and hasattr(old, "close"):
             old.close()
         self.page = page
+        # to the top first, then the new page: it opens at its top and never jumps after it is drawn
+        # (a jump under a finger lost taps on 开始答题, seen in CI)
+        self.agent.scroll_to(".pq-topbar")
         self.body.children = [page.widget]
         self.agent.route(route)
-        self.agent.scroll_to(".pq-topbar")
 
     def refresh(self) -> None:
         """Ask the exchange, the answer stores and the ledger what there is (one pass)."""
