@@ -51,6 +51,13 @@ def atomic_write_text(path: Path | str, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def staging_beside(final: Path) -> Path:
+    """A fresh sibling name of the folder `final` to build it in before `swap_in_folder` (same file
+    system): a failure on the way leaves `final` as it was."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return final.with_name(f".{final.name}.new-{secrets.token_hex(4)}")
+
+
 def swap_in_folder(staged: Path, final: Path) -> None:
     """Replace the folder `final` by `staged` (same file system) so a reader sees the old or the
     new folder whole, never a mix: two renames, then the old one is removed."""

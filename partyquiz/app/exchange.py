@@ -137,44 +137,44 @@ class LearnerExchange:
         app.log.setLevel(logging.ERROR)
         return app
 
-    def _direct(self, what: str, call):
+    def _guarded(self, what: str, call):
+        """One exchange operation, run in the learner's home; a failure becomes an `ExchangeProblem`
+        whose message the page shows."""
         from ..exchange.archive import ArchiveError
 
+        if self.service:
+            errors: tuple = (OSError, RuntimeError, ArchiveError)  # ServiceError is a RuntimeError
+        else:
+            from nbgrader.exchange import ExchangeError
+
+            errors = (ExchangeError, OSError, RuntimeError)
         with _cwd(self.home):
             try:
                 return call()
-            except (OSError, RuntimeError, ArchiveError) as exc:  # ServiceError is a RuntimeError
+            except errors as exc:
                 raise ExchangeProblem(f"{what}: {exc}") from exc
 
     def _run(self, app, what: str):
-        from nbgrader.exchange import ExchangeError
-
-        with _cwd(self.home):
-            try:
-                return app.start()
-            except ExchangeError as exc:
-                raise ExchangeProblem(f"{what}: {exc}") from exc
-            except (OSError, RuntimeError) as exc:
-                raise ExchangeProblem(f"{what}: {exc}") from exc
+        return self._guarded(what, app.start)
 
     # --- what is there ---------------------------------------------------------------------
     def released(self) -> list[dict]:
         """Every released assignment, `status` released / fetched (nbgrader's list)."""
         if self.service:
-            return self._direct("list", self.service.listing_released)
+            return self._guarded("list", self.service.listing_released)
         return self._run(self._app("List"), "list") or []
 
     def submitted(self) -> list[dict]:
         """This learner's submissions, each assignment with its `submissions` (oldest first)."""
         if self.service:
-            return self._direct("list submitted", self.service.listing_submitted)
+            return self._guarded("list submitted", self.service.listing_submitted)
         return self._run(self._app("List", ExchangeList__cached=True), "list submitted") or []
 
     # --- doing -------------------------------------------------------------------------------
     def fetch(self, assignment: str) -> Path:
         """The assignment into the learner's folder; a file the learner deleted comes back."""
         if self.service:
-            self._direct(f"fetch {assignment}", lambda: self.service.fetch(assignment, replace_missing_files=True))
+            self._guarded(f"fetch {assignment}", lambda: self.service.fetch(assignment, replace_missing_files=True))
         else:
             app = self._app("FetchAssignment", assignment)
             app.replace_missing_files = True
@@ -184,13 +184,13 @@ class LearnerExchange:
     def submit(self, assignment: str) -> None:
         if self.service:
             strict = bool(_trait(self.config, "strict", _SUBMIT, False))
-            self._direct(f"submit {assignment}", lambda: self.service.submit(assignment, strict=strict))
+            self._guarded(f"submit {assignment}", lambda: self.service.submit(assignment, strict=strict))
         else:
             self._run(self._app("Submit", assignment), f"submit {assignment}")
 
     def fetch_feedback(self, assignment: str) -> Path:
         if self.service:
-            self._direct(f"fetch feedback {assignment}", lambda: self.service.fetch_feedback(assignment))
+            self._guarded(f"fetch feedback {assignment}", lambda: self.service.fetch_feedback(assignment))
         else:
             self._run(self._app("FetchFeedback", assignment), f"fetch feedback {assignment}")
         return self.assignment_folder(assignment) / "feedback"

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import os
-import secrets
 import shutil
 import stat
 from collections import defaultdict
@@ -29,7 +28,7 @@ from pathlib import Path
 from nbgrader.exchange.default import ExchangeCollect
 from traitlets import Int, default
 
-from ..files import swap_in_folder
+from ..files import staging_beside, swap_in_folder
 from ..settings import settings
 from .archive import DEFAULT_MAX_BYTES, SKIPPED, ArchiveError, pack, printable, unpack
 from .nbgrader_exchange import assignment_duedate, latest_on_time
@@ -122,8 +121,7 @@ class SafeFolderCollect(ExchangeCollect):
         packed = pack(src, ignore=tuple(self.coursedir.ignore), max_bytes=self.max_bytes, drop_server_files=False)
         for rel, why in packed.skipped:
             self.log.warning("%s %s: %s (%s)", SKIPPED, printable(student), printable(rel), why)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staged = dest.with_name(f".{dest.name}.new-{secrets.token_hex(4)}")
+        staged = staging_beside(dest)
         try:
             unpack(packed.data, staged, max_bytes=self.max_bytes, drop_server_files=False)
             # the exchange's clock, not the learner's timestamp.txt: a change during the copy only moves it later

@@ -17,23 +17,16 @@ import hashlib
 import json
 import logging
 import os
-import secrets
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..files import swap_in_folder
+from ..files import staging_beside, swap_in_folder
 from .archive import DEFAULT_MAX_BYTES, RELEASE_FACTOR, ArchiveError, pack, unpack
 from .client import ExchangeClient
 
 # nbgrader's CourseDirectory.ignore default: what a submission leaves out unless configured
 NBGRADER_IGNORE = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
-
-
-def staging_next_to(target: Path) -> Path:
-    """A fresh sibling folder to unpack into before the swap: a failure leaves `target` as it was."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return target.with_name(f".{target.name}.new-{secrets.token_hex(4)}")
 
 
 @dataclass
@@ -70,7 +63,7 @@ class ServiceLearner:
         if dest.exists() and not replace_missing_files:
             self.fail(f"You already have a copy of the assignment in {dest}")
         data = self.client.request("GET", self.course_id, assignment_id)
-        staged = staging_next_to(dest)
+        staged = staging_beside(dest)
         try:
             files = unpack(data, staged, max_bytes=self.max_bytes * RELEASE_FACTOR)
             if not dest.exists():
@@ -119,7 +112,7 @@ class ServiceLearner:
                 continue
             data = self.client.request("GET", self.course_id, assignment_id, "feedback", mine["student"], attempt["attempt"])
             target = dest / attempt["timestamp"]
-            staged = staging_next_to(target)
+            staged = staging_beside(target)
             unpack(data, staged, max_bytes=self.max_bytes)
             swap_in_folder(staged, target)
             self.log.info("Fetched feedback: %s", target)

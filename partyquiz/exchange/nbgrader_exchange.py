@@ -22,11 +22,11 @@ from nbgrader.exchange.abc import (Exchange, ExchangeCollect, ExchangeFetchAssig
 from nbgrader.utils import parse_utc
 from traitlets import Bool, Int, Unicode, default
 
-from ..files import swap_in_folder
+from ..files import staging_beside, swap_in_folder
 from ..settings import settings
 from .archive import DEFAULT_MAX_BYTES, RELEASE_FACTOR, SKIPPED, ArchiveError, pack, printable, skipped_list, unpack
 from .client import ExchangeClient
-from .learner import ServiceLearner, staging_next_to
+from .learner import ServiceLearner
 from .store import StoreError, check_id, check_student
 
 
@@ -225,7 +225,7 @@ class ServiceCollect(ServiceExchange, ExchangeCollect):
             self.log.info("Submission already exists, use --update to update: %s %s", student, assignment)
             return
         data = self.client.request("GET", self.course_id, assignment, "submissions", student, record["attempt"])
-        staged = staging_next_to(dest)
+        staged = staging_beside(dest)
         try:
             unpack(data, staged, max_bytes=self.max_bytes)
             # the service's clock and attempt id; nothing the learner wrote decides either
