@@ -223,6 +223,15 @@ def start_app_hub(hub_dir, learners: int = 2, courses=None, notebooks=None, **se
     return setup, prepared, start_hub(setup)
 
 
+def wait_or_screenshot(locator, page, shot, timeout_ms: float) -> None:
+    """Wait for `locator`; if it never shows, keep a full-page screenshot of `page` at `shot`."""
+    try:
+        locator.wait_for(timeout=timeout_ms)
+    except Exception:
+        page.screenshot(path=str(shot), full_page=True)
+        raise
+
+
 def browser_login(page, base: str, user: str, password: str, timeout: float = 120_000) -> None:
     """Log in through the (Chinese) hub form and wait for the user's landing page (Voilà) to render."""
     page.goto(f"{base}/hub/login")

@@ -32,7 +32,7 @@ from conftest import CHROMIUM_ARGS, REPO, require
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers_grading import essay_course  # noqa: E402
 from helpers_records import EXPORT_HEADERS  # noqa: E402
-from helpers_hub import HubUser, browser_login, english_strings_in, exchange_submit, start_app_hub  # noqa: E402
+from helpers_hub import HubUser, browser_login, english_strings_in, exchange_submit, start_app_hub, wait_or_screenshot  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ACTIONS: list[str] = []  # what the instructor did, counted for the benchmark figure
@@ -165,11 +165,7 @@ def test_instructor_grades_marks_downloads_and_imports_in_the_browser(hub, chrom
             # two different instructor accounts open the marking queue: the same first essay
             other = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
             browser_login(other, setup.url, SECOND, prepared.passwords[SECOND], timeout=300_000)
-            try:
-                other.locator(".pq-workbench-title").wait_for(timeout=300_000)
-            except Exception:
-                other.screenshot(path=str(tmp_path / "second-instructor.png"), full_page=True)
-                raise
+            wait_or_screenshot(other.locator(".pq-workbench-title"), other, tmp_path / "second-instructor.png", 300_000)
             _tab(other, "简答题批阅", count=False)
             _tab(page, "简答题批阅")
             for p in (page, other):
@@ -229,11 +225,7 @@ def test_instructor_grades_marks_downloads_and_imports_in_the_browser(hub, chrom
             see = lesson_card.locator(".pq-action-result-secondary")  # after a fail with retakes left, 查看结果 is the second button
             (see if see.count() else lesson_card.locator(".pq-action")).first.click()
             result = learner.locator(".pq-page-result .pq-result")
-            try:
-                result.wait_for(timeout=180_000)
-            except Exception:
-                learner.screenshot(path=str(tmp_path / "learner.png"), full_page=True)
-                raise
+            wait_or_screenshot(result, learner, tmp_path / "learner.png", 180_000)
             total = _wait_text(result, r"总分：[\d.]+ /")
             assert re.search(rf"总分：{expected:g} / ", total), (expected, total)
             assert "待教师批阅" not in learner.locator(".pq-page-result").inner_text()
@@ -385,11 +377,7 @@ def test_formgrader_actions_per_essay_on_the_same_lesson(hub, chromium_path, tmp
                 actions += 1
                 page.wait_for_url("**/formgrader/submissions/**", timeout=120_000)
                 score = page.locator("input.score#essay_es-xinde")
-                try:
-                    score.wait_for(timeout=120_000)
-                except Exception:
-                    page.screenshot(path=str(tmp_path / "formgrader.png"), full_page=True)
-                    raise
+                wait_or_screenshot(score, page, tmp_path / "formgrader.png", 120_000)
                 box = score.bounding_box()
                 if box is None or box["y"] > page.viewport_size["height"]:
                     actions += 1  # scroll down past the lesson to the essay
